@@ -1,0 +1,3 @@
+from distillgov.cli import main
+
+main()

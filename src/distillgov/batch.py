@@ -1,0 +1,502 @@
+"""Assess many cases at once: files in, a table of determinations out.
+
+The same rule program as single cases, evaluated column-wise by `framework.vector`. A file with any
+bad row is refused whole, every bad row named; the output is written to a temporary file and
+renamed into place, so a failed run never leaves a half-written result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from distillgov.errors import InputFileError, InvalidBatch, Problem
+from distillgov.framework.case import CONTRADICTIONS, FACTS
+from distillgov.framework.determination import ROW_COLUMNS
+from distillgov.framework.missing import probes_vector
+from distillgov.framework.rules import OBLIGATIONS, PROGRAM
+from distillgov.framework.vector import CODES, T, U, VectorCompiler, VectorProgram, tri
+from distillgov.jurisdictions.profile import LEVERS, Profile
+
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+ID_COLUMNS = ("id", "case_id")
+# Descriptive columns a case may carry that no rule reads.
+IGNORED = frozenset(
+    {
+        "title",
+        "description",
+        "teacher.id",
+        "teacher.owner",
+        "teacher.terms.other_restrictions",
+        "distiller.organisation",
+        "consent.licence",
+    }
+)
+OUTPUT_USE = "output_use"
+CHUNK = 250_000
+
+_FACT_KINDS = {name: spec.kind for name, spec in FACTS.items()}
+_FACT_KINDS["assessed_on"] = "date"
+_PARAM_KINDS = {name: lever.kind for name, lever in LEVERS.items()}
+VECTOR = VectorProgram(PROGRAM, _FACT_KINDS, _PARAM_KINDS)
+_CONTRADICTION_CHECKS = tuple(
+    VectorCompiler(_FACT_KINDS, _PARAM_KINDS).compile(c.when) for c in CONTRADICTIONS
+)
+
+Progress = Callable[[int], None]
+
+
+def _format_of(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputFileError(
+            f"{path}: unknown file type '{path.suffix}'; use one of {', '.join(sorted(FORMATS))}"
+        )
+    return fmt
+
+
+def read_frame(path: Path) -> pl.DataFrame:
+    fmt = _format_of(path)
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    try:
+        if fmt == "csv":
+            df = pl.read_csv(path, infer_schema=False)  # all text: we parse and report ourselves
+        elif fmt == "jsonl":
+            df = pl.read_ndjson(path)
+        else:
+            df = pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise InputFileError(f"{path}: cannot read as {fmt}: {exc}") from None
+    return flatten(df)
+
+
+def flatten(df: pl.DataFrame) -> pl.DataFrame:
+    """Nested records (JSONL case objects) become dotted columns, as in flat CSV headers."""
+    while any(isinstance(dtype, pl.Struct) for dtype in df.schema.values()):
+        cols: list[pl.Expr] = []
+        for name, dtype in df.schema.items():
+            if isinstance(dtype, pl.Struct):
+                cols.extend(
+                    pl.col(name).struct.field(f.name).alias(f"{name}.{f.name}")
+                    for f in dtype.fields
+                )
+            else:
+                cols.append(pl.col(name))
+        df = df.select(cols)
+    return df
+
+
+class _Rows:
+    """Collects row problems; numbers rows as a person sees them in the file."""
+
+    def __init__(self, first_row_number: int) -> None:
+        self.first = first_row_number
+        self.problems: list[Problem] = []
+
+    def flag(self, rows: np.ndarray[Any, Any], field: str, values: Any, reason: str) -> None:
+        for i in np.flatnonzero(rows):
+            value = values[i] if values is not None else None
+            self.problems.append(Problem(field, value, reason, f"row {int(i) + self.first}"))
+
+
+def _text(series: pl.Series) -> pl.Series:
+    return series.cast(pl.String) if series.dtype != pl.String else series
+
+
+def _encode_bool(s: pl.Series, rows: _Rows) -> np.ndarray[Any, Any]:
+    if s.dtype == pl.Boolean:
+        values = s
+    else:
+        text = _text(s).str.strip_chars().str.to_lowercase()
+        mapping = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+        values = text.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
+        bad = (text.is_not_null() & (text != "") & values.is_null()).to_numpy()
+        rows.flag(bad, s.name, s.to_list(), "must be true or false (or left empty if unknown)")
+    arr = values.to_numpy()
+    out = np.full(len(s), U, dtype=np.int8)
+    known = values.is_not_null().to_numpy()
+    out[known] = np.where(arr[known].astype(bool), T, np.int8(0))
+    return out
+
+
+def _encode_enum(s: pl.Series, domain: tuple[str, ...], rows: _Rows) -> np.ndarray[Any, Any]:
+    text = _text(s).str.strip_chars()
+    text = pl.Series(s.name, text).replace("", None)
+    codes = text.replace_strict(
+        {v: CODES.code(v) for v in domain}, default=-2, return_dtype=pl.Int32
+    )
+    # replace_strict sends nulls to the default too; an empty cell is unknown, not invalid.
+    out = np.where(text.is_null().to_numpy(), -1, codes.fill_null(-1).to_numpy()).astype(np.int32)
+    bad = out == -2
+    if bad.any():
+        rows.flag(bad, s.name, s.to_list(), f"not one of: {', '.join(domain)}")
+    return out
+
+
+def _encode_date(s: pl.Series, rows: _Rows) -> np.ndarray[Any, Any]:
+    if s.dtype == pl.Date:
+        dates = s
+    else:
+        text = pl.Series(s.name, _text(s).str.strip_chars()).replace("", None)
+        dates = text.str.to_date("%Y-%m-%d", strict=False)
+        bad = (text.is_not_null() & dates.is_null()).to_numpy()
+        rows.flag(bad, s.name, s.to_list(), "a date must be written as YYYY-MM-DD")
+    return dates.to_numpy().astype("datetime64[D]")
+
+
+def _encode_int(s: pl.Series, rows: _Rows) -> np.ndarray[Any, Any]:
+    if s.dtype.is_integer():
+        nums = s.cast(pl.Float64)
+    else:
+        text = pl.Series(s.name, _text(s).str.strip_chars()).replace("", None)
+        as_int = text.cast(pl.Int64, strict=False)
+        bad = (text.is_not_null() & as_int.is_null()).to_numpy()
+        rows.flag(bad, s.name, s.to_list(), "must be a whole number")
+        nums = as_int.cast(pl.Float64)
+    arr = nums.to_numpy().astype(np.float64)
+    negative = np.nan_to_num(arr, nan=0.0) < 0
+    rows.flag(negative, s.name, s.to_list(), "must be 0 or more")
+    return arr
+
+
+def _encode_uses(s: pl.Series, rows: _Rows) -> dict[str, np.ndarray[Any, Any]]:
+    if s.dtype == pl.List(pl.String):
+        lists = s
+    else:
+        text = pl.Series(s.name, _text(s).str.strip_chars()).replace("", None)
+        lists = text.str.split(";").list.eval(pl.element().str.strip_chars())
+    allowed = [name.removeprefix("output_use.") for name in FACTS if name.startswith("output_use.")]
+    known = lists.is_not_null().to_numpy()
+    exploded = lists.list.eval(pl.element().is_in(allowed).not_()).list.any().fill_null(False)
+    bad = exploded.to_numpy()
+    rows.flag(bad, OUTPUT_USE, lists.to_list(), f"uses must be among: {', '.join(allowed)}")
+    empty = (lists.list.len() == 0).fill_null(False).to_numpy()
+    rows.flag(
+        empty, OUTPUT_USE, lists.to_list(), "list at least one use, or leave it empty if unknown"
+    )
+    out = {}
+    for use in allowed:
+        has = lists.list.contains(use).fill_null(False).to_numpy()
+        out[f"output_use.{use}"] = np.where(known, np.where(has, T, np.int8(0)), U).astype(np.int8)
+    return out
+
+
+def encode(
+    df: pl.DataFrame, on: dt.date | None, first_row_number: int = 2
+) -> tuple[dict[str, np.ndarray[Any, Any]], list[Any]]:
+    """Columns of a frame -> encoded fact columns, validated; raises InvalidBatch listing rows."""
+    rows = _Rows(first_row_number)
+    n = df.height
+    unknown = [
+        c
+        for c in df.columns
+        if c not in FACTS
+        and c not in IGNORED
+        and c not in ID_COLUMNS
+        and c not in (OUTPUT_USE, "assessed_on", "jurisdiction")
+    ]
+    problems = []
+    for c in unknown:
+        close = difflib.get_close_matches(c, [*FACTS, OUTPUT_USE, "assessed_on"], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        problems.append(Problem(c, None, f"unknown column{hint}", "header"))
+    if problems:
+        raise InvalidBatch(f"{len(problems)} unknown column(s); nothing was assessed", problems)
+    columns: dict[str, np.ndarray[Any, Any]] = {}
+    for name, spec in FACTS.items():
+        if name.startswith("output_use."):
+            continue
+        if name not in df.columns:
+            columns[name] = _unknown_column(spec.kind, n)
+            continue
+        s = df.get_column(name)
+        if spec.kind == "bool":
+            columns[name] = _encode_bool(s, rows)
+        elif spec.kind == "enum":
+            columns[name] = _encode_enum(s, spec.domain, rows)
+        elif spec.kind == "date":
+            columns[name] = _encode_date(s, rows)
+        else:
+            columns[name] = _encode_int(s, rows)
+    if OUTPUT_USE in df.columns:
+        columns.update(_encode_uses(df.get_column(OUTPUT_USE), rows))
+    else:
+        for name in FACTS:
+            if name.startswith("output_use."):
+                columns[name] = np.full(n, U, dtype=np.int8)
+    if "assessed_on" in df.columns:
+        days = _encode_date(df.get_column("assessed_on"), rows)
+        if on is not None:
+            days = np.where(np.isnat(days), np.datetime64(on, "D"), days)
+        missing_day = np.isnat(days)
+        rows.flag(missing_day, "assessed_on", None, "no assessment date: fill it or pass --on")
+    else:
+        if on is None:
+            raise InvalidBatch("no assessment date: add an 'assessed_on' column or pass --on")
+        days = np.full(n, np.datetime64(on, "D"))
+    columns["assessed_on"] = days
+    ids = _ids(df)
+    if not rows.problems:
+        for rule, check in zip(CONTRADICTIONS, _CONTRADICTION_CHECKS, strict=True):
+            hit = check(columns, {}) == T
+            if hit.any():
+                rows.flag(hit, rule.field, _display(columns[rule.field], rule.field), rule.reason)
+    if rows.problems:
+        bad = len({p.location for p in rows.problems})
+        raise InvalidBatch(f"{bad} bad row(s); nothing was assessed", rows.problems)
+    return columns, ids
+
+
+def _display(values: np.ndarray[Any, Any], name: str) -> list[Any]:
+    kind = _FACT_KINDS[name]
+    if kind == "enum":
+        return list(CODES.decode(values))
+    if kind == "date":
+        return [None if np.isnat(v) else str(v) for v in values]
+    return list(values)
+
+
+def _ids(df: pl.DataFrame) -> list[Any]:
+    for c in ID_COLUMNS:
+        if c in df.columns:
+            return _text(df.get_column(c)).to_list()
+    return [str(i + 1) for i in range(df.height)]
+
+
+def _unknown_column(kind: str, n: int) -> np.ndarray[Any, Any]:
+    if kind == "bool":
+        return np.full(n, U, dtype=np.int8)
+    if kind == "enum":
+        return np.full(n, -1, dtype=np.int32)
+    if kind == "date":
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    return np.full(n, np.nan)
+
+
+# --- Evaluation -------------------------------------------------------------------------------
+
+
+def _signature(env: Mapping[str, Any]) -> np.ndarray[Any, Any]:
+    parts = [env["decision"], env["compliant"]]
+    for o in OBLIGATIONS:
+        parts.append(env[f"{o.id}.applies"])
+        parts.append(env[f"{o.id}.status"])
+    return np.stack([np.asarray(p, dtype=np.int32) for p in parts], axis=1)
+
+
+def _take(
+    columns: Mapping[str, np.ndarray[Any, Any]], rows: np.ndarray[Any, Any]
+) -> dict[str, Any]:
+    return {k: v[rows] for k, v in columns.items()}
+
+
+def _encoded_probe(name: str, value: Any, n: int) -> np.ndarray[Any, Any]:
+    kind = _FACT_KINDS[name]
+    if kind == "bool":
+        return np.full(n, tri(bool(value)), dtype=np.int8)
+    if kind == "enum":
+        return np.full(n, CODES.code(value), dtype=np.int32)
+    return np.asarray(value)
+
+
+def _confirm_missing(
+    program: VectorProgram,
+    columns: Mapping[str, np.ndarray[Any, Any]],
+    candidates: Mapping[str, np.ndarray[Any, Any]],
+    params: Mapping[str, Any],
+) -> dict[str, np.ndarray[Any, Any]]:
+    """Keep a candidate fact only on rows where two of its values lead to different outcomes."""
+    confirmed: dict[str, np.ndarray[Any, Any]] = {}
+    for name, mask in candidates.items():
+        rows = np.flatnonzero(mask)
+        if rows.size == 0:
+            continue
+        sub = _take(columns, rows)
+        m = rows.size
+        reference: np.ndarray[Any, Any] | None = None
+        have_ref = np.zeros(m, dtype=bool)
+        differs = np.zeros(m, dtype=bool)
+        for values, valid in probes_vector(name, sub, params, m):
+            trial = dict(sub)
+            trial[name] = _encoded_probe(name, values, m)
+            sig = _signature(program.run(trial, params, m).env)
+            valid = np.broadcast_to(valid, (m,)).copy()
+            for check in _CONTRADICTION_CHECKS:
+                valid &= check(trial, {}) != T  # an answer the other facts already rule out
+            if reference is None:
+                reference = sig.copy()
+            fresh = valid & ~have_ref
+            reference[fresh] = sig[fresh]
+            differs |= valid & have_ref & (sig != reference).any(axis=1)
+            have_ref |= valid
+        hit = np.zeros(mask.shape[0], dtype=bool)
+        hit[rows[differs]] = True
+        if hit.any():
+            confirmed[name] = hit
+    return confirmed
+
+
+def evaluate(
+    columns: Mapping[str, np.ndarray[Any, Any]],
+    profile: Profile,
+    n: int,
+    program: VectorProgram = VECTOR,
+) -> tuple[dict[str, np.ndarray[Any, Any]], dict[str, np.ndarray[Any, Any]]]:
+    """Run the rules over encoded columns: (derived values by name, missing-fact masks)."""
+    days = columns["assessed_on"]
+    unique_days = np.unique(days)
+    resolved = {d: profile.as_of(d.astype("datetime64[D]").item()) for d in unique_days}
+    versions = {levers.version for levers in resolved.values()}
+    if len(versions) == 1:
+        levers = next(iter(resolved.values()))
+        run = program.run(columns, levers.values, n)
+        return run.env, _confirm_missing(program, columns, run.missing, levers.values)
+    # Rows whose dates fall under different lever values are evaluated group by group.
+    env: dict[str, np.ndarray[Any, Any]] = {}
+    missing: dict[str, np.ndarray[Any, Any]] = {}
+    for version in sorted(versions):
+        group_days = [d for d, lv in resolved.items() if lv.version == version]
+        levers = resolved[group_days[0]]
+        rows = np.flatnonzero(np.isin(days, group_days))
+        sub = _take(columns, rows)
+        run = program.run(sub, levers.values, rows.size)
+        for name, values in run.env.items():
+            if name not in env:
+                env[name] = np.empty(n, dtype=np.asarray(values).dtype)
+            env[name][rows] = values
+        for name, mask in _confirm_missing(program, sub, run.missing, levers.values).items():
+            missing.setdefault(name, np.zeros(n, dtype=bool))[rows[mask]] = True
+    return env, missing
+
+
+def _name_of(column: str) -> pl.Expr:
+    """Enum codes -> their names, null where unknown."""
+    mapping = {i: name for i, name in enumerate(CODES.names)}
+    return pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _tri_of(column: str) -> pl.Expr:
+    return pl.when(pl.col(column) == int(U)).then(None).otherwise(pl.col(column) == int(T))
+
+
+def result_frame(
+    env: Mapping[str, np.ndarray[Any, Any]],
+    missing: Mapping[str, np.ndarray[Any, Any]],
+    ids: list[Any],
+) -> pl.DataFrame:
+    """The same columns as `Determination.row()`, for every row."""
+    raw: dict[str, Any] = {
+        "case_id": pl.Series(ids, dtype=pl.String),
+        "_category": env["category"],
+        "_rule": env["rule"],
+        "_compliant": env["compliant"],
+        "_start": env["window_start"],
+        "_end": env["window_end"],
+    }
+    for o in OBLIGATIONS:
+        raw[f"_{o.id}.applies"] = env[f"{o.id}.applies"]
+        raw[f"_{o.id}.status"] = env[f"{o.id}.status"]
+    for name, mask in missing.items():
+        raw[f"_missing.{name}"] = mask
+    frame = pl.DataFrame(raw)
+    breached = CODES.code("breached")
+    obligation_cols, violation_cols = [], []
+    for o in OBLIGATIONS:
+        applies, status = pl.col(f"_{o.id}.applies"), pl.col(f"_{o.id}.status")
+        label = pl.concat_str(
+            pl.lit(f"{o.id}:"),
+            _name_of(f"_{o.id}.status").fill_null("unknown"),
+            pl.when(applies == int(T)).then(pl.lit("")).otherwise(pl.lit("?")),
+        )
+        obligation_cols.append(pl.when(applies != 0).then(label))
+        violation_cols.append(
+            pl.when((applies == int(T)) & (status == breached)).then(pl.lit(o.id))
+        )
+    missing_cols = [
+        pl.when(pl.col(f"_missing.{name}")).then(pl.lit(name)) for name in sorted(missing)
+    ]
+    cloning = pl.col("_category") == CODES.code("commercial_cloning")
+    frame = frame.with_columns(
+        _name_of("_category").alias("category"),
+        _name_of("_rule").alias("rule"),
+        _tri_of("_compliant").alias("compliant"),
+        ((pl.col("_category") >= 0) & (pl.col("_rule") >= 0)).alias("determined"),
+        pl.when(pl.col("_rule") < 0)
+        .then(None)
+        .otherwise(pl.col("_rule") == CODES.code("compulsory_license"))
+        .alias("royalty_due"),
+        pl.concat_str(obligation_cols, separator=";", ignore_nulls=True).alias("obligations"),
+        pl.concat_str(violation_cols, separator=";", ignore_nulls=True).alias("violations"),
+        (
+            pl.concat_str(missing_cols, separator=";", ignore_nulls=True)
+            if missing_cols
+            else pl.lit("", dtype=pl.String)
+        ).alias("missing_facts"),
+        pl.when(cloning).then(pl.col("_start").cast(pl.String)).alias("window_start"),
+        pl.when(cloning).then(pl.col("_end").cast(pl.String)).alias("window_end"),
+    )
+    return frame.select(ROW_COLUMNS)
+
+
+def assess_frame(
+    df: pl.DataFrame,
+    profile: Profile,
+    on: dt.date | None,
+    progress: Progress | None = None,
+    first_row_number: int = 2,
+) -> pl.DataFrame:
+    """Validate and assess every row of a flat frame; chunked so progress can be shown."""
+    if "jurisdiction" in df.columns:
+        other = df.filter(
+            pl.col("jurisdiction").is_not_null() & (pl.col("jurisdiction") != profile.id)
+        )
+        if other.height:
+            raise InvalidBatch(
+                f"rows name jurisdiction '{other['jurisdiction'][0]}' but the batch is assessed "
+                f"under '{profile.id}': split the file by jurisdiction"
+            )
+    columns, ids = encode(df, on, first_row_number)
+    parts = []
+    for start in range(0, len(ids), CHUNK):
+        stop = min(start + CHUNK, len(ids))
+        chunk = {k: v[start:stop] for k, v in columns.items()}
+        env, missing = evaluate(chunk, profile, stop - start)
+        parts.append(result_frame(env, missing, ids[start:stop]))
+        if progress:
+            progress(stop - start)
+    if not parts:
+        return pl.DataFrame({c: [] for c in ROW_COLUMNS})
+    return pl.concat(parts)
+
+
+def first_row_number(path: Path) -> int:
+    """Row 1 of the data is line 2 of a CSV (after its header), line 1 of JSONL or Parquet."""
+    return 2 if _format_of(path) == "csv" else 1
+
+
+def write_frame(df: pl.DataFrame, path: Path) -> None:
+    """Write atomically in the format the file name asks for."""
+    fmt = _format_of(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if fmt == "csv":
+            df.write_csv(tmp)
+        elif fmt == "jsonl":
+            df.write_ndjson(tmp)
+        else:
+            df.write_parquet(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

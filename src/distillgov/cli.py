@@ -1,0 +1,295 @@
+"""The command line: a thin door over the framework. No rules live here.
+
+Heavy libraries (NumPy, Polars, Jinja2, Rich) are imported inside the commands that need them, so
+`distillgov assess` starts quickly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from distillgov.errors import DistillgovError
+
+app = typer.Typer(
+    name="distillgov",
+    help="The Balanced Framework for AI Model Distillation, as code. Describe a distillation "
+    "project in a case file; get a cited, explained determination for a jurisdiction and date.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+jurisdictions_app = typer.Typer(
+    help="The jurisdiction profiles: list, show, compare their levers.", no_args_is_help=False
+)
+schema_app = typer.Typer(help="Print JSON Schemas of the input files.", no_args_is_help=True)
+app.add_typer(jurisdictions_app, name="jurisdictions")
+app.add_typer(schema_app, name="schema")
+
+ENV_JURISDICTION = "DISTILLGOV_JURISDICTION"
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+def fail(error: DistillgovError | str, code: int = 2) -> NoReturn:
+    lines = error.lines() if isinstance(error, DistillgovError) else [str(error)]
+    for line in lines:
+        typer.echo(f"error: {line}" if line is lines[0] else line, err=True)
+    raise typer.Exit(code)
+
+
+def parse_day(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"option {option}, value {text!r}: a date must be written as YYYY-MM-DD")
+
+
+JurisdictionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--jurisdiction",
+        "-j",
+        help="Profile id: us, cn, global_south. Defaults to the case's own, then "
+        f"${ENV_JURISDICTION}.",
+    ),
+]
+ProfileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        help="A profile YAML file of your own (may 'extends: us' and amend levers).",
+        envvar="DISTILLGOV_PROFILE",
+    ),
+]
+OnOpt = Annotated[
+    str | None,
+    typer.Option("--on", help="Assessment date YYYY-MM-DD. Default: the case's, else today."),
+]
+
+
+def _profile(jurisdiction: str | None, profile_file: Path | None) -> Any:
+    from distillgov.jurisdictions import load_profile
+
+    return load_profile(jurisdiction or os.environ.get(ENV_JURISDICTION), profile_file)
+
+
+@app.command()
+def assess(
+    case_file: Annotated[Path, typer.Argument(help="Case file, YAML or JSON.", metavar="CASE")],
+    jurisdiction: JurisdictionOpt = None,
+    profile: ProfileOpt = None,
+    on: OnOpt = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="Output format.", envvar="DISTILLGOV_FORMAT")
+    ] = Format.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(help="Exit with status 1 unless the case is determined and compliant."),
+    ] = False,
+) -> None:
+    """Assess one case: category, rule, obligations, royalty window, trace and lens notes.
+
+    Example: distillgov assess examples/cases/startup-clones-chat-model-via-api.yaml -j cn
+    """
+    from distillgov.casefiles import load_case
+    from distillgov.framework import assess as assess_case
+    from distillgov.render import render
+
+    try:
+        case = load_case(case_file)
+        chosen = parse_day(on, "--on") or case.assessed_on or dt.date.today()
+        determination = assess_case(
+            case, _profile(jurisdiction or case.jurisdiction, profile), chosen
+        )
+        out = render(determination, fmt.value)
+    except DistillgovError as exc:
+        fail(exc)
+    if output:
+        output.write_text(out, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+    else:
+        sys.stdout.write(out)
+    if strict and determination.compliant is not True:
+        raise typer.Exit(1)
+
+
+@app.command("assess-batch")
+def assess_batch(
+    input_file: Annotated[
+        Path, typer.Argument(help="Cases as .csv, .jsonl or .parquet.", metavar="FILE")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Result file: .csv, .jsonl or .parquet.")
+    ],
+    jurisdiction: JurisdictionOpt = None,
+    profile: ProfileOpt = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--on", help="Date for rows without an 'assessed_on' value (YYYY-MM-DD)."),
+    ] = None,
+) -> None:
+    """Assess many cases with the vectorized evaluator (same rules, no per-row trace).
+
+    Columns are the dotted fact names of `distillgov schema case` (e.g. teacher.release_date),
+    plus id and assessed_on; output_use is a ';'-separated list. JSONL rows may be nested case
+    objects. A file with any bad row is refused whole, every bad row listed.
+
+    Example: distillgov assess-batch examples/batch/cases.csv -j global_south -o out/results.csv
+    """
+    from distillgov.batch import assess_frame, first_row_number, read_frame, write_frame
+
+    try:
+        chosen_profile = _profile(jurisdiction, profile)
+        day = parse_day(on, "--on")
+        frame = read_frame(input_file)
+        with _Progress(frame.height, "assessing") as advance:
+            result = assess_frame(frame, chosen_profile, day, advance, first_row_number(input_file))
+        write_frame(result, output)
+    except DistillgovError as exc:
+        fail(exc)
+    summary = (
+        result.group_by("category", maintain_order=True).len().sort("category", nulls_last=True)
+    )
+    counts = ", ".join(f"{row[0] or 'undetermined'}: {row[1]}" for row in summary.iter_rows())
+    typer.echo(f"assessed {result.height} case(s) -> {output} ({counts})", err=True)
+
+
+class _Progress:
+    """A Rich progress bar on a terminal; silent when standard error is piped."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label = total, label
+        self.bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not sys.stderr.isatty():
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True)
+        self.bar.start()
+        task = self.bar.add_task(self.label, total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@jurisdictions_app.callback(invoke_without_command=True)
+def jurisdictions_list(ctx: typer.Context) -> None:
+    """List the built-in profiles."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from distillgov.jurisdictions import builtin_ids, load_builtin
+
+    for pid in builtin_ids():
+        p = load_builtin(pid)
+        typer.echo(f"{p.id:<14} {p.name}\n{'':<14} {p.summary}")
+
+
+@jurisdictions_app.command("show")
+def jurisdictions_show(
+    profile_id: Annotated[str | None, typer.Argument(help="Profile id.", metavar="ID")] = None,
+    profile: ProfileOpt = None,
+) -> None:
+    """Print one profile with every dated, cited lever value (JSON)."""
+    try:
+        p = _profile(profile_id, profile)
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(json.dumps(p.public_dict(), indent=2))
+
+
+@jurisdictions_app.command("compare")
+def jurisdictions_compare(
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="Profile ids (default: all built-in).", metavar="ID")
+    ] = None,
+    profile: Annotated[
+        list[Path] | None, typer.Option("--profile", help="Add a profile file (repeatable).")
+    ] = None,
+    on: OnOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """The levers of several profiles side by side, as in force on a date."""
+    from distillgov.jurisdictions import LEVERS, builtin_ids, load_builtin, load_file
+
+    day = parse_day(on, "--on") or dt.date.today()
+    try:
+        profiles = [load_builtin(i) for i in (ids or ([] if profile else builtin_ids()))]
+        profiles += [load_file(f) for f in profile or []]
+        resolved = [(p, p.as_of(day)) for p in profiles]
+    except DistillgovError as exc:
+        fail(exc)
+    table = {name: {p.id: _show_value(r.values[name]) for p, r in resolved} for name in LEVERS}
+    if fmt is Format.json:
+        typer.echo(json.dumps({"on": day.isoformat(), "levers": table}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"Levers in force on {day.isoformat()}")
+    t.add_column("lever", no_wrap=True)
+    for p, _ in resolved:
+        t.add_column(p.id, overflow="fold")
+    t.add_column("framework source", no_wrap=True)
+    for name, row in table.items():
+        source = LEVERS[name].source
+        t.add_row(name, *(row[p.id] for p, _ in resolved), f"{source.table}/{source.row}")
+    Console(width=70 + 24 * len(resolved)).print(t)
+
+
+def _show_value(value: Any) -> str:
+    if isinstance(value, frozenset):
+        return ", ".join(sorted(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+@schema_app.command("case")
+def schema_case() -> None:
+    """JSON Schema of a case file."""
+    from distillgov.framework.case import Case
+
+    typer.echo(json.dumps(Case.model_json_schema(), indent=2))
+
+
+@schema_app.command("profile")
+def schema_profile() -> None:
+    """JSON Schema of a jurisdiction profile file (lever names and values are listed in docs)."""
+    from distillgov.jurisdictions.profile import ProfileFile
+
+    typer.echo(json.dumps(ProfileFile.model_json_schema(by_alias=True), indent=2))
+
+
+@app.command()
+def version() -> None:
+    """Print the package and rules versions."""
+    from distillgov import __version__
+    from distillgov.framework.rules import FRAMEWORK_VERSION
+
+    typer.echo(f"distillgov {__version__} ({FRAMEWORK_VERSION})")
+
+
+def main() -> None:
+    app()

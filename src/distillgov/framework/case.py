@@ -1,0 +1,362 @@
+"""The facts of a distillation project, as a typed model.
+
+Every fact may be left out (None): unknown is a first-class answer. The decision procedure never
+fills a gap silently; where a missing fact could change the outcome it says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from distillgov.framework.logic import And, Const, Eq, Expr, Fact, In, Known, Lt, Not
+from distillgov.framework.vocabulary import (
+    Access,
+    Deployment,
+    MarketRelation,
+    OutputUse,
+    Purpose,
+)
+
+
+def _iso_date_only(value: Any) -> Any:
+    # Pydantic would read a bare number as a Unix timestamp; a year typed as 2024 must be refused.
+    if isinstance(value, bool | int | float):
+        raise ValueError("a date must be written as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_date_only)]
+
+
+class _Facts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Terms(_Facts):
+    """What the teacher's terms of service or licence say about using it to train other models."""
+
+    forbids_distillation: bool | None = Field(
+        None,
+        description="Do the teacher's terms forbid training (competing) models on its outputs?",
+    )
+    forbids_research: bool | None = Field(
+        None, description="Do the teacher's terms forbid research use, such as probing or auditing?"
+    )
+    other_restrictions: list[str] = Field(
+        default_factory=list, description="Other restrictive clauses, in a few words each."
+    )
+
+
+class Teacher(_Facts):
+    id: str | None = Field(None, description="Identifier of the teacher model.")
+    owner: str | None = Field(None, description="The organisation that owns the teacher.")
+    release_date: Day | None = Field(
+        None, description="When was the teacher first made available to the public?"
+    )
+    weights_public: bool | None = Field(None, description="Are the teacher's weights published?")
+    outputs_public: bool | None = Field(
+        None, description="Are the teacher's outputs publicly available (public API or published)?"
+    )
+    abuse_proven: bool | None = Field(
+        None,
+        description=(
+            "Has a court or competition authority found that the teacher's owner abused its "
+            "position, e.g. by exclusionary terms or a refusal to license?"
+        ),
+    )
+    terms: Terms = Field(default_factory=Terms)
+
+
+class Distiller(_Facts):
+    organisation: str | None = Field(None, description="Who trains the student.")
+    same_owner_as_teacher: bool | None = Field(
+        None, description="Does the distiller belong to the teacher's owner?"
+    )
+
+
+class Consent(_Facts):
+    granted: bool | None = Field(
+        None,
+        description="Has the rights-holder consented to this distillation, e.g. by a licence?",
+    )
+    licence: str | None = Field(None, description="The licence or agreement that grants it.")
+
+
+class Volume(_Facts):
+    outputs: int | None = Field(
+        None, ge=0, description="How many teacher outputs are used, roughly?"
+    )
+    one_off: bool | None = Field(None, description="Is the use a single, incidental occasion?")
+
+
+class PersonalData(_Facts):
+    involved: bool | None = Field(
+        None, description="Do the prompts, outputs or training data include personal data?"
+    )
+    consent: bool | None = Field(None, description="Was consent obtained for that personal data?")
+    minimisation: bool | None = Field(None, description="Is the personal data minimised?")
+    purpose_limitation: bool | None = Field(
+        None, description="Is the personal data used only for the stated purpose?"
+    )
+    differential_privacy: bool | None = Field(
+        None, description="Is a privacy technology such as differential privacy applied?"
+    )
+    user_rights: bool | None = Field(
+        None, description="Can people access, delete and opt out of their data?"
+    )
+
+
+class Safety(_Facts):
+    evaluated: bool | None = Field(
+        None, description="Was the student evaluated for safety before release?"
+    )
+    improvements_shared: bool | None = Field(
+        None, description="Are the student's safety improvements shared back with the teacher?"
+    )
+    unsafe_use: bool | None = Field(
+        None,
+        description="Is the student built or used unsafely, e.g. with the teacher's safeguards "
+        "deliberately stripped?",
+    )
+
+
+class Transparency(_Facts):
+    disclosure_filed: bool | None = Field(
+        None,
+        description="Has the teacher lineage and high-level training method been disclosed "
+        "publicly?",
+    )
+    filed_on: Day | None = Field(None, description="When was that disclosure made public?")
+
+
+class Case(_Facts):
+    """A distillation project described for assessment."""
+
+    id: str | None = Field(None, description="A short identifier for this case.")
+    title: str | None = Field(None, description="A one-line name for the situation.")
+    description: str | None = Field(None, description="The situation in a few sentences.")
+    jurisdiction: str | None = Field(None, description="Profile id, e.g. us, cn, global_south.")
+    assessed_on: Day | None = Field(None, description="The date the assessment is made for.")
+    teacher: Teacher = Field(default_factory=Teacher)
+    distiller: Distiller = Field(default_factory=Distiller)
+    consent: Consent = Field(default_factory=Consent)
+    access: Access | None = Field(
+        None, description="How were the teacher's outputs or weights obtained?"
+    )
+    purpose: Purpose | None = Field(None, description="What is the distillation for?")
+    deployment: Deployment | None = Field(None, description="How is the student deployed?")
+    market_relation: MarketRelation | None = Field(
+        None,
+        description="Is the student a direct substitute for the teacher, or does it serve a new "
+        "domain or add functionality?",
+    )
+    output_use: list[OutputUse] | None = Field(
+        None, description="How are the teacher's outputs used (training, evaluation, ...)?"
+    )
+    volume: Volume = Field(default_factory=Volume)
+    creative_works_at_scale: bool | None = Field(
+        None,
+        description="Does the training material include creative works ingested at scale?",
+    )
+    personal_data: PersonalData = Field(default_factory=PersonalData)
+    safety: Safety = Field(default_factory=Safety)
+    transparency: Transparency = Field(default_factory=Transparency)
+    commercial_release_date: Day | None = Field(
+        None, description="When is (or was) the student commercially released?"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Case:
+        if self.output_use is not None and not self.output_use:
+            raise PydanticCustomError(
+                "contradiction",
+                "list at least one use, or leave the field out if unknown",
+                {"field": "output_use", "value": []},
+            )
+        found = contradictions(self.facts())
+        if found:
+            field, value, reason = found[0]
+            raise PydanticCustomError(
+                "contradiction", reason, {"field": field, "value": value, "all": found}
+            )
+        return self
+
+    def facts(self) -> dict[str, Any]:
+        """The flat fact map the rules read: dotted names, enum values as strings, None unknown."""
+        t, pd, s = self.teacher, self.personal_data, self.safety
+        uses = self.output_use
+        used = None if uses is None else {u.value for u in uses}
+        return {
+            "teacher.release_date": t.release_date,
+            "teacher.weights_public": t.weights_public,
+            "teacher.outputs_public": t.outputs_public,
+            "teacher.abuse_proven": t.abuse_proven,
+            "teacher.terms.forbids_distillation": t.terms.forbids_distillation,
+            "teacher.terms.forbids_research": t.terms.forbids_research,
+            "distiller.same_owner_as_teacher": self.distiller.same_owner_as_teacher,
+            "consent.granted": self.consent.granted,
+            "access": None if self.access is None else self.access.value,
+            "purpose": None if self.purpose is None else self.purpose.value,
+            "deployment": None if self.deployment is None else self.deployment.value,
+            "market_relation": None if self.market_relation is None else self.market_relation.value,
+            "output_use.training": None if used is None else "training" in used,
+            "output_use.evaluation": None if used is None else "evaluation" in used,
+            "output_use.calibration": None if used is None else "calibration" in used,
+            "output_use.inspiration": None if used is None else "inspiration" in used,
+            "volume.outputs": self.volume.outputs,
+            "volume.one_off": self.volume.one_off,
+            "creative_works_at_scale": self.creative_works_at_scale,
+            "personal_data.involved": pd.involved,
+            "personal_data.consent": pd.consent,
+            "personal_data.minimisation": pd.minimisation,
+            "personal_data.purpose_limitation": pd.purpose_limitation,
+            "personal_data.differential_privacy": pd.differential_privacy,
+            "personal_data.user_rights": pd.user_rights,
+            "safety.evaluated": s.evaluated,
+            "safety.improvements_shared": s.improvements_shared,
+            "safety.unsafe_use": s.unsafe_use,
+            "transparency.disclosure_filed": self.transparency.disclosure_filed,
+            "transparency.filed_on": self.transparency.filed_on,
+            "commercial_release_date": self.commercial_release_date,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Contradiction:
+    """Facts that cannot all be true at once; `when` is written in the rule language so that
+    single cases and batch rows are checked by the same definition."""
+
+    field: str
+    when: Expr
+    reason: str
+
+
+_same_owner = Fact("distiller.same_owner_as_teacher")
+_release = Fact("commercial_release_date")
+_teacher_out = Fact("teacher.release_date")
+
+CONTRADICTIONS: tuple[Contradiction, ...] = (
+    Contradiction(
+        "access",
+        And((Eq(Fact("access"), Const("internal")), Eq(_same_owner, Const(False)))),
+        "internal access means the distiller belongs to the teacher's owner, but "
+        "distiller.same_owner_as_teacher is false",
+    ),
+    Contradiction(
+        "access",
+        And(
+            (
+                In(
+                    Fact("access"),
+                    Const(frozenset({"public_api_within_terms", "published_outputs"})),
+                ),
+                Eq(Fact("teacher.outputs_public"), Const(False)),
+            )
+        ),
+        "outputs cannot come from a public source when teacher.outputs_public is false",
+    ),
+    Contradiction(
+        "commercial_release_date",
+        And(
+            (
+                Known(_release),
+                In(Fact("deployment"), Const(frozenset({"none", "non_commercial_release"}))),
+            )
+        ),
+        "a commercial release date was given but the deployment is not commercial",
+    ),
+    Contradiction(
+        "transparency.filed_on",
+        And(
+            (
+                Known(Fact("transparency.filed_on")),
+                Eq(Fact("transparency.disclosure_filed"), Const(False)),
+            )
+        ),
+        "a filing date was given but transparency.disclosure_filed is false",
+    ),
+    Contradiction(
+        "commercial_release_date",
+        And((Lt(_release, _teacher_out), Not(Eq(_same_owner, Const(True))))),
+        "the student is released before its teacher was available to an outside distiller",
+    ),
+)
+
+
+def contradictions(facts: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """The contradictions that certainly hold for these facts: (field, value, reason)."""
+    out = []
+    for c, check in zip(CONTRADICTIONS, _CHECKS, strict=True):
+        if check(facts, {}) is True:
+            value = facts[c.field]
+            out.append(
+                (c.field, value.isoformat() if isinstance(value, dt.date) else value, c.reason)
+            )
+    return out
+
+
+# --- The fact registry: derived from the model so names, types and questions live in one place.
+
+FactKind = str  # "bool" | "enum" | "date" | "int"
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    name: str
+    kind: FactKind
+    question: str
+    domain: tuple[Any, ...] = ()  # every possible value of a bool or enum fact, in order
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _walk(model: type[BaseModel], prefix: str) -> list[FactSpec]:
+    specs: list[FactSpec] = []
+    for name, field in model.model_fields.items():
+        full = f"{prefix}{name}"
+        ann = _unwrap_optional(field.annotation)
+        question = field.description or full
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            specs.extend(_walk(ann, f"{full}."))
+        elif ann is bool:
+            specs.append(FactSpec(full, "bool", question, (True, False)))
+        elif ann is int:
+            specs.append(FactSpec(full, "int", question))
+        elif ann is dt.date or get_origin(ann) is Annotated:
+            specs.append(FactSpec(full, "date", question))
+        elif isinstance(ann, type) and issubclass(ann, StrEnum):
+            specs.append(FactSpec(full, "enum", question, tuple(m.value for m in ann)))
+        elif get_origin(ann) is list and get_args(ann) == (OutputUse,):
+            for use in OutputUse:
+                question = f"Are the teacher's outputs used for {use.value}?"
+                specs.append(FactSpec(f"{full}.{use.value}", "bool", question, (True, False)))
+    return specs
+
+
+_ALL_SPECS = _walk(Case, "")
+# Only the facts the rules read (not ids, titles, free text, jurisdiction or date of assessment).
+FACTS: dict[str, FactSpec] = {
+    s.name: s for s in _ALL_SPECS if s.name in Case.model_construct().facts()
+}
+
+
+def _compile_checks() -> tuple[Any, ...]:
+    from distillgov.framework.scalar import compile_expr
+
+    return tuple(compile_expr(c.when) for c in CONTRADICTIONS)
+
+
+_CHECKS = _compile_checks()

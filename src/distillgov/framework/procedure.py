@@ -1,0 +1,251 @@
+"""The decision procedure for one case: facts and a profile in, a cited determination out.
+
+Pure: no files, no clock. The assessment date is an argument.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache, partial
+from typing import TYPE_CHECKING, Any
+
+from distillgov.errors import InvalidCase
+from distillgov.framework.case import FACTS, Case, contradictions
+from distillgov.framework.determination import Determination, MissingFact, ObligationResult
+from distillgov.framework.lenses import lens_notes
+from distillgov.framework.missing import probes
+from distillgov.framework.rules import (
+    DECISION,
+    FRAMEWORK_VERSION,
+    OBLIGATIONS,
+    OUTCOMES,
+    PROGRAM,
+)
+from distillgov.framework.scalar import Run, ScalarProgram, Step
+
+if TYPE_CHECKING:  # the profile package imports the framework's vocabulary; avoid a cycle
+    from distillgov.jurisdictions.profile import Profile, ResolvedLevers
+
+SCALAR = ScalarProgram(PROGRAM)
+_BRANCH_NOTES = {b.id: b.explain for b in DECISION.branches}
+
+Signature = tuple[Any, ...]
+
+
+def _signature(env: dict[str, Any]) -> Signature:
+    parts: list[Any] = [env["decision"], env["compliant"]]
+    for o in OBLIGATIONS:
+        parts.append(env[f"{o.id}.applies"])
+        parts.append(env[f"{o.id}.status"])
+    return tuple(parts)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _missing_facts(run: Run, facts: dict[str, Any], levers: ResolvedLevers) -> list[MissingFact]:
+    found: list[MissingFact] = []
+    for name in sorted(run.missing):
+        outcomes: list[dict[str, Any]] = []
+        signatures: set[Signature] = set()
+        for value in probes(name, run.env, levers.values):
+            trial = dict(facts)
+            trial[name] = value
+            if contradictions(trial):
+                continue  # an answer the other facts already rule out
+            env = SCALAR.run(trial, levers.values).env
+            signatures.add(_signature(env))
+            decision = env["decision"]
+            outcome = OUTCOMES[decision] if decision else None
+            outcomes.append(
+                {
+                    "value": _iso(value),
+                    "category": outcome.category.value if outcome else None,
+                    "rule": outcome.rule.value if outcome else None,
+                    "compliant": env["compliant"],
+                    "violations": [
+                        o.id
+                        for o in OBLIGATIONS
+                        if env[f"{o.id}.applies"] is True and env[f"{o.id}.status"] == "breached"
+                    ],
+                }
+            )
+        if len(signatures) > 1:
+            found.append(MissingFact(name, FACTS[name].question, tuple(outcomes)))
+    return found
+
+
+def _trace(
+    steps: list[Step], env: dict[str, Any], levers: ResolvedLevers
+) -> tuple[dict[str, Any], ...]:
+    lines: list[dict[str, Any]] = []
+    values = levers.values
+    for number, step in enumerate(steps, 1):
+        info = step.info
+        line: dict[str, Any] = {
+            "step": number,
+            "rule": info.rule,
+            "outcome": _ROW_OUTCOME[step.outcome] if info.is_row else _iso(step.outcome),
+            "facts": {n: _iso(env[n]) for n in info.facts},
+        }
+        if info.derived:
+            line["derived"] = {n: _iso(env[n]) for n in info.derived}
+        if info.levers:
+            line["levers"] = {n: _lever_json(values[n]) for n in info.levers}
+        line["source"] = info.source
+        line["note"] = info.note
+        lines.append(line)
+    for o, facts_read in _OBLIGATION_FACTS:
+        applies = env[f"{o.id}.applies"]
+        if applies is False:
+            continue
+        status = env[f"{o.id}.status"] or "unknown"
+        lines.append(
+            {
+                "step": len(lines) + 1,
+                "rule": f"obligation:{o.id}",
+                "outcome": f"{'applies' if applies else 'may apply'}; status {status}",
+                "facts": {n: _iso(env[n]) for n in facts_read},
+                "source": o.cite.as_dict(),
+                "note": o.what,
+            }
+        )
+    return tuple(lines)
+
+
+_ROW_OUTCOME = {True: "applies", False: "does not apply", None: "unknown"}
+_OBLIGATION_FACTS = tuple((o, tuple(sorted(PROGRAM.base_refs(o.applies)))) for o in OBLIGATIONS)
+
+
+def _lever_json(value: Any) -> Any:
+    return sorted(value) if isinstance(value, frozenset) else value
+
+
+def _obligations(env: dict[str, Any]) -> tuple[ObligationResult, ...]:
+    out = []
+    for o in OBLIGATIONS:
+        applies = env[f"{o.id}.applies"]
+        if applies is False:
+            continue
+        out.append(
+            ObligationResult(
+                id=o.id,
+                what=o.what,
+                applies=applies,
+                status=env[f"{o.id}.status"],
+                due=_iso(env[o.due]) if o.due else None,
+                due_basis=o.due or "continuing",
+                source=o.cite.as_dict(),
+            )
+        )
+    return tuple(out)
+
+
+_IMMUNITY_OF = {
+    "research": "research_exemption",
+    "de_minimis": "de_minimis_exception",
+    "transformative": "transformative_use",
+}
+
+
+def _immunities(env: dict[str, Any], category: str | None) -> tuple[dict[str, Any], ...]:
+    names: list[str] = []
+    if category in _IMMUNITY_OF:
+        names.append(_IMMUNITY_OF[category])
+    if (
+        category in ("commercial_cloning", "transformative", "research", "de_minimis")
+        and env["reverse_engineering_harbour"]
+    ):
+        names.append("reverse_engineering_harbour")
+    conditions = [
+        o for o in OBLIGATIONS if o.conditions_immunity and env[f"{o.id}.applies"] is not False
+    ]
+    breached = [
+        o.id for o in conditions if env[f"{o.id}.applies"] and env[f"{o.id}.status"] == "breached"
+    ]
+    unknown = [
+        o.id for o in conditions if env[f"{o.id}.status"] is None or env[f"{o.id}.applies"] is None
+    ]
+    holds: bool | None = False if breached else (None if unknown else True)
+    return tuple(
+        {
+            "id": name,
+            "holds": holds,
+            "conditions": [o.id for o in conditions],
+            "suspended_by": breached,
+        }
+        for name in names
+    )
+
+
+def _royalty(env: dict[str, Any], category: str | None, levers: ResolvedLevers) -> dict[str, Any]:
+    rule = env["rule"]
+    cloning = category == "commercial_cloning"
+    return {
+        "due": None if rule is None else rule == "compulsory_license",
+        "phase": env["phase"] if cloning else None,
+        "window_start": _iso(env["window_start"]) if cloning else None,
+        "window_end": _iso(env["window_end"]) if cloning else None,
+        "rate_setter": levers.values["royalty.rate_setter"] if cloning else None,
+        "basis": "usage-based royalty under the compulsory licence"
+        if rule == "compulsory_license"
+        else None,
+        "shared_with_creators": levers.values["royalty.shared_with_creators"] if cloning else None,
+    }
+
+
+def _summary(decision: str | None, missing: list[MissingFact]) -> str:
+    if decision is None:
+        names = ", ".join(m.fact for m in missing) or "facts"
+        return f"Not determined: the outcome depends on {names}."
+    return _BRANCH_NOTES[decision]
+
+
+@cache
+def _levers_json(levers: ResolvedLevers) -> dict[str, Any]:
+    return {
+        name: {
+            "value": _lever_json(v.value),
+            "from": v.effective_from.isoformat(),
+            "source": v.cite.as_dict(),
+        }
+        for name, v in levers.sources.items()
+    }
+
+
+def assess(case: Case, profile: Profile, on: dt.date | None = None) -> Determination:
+    """Determine a case under a profile as of a date (the case's own date if none is given)."""
+    day = on or case.assessed_on
+    if day is None:
+        raise InvalidCase(
+            "no assessment date: set 'assessed_on' in the case or pass the date explicitly"
+        )
+    levers = profile.as_of(day)
+    facts = case.facts()
+    facts["assessed_on"] = day
+    run = SCALAR.run(facts, levers.values)
+    env = run.env
+    missing = _missing_facts(run, facts, levers) if run.missing else []
+    decision = env["decision"]
+    category = env["category"]
+    obligations = _obligations(env)
+    return Determination(
+        case={"id": case.id, "title": case.title},
+        assessed_on=day.isoformat(),
+        profile={"id": profile.id, "name": profile.name, "hash": profile.content_hash},
+        category=category,
+        rule=env["rule"],
+        compliant=env["compliant"],
+        decision=decision,
+        summary=_summary(decision, missing),
+        obligations=obligations,
+        violations=tuple(o.id for o in obligations if o.applies and o.status == "breached"),
+        immunities=_immunities(env, category),
+        royalty=_royalty(env, category, levers),
+        trace_builder=partial(_trace, run.steps, env, levers),
+        lenses=lens_notes(decision),
+        missing_facts=tuple(missing),
+        levers=_levers_json(levers),  # memoised per resolved lever set
+        framework_version=FRAMEWORK_VERSION,
+    )

@@ -1,0 +1,511 @@
+"""The Balanced Framework as rules: one ordered program that both evaluators read.
+
+Read top to bottom. First the timeline of the teacher's protection, then the legal concepts the
+decision rests on, then the decision table, whose row order *is* the priority of the law:
+improper means defeat every safe harbour; consent comes before the licensing machinery; the
+de minimis exception and the research exemption come before the market-based categories.
+Then each obligation: when it applies and whether it is met, and last the overall compliance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from distillgov.framework.case import FACTS
+from distillgov.framework.citations import Citation
+from distillgov.framework.logic import (
+    TRUE,
+    AddMonths,
+    Branch,
+    Choose,
+    Const,
+    Expr,
+    If,
+    Le,
+    Let,
+    Lt,
+    Program,
+    all_of,
+    any_of,
+    fact,
+    is_,
+    not_,
+    one_of,
+    param,
+)
+from distillgov.framework.vocabulary import (
+    IMPROPER_ACCESS,
+    PUBLIC_OUTPUT_ACCESS,
+    RELEASED,
+    RESEARCH_PURPOSES,
+    TRANSFORMATIVE_RELATIONS,
+    Category,
+    Rule,
+)
+
+FRAMEWORK_VERSION = "guan-balanced-framework-2025/distillgov-rules-1.0"
+
+ON = fact("assessed_on")  # the assessment date: an argument, never the clock
+ACCESS, PURPOSE, DEPLOYMENT = fact("access"), fact("purpose"), fact("deployment")
+MARKET = fact("market_relation")
+RELEASE = fact("commercial_release_date")
+
+# --- The teacher's protection timeline ----------------------------------------------------------
+
+_precedes = is_(param("exclusivity.model"), "precedes_licence_window")
+_teacher_out = fact("teacher.release_date")
+
+TIMELINE = (
+    Let(
+        "window_start",
+        "date",
+        If(_precedes, AddMonths(_teacher_out, param("exclusivity.months")), _teacher_out),
+        Citation("adjustments", "exclusivity_time"),
+        "The compulsory-licence window opens when exclusivity ends, or at the teacher's release "
+        "where the exclusivity time is itself the window.",
+    ),
+    Let(
+        "window_end",
+        "date",
+        If(
+            _precedes,
+            AddMonths(fact("window_start"), param("licence_window.months")),
+            AddMonths(_teacher_out, param("exclusivity.months")),
+        ),
+        Citation("types", "commercial_cloning"),
+        "After the window, use of the teacher is royalty-free: no perpetual monopoly.",
+    ),
+    Let(
+        "phase",
+        "enum",
+        If(
+            Lt(ON, fact("window_start")),
+            Const("exclusivity"),
+            If(Lt(ON, fact("window_end")), Const("licence_window"), Const("royalty_free")),
+        ),
+        Citation("types", "commercial_cloning"),
+        "Where the assessment date falls in the teacher's protection timeline.",
+        traced=True,
+    ),
+)
+
+# --- Legal concepts the decision rests on --------------------------------------------------------
+
+_non_commercial_research = all_of(
+    one_of(PURPOSE, RESEARCH_PURPOSES),
+    one_of(DEPLOYMENT, frozenset({"none", "non_commercial_release"})),
+)
+_direct_commercial_substitute = all_of(
+    is_(MARKET, "direct_substitute"), is_(DEPLOYMENT, "commercial")
+)
+_anti_distillation_binds = any_of(
+    is_(param("contract.anti_distillation_clauses"), "enforced"),
+    all_of(
+        is_(param("contract.anti_distillation_clauses"), "filtered"),
+        _direct_commercial_substitute,
+        is_(fact("phase"), "exclusivity"),
+    ),
+)
+
+CONCEPTS = (
+    Let(
+        "breached_clause_binds",
+        "bool",
+        If(
+            _non_commercial_research,
+            is_(param("contract.research_clause_waivable"), True),
+            _anti_distillation_binds,
+        ),
+        Citation("adjustments", "contract_reach"),
+        "Whether the term the distiller breached reaches this use in this jurisdiction: a clause "
+        "against research binds only where research clauses can be waived; a clause against "
+        "distillation binds as far as the contract lever lets it.",
+    ),
+    Let(
+        "improper_means",
+        "bool",
+        any_of(
+            one_of(ACCESS, IMPROPER_ACCESS),
+            all_of(is_(ACCESS, "terms_breach"), fact("breached_clause_binds")),
+            is_(fact("safety.unsafe_use"), True),
+        ),
+        Citation("types", "illicit"),
+        "Hacking, circumvention, leaked weights, privacy-violating collection, an enforceable "
+        "breach of terms, or unsafe use.",
+        traced=True,
+    ),
+    Let(
+        "consented",
+        "bool",
+        any_of(
+            is_(fact("consent.granted"), True), is_(fact("distiller.same_owner_as_teacher"), True)
+        ),
+        Citation("types", "authorized"),
+        "The rights-holder consented, or the distiller is the teacher's owner.",
+    ),
+    Let(
+        "reverse_engineering_harbour",
+        "bool",
+        all_of(
+            not_(is_(fact("teacher.outputs_public"), False)),
+            any_of(
+                one_of(ACCESS, PUBLIC_OUTPUT_ACCESS),
+                all_of(is_(ACCESS, "terms_breach"), not_(fact("breached_clause_binds"))),
+            ),
+        ),
+        Citation("abstract", "reverse_engineering"),
+        "Good-faith reverse engineering of publicly available outputs is lawful.",
+    ),
+    Let(
+        "de_minimis_use",
+        "bool",
+        all_of(
+            is_(fact("output_use.training"), False),
+            is_(fact("volume.one_off"), True),
+            Le(fact("volume.outputs"), param("de_minimis.max_outputs")),
+        ),
+        Citation("policies", "de_minimis"),
+        "A one-off use of a handful of outputs for testing, calibration or inspiration, not "
+        "training.",
+    ),
+    Let(
+        "research_exempt",
+        "bool",
+        all_of(
+            one_of(PURPOSE, param("research.purposes")),
+            one_of(DEPLOYMENT, param("research.deployments")),
+        ),
+        Citation("adjustments", "research_carveout"),
+        "Bona fide research, audit or safety work, within the profile's carve-out and deployed "
+        "non-commercially.",
+    ),
+    Let(
+        "licence_available",
+        "bool",
+        any_of(
+            is_(param("royalty.compulsory_licence_trigger"), "always"),
+            is_(fact("teacher.abuse_proven"), True),
+        ),
+        Citation("adjustments", "royalty_rules"),
+        "The compulsory licence is open to the cloner: always, or once abuse by the teacher's "
+        "owner is proven.",
+    ),
+)
+
+# --- The decision table: first matching row wins --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    category: Category
+    rule: Rule
+
+
+OUTCOMES: dict[str, Outcome] = {
+    "illicit_improper_means": Outcome(Category.ILLICIT, Rule.PROHIBITED),
+    "authorized_by_consent": Outcome(Category.AUTHORIZED, Rule.PERMITTED),
+    "de_minimis_use": Outcome(Category.DE_MINIMIS, Rule.EXEMPT),
+    "research_exemption": Outcome(Category.RESEARCH, Rule.EXEMPT),
+    "cloning_royalty_free": Outcome(Category.COMMERCIAL_CLONING, Rule.PERMITTED),
+    "cloning_compulsory_licence": Outcome(Category.COMMERCIAL_CLONING, Rule.COMPULSORY_LICENSE),
+    "cloning_needs_consent": Outcome(Category.COMMERCIAL_CLONING, Rule.PROHIBITED),
+    "transformative_use": Outcome(Category.TRANSFORMATIVE, Rule.CONDITIONAL),
+}
+
+_substitute = is_(MARKET, "direct_substitute")
+
+DECISION = Choose(
+    "decision",
+    (
+        Branch(
+            "illicit_improper_means",
+            fact("improper_means"),
+            "illicit_improper_means",
+            Citation("types", "illicit"),
+            "Distillation by improper means is banned outright; no safe harbour or fair-use "
+            "excuse applies.",
+        ),
+        Branch(
+            "authorized_by_consent",
+            fact("consented"),
+            "authorized_by_consent",
+            Citation("types", "authorized"),
+            "With the rights-holder's consent, distillation is freely permitted and governed by "
+            "the licence.",
+        ),
+        Branch(
+            "de_minimis_use",
+            fact("de_minimis_use"),
+            "de_minimis_use",
+            Citation("policies", "de_minimis"),
+            "Trivial, one-off use triggers no licence and no royalty.",
+        ),
+        Branch(
+            "research_exemption",
+            fact("research_exempt"),
+            "research_exemption",
+            Citation("types", "research"),
+            "Public-interest research is exempt while deployment stays non-commercial.",
+        ),
+        Branch(
+            "cloning_royalty_free",
+            all_of(_substitute, is_(fact("phase"), "royalty_free")),
+            "cloning_royalty_free",
+            Citation("types", "commercial_cloning"),
+            "The teacher's licence window has closed: cloning is royalty-free.",
+        ),
+        Branch(
+            "cloning_compulsory_licence",
+            all_of(_substitute, is_(fact("phase"), "licence_window"), fact("licence_available")),
+            "cloning_compulsory_licence",
+            Citation("types", "commercial_cloning"),
+            "A direct substitute is lawful under the compulsory licence, paying a usage-based "
+            "royalty until the window closes.",
+        ),
+        Branch(
+            "cloning_needs_consent",
+            _substitute,
+            "cloning_needs_consent",
+            Citation("adjustments", "exclusivity_time"),
+            "During exclusivity, or where no compulsory licence is open, a direct substitute "
+            "needs the owner's licence.",
+        ),
+        Branch(
+            "transformative_use",
+            one_of(MARKET, TRANSFORMATIVE_RELATIONS),
+            "transformative_use",
+            Citation("types", "transformative"),
+            "A non-substitutive student serving a new domain or adding functionality is allowed "
+            "without royalty, on conditions.",
+        ),
+    ),
+    cite=Citation("types", "authorized"),
+    explain="The framework's categories in order of priority.",
+)
+
+
+def _project(name: str, value_of: dict[str, str]) -> Choose:
+    """The decision table's own rows, giving one part of their outcome: a category or a rule can
+    be known while the exact row is not (e.g. cloning, but which phase depends on a date)."""
+    rows = tuple(Branch(b.id, b.when, value_of[b.id], b.cite, b.explain) for b in DECISION.branches)
+    return Choose(name, rows, traced=False, cite=DECISION.cite)
+
+
+CATEGORY = _project("category", {k: v.category.value for k, v in OUTCOMES.items()})
+RULE = _project("rule", {k: v.rule.value for k, v in OUTCOMES.items()})
+
+# --- Obligations ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    id: str
+    what: str
+    due: str  # the fact or derived date it is due by, or "" for a continuing duty
+    cite: Citation
+    applies: Expr
+    status: tuple[tuple[str, Expr], ...]  # ordered (status, condition); first that holds wins
+    default: str | None = None  # status when no condition holds
+    conditions_immunity: bool = False  # breach suspends the case's safe harbours
+
+
+_category = fact("category")
+_released_by_now = any_of(
+    is_(DEPLOYMENT, "non_commercial_release"),
+    all_of(is_(DEPLOYMENT, "commercial"), Le(RELEASE, ON)),
+)
+_immunity_categories = frozenset({"research", "transformative", "de_minimis", "commercial_cloning"})
+_pd = "personal_data."
+
+OBLIGATIONS: tuple[Obligation, ...] = (
+    Obligation(
+        "proper_means",
+        "Obtain and use the teacher's outputs only by proper means.",
+        "",
+        Citation("types", "illicit"),
+        TRUE,
+        (("breached", fact("improper_means")), ("met", not_(fact("improper_means")))),
+    ),
+    Obligation(
+        "transparency_disclosure",
+        "Publish the student's teacher lineage and high-level training method before its "
+        "commercial release.",
+        "commercial_release_date",
+        Citation("policies", "transparency"),
+        all_of(
+            is_(DEPLOYMENT, "commercial"),
+            not_(one_of(_category, frozenset({"illicit", "de_minimis"}))),
+        ),
+        (
+            (
+                "met",
+                all_of(
+                    is_(fact("transparency.disclosure_filed"), True),
+                    Le(fact("transparency.filed_on"), RELEASE),
+                ),
+            ),
+            (
+                "breached",
+                any_of(
+                    all_of(
+                        is_(fact("transparency.disclosure_filed"), True),
+                        Lt(RELEASE, fact("transparency.filed_on")),
+                    ),
+                    all_of(is_(fact("transparency.disclosure_filed"), False), Le(RELEASE, ON)),
+                ),
+            ),
+            ("due", all_of(is_(fact("transparency.disclosure_filed"), False), Lt(ON, RELEASE))),
+        ),
+        conditions_immunity=True,
+    ),
+    Obligation(
+        "privacy_safeguards",
+        "Minimise personal data, limit it to its purpose, rest it on consent or a privacy "
+        "technology such as differential privacy, and honour access, deletion and opt-out.",
+        "",
+        Citation("policies", "privacy"),
+        is_(fact(_pd + "involved"), True),
+        (
+            (
+                "breached",
+                any_of(
+                    is_(fact(_pd + "minimisation"), False),
+                    is_(fact(_pd + "purpose_limitation"), False),
+                    is_(fact(_pd + "user_rights"), False),
+                    all_of(
+                        is_(fact(_pd + "consent"), False),
+                        is_(fact(_pd + "differential_privacy"), False),
+                    ),
+                ),
+            ),
+            (
+                "met",
+                all_of(
+                    is_(fact(_pd + "minimisation"), True),
+                    is_(fact(_pd + "purpose_limitation"), True),
+                    is_(fact(_pd + "user_rights"), True),
+                    any_of(
+                        is_(fact(_pd + "consent"), True),
+                        is_(fact(_pd + "differential_privacy"), True),
+                    ),
+                ),
+            ),
+        ),
+        conditions_immunity=True,
+    ),
+    Obligation(
+        "safety_evaluation",
+        "Evaluate the student for safety before it is released.",
+        "commercial_release_date",
+        Citation("abstract", "conditional_immunities"),
+        all_of(one_of(DEPLOYMENT, RELEASED), one_of(_category, _immunity_categories)),
+        (
+            ("met", is_(fact("safety.evaluated"), True)),
+            ("breached", all_of(is_(fact("safety.evaluated"), False), _released_by_now)),
+            ("due", is_(fact("safety.evaluated"), False)),
+        ),
+        conditions_immunity=True,
+    ),
+    Obligation(
+        "safety_reciprocity",
+        "Share the student's safety improvements back with the teacher's developer.",
+        "commercial_release_date",
+        Citation("types", "transformative"),
+        all_of(
+            is_(_category, "transformative"), is_(param("transformative.safety_reciprocity"), True)
+        ),
+        (
+            ("met", is_(fact("safety.improvements_shared"), True)),
+            ("breached", all_of(is_(fact("safety.improvements_shared"), False), _released_by_now)),
+            ("due", is_(fact("safety.improvements_shared"), False)),
+        ),
+        conditions_immunity=True,
+    ),
+    Obligation(
+        "royalty_payment",
+        "Report usage and pay the usage-based royalty of the compulsory licence until the "
+        "window closes.",
+        "window_end",
+        Citation("types", "commercial_cloning"),
+        is_(fact("rule"), "compulsory_license"),
+        (),
+        default="ongoing",
+    ),
+    Obligation(
+        "owner_licence",
+        "Obtain the teacher owner's licence before deploying a direct substitute.",
+        "window_end",
+        Citation("adjustments", "exclusivity_time"),
+        is_(fact("decision"), "cloning_needs_consent"),
+        (("breached", _released_by_now),),
+        default="due",
+    ),
+    Obligation(
+        "licence_terms",
+        "Keep to the terms of the licence that authorises the distillation.",
+        "",
+        Citation("types", "authorized"),
+        is_(_category, "authorized"),
+        (),
+        default="ongoing",
+    ),
+    Obligation(
+        "collective_licence",
+        "Pay the collective licence for creative works ingested at scale, through the "
+        "collective rights body.",
+        "",
+        Citation("policies", "collective_licensing"),
+        all_of(
+            is_(fact("creative_works_at_scale"), True),
+            one_of(_category, frozenset({"commercial_cloning", "transformative", "authorized"})),
+            one_of(DEPLOYMENT, RELEASED),
+        ),
+        (),
+        default="ongoing",
+    ),
+)
+
+OBLIGATION_IDS = tuple(o.id for o in OBLIGATIONS)
+
+
+def _obligation_definitions(o: Obligation) -> tuple[Let | Choose, ...]:
+    applies = Let(f"{o.id}.applies", "bool", o.applies, o.cite, o.what, decisive=True)
+    # Gate each status on applicability, so facts of an obligation that does not apply are never
+    # reported as missing.
+    gate = fact(applies.name)
+    rows = tuple(
+        Branch(f"{o.id}.{status}", all_of(gate, cond), status, o.cite, o.what)
+        for status, cond in o.status
+    )
+    status = Choose(
+        f"{o.id}.status", rows, exhaustive=False, default=o.default, traced=False, cite=o.cite
+    )
+    return (applies, status)
+
+
+def _breach_of(o: Obligation) -> Expr:
+    return all_of(fact(f"{o.id}.applies"), is_(fact(f"{o.id}.status"), "breached"))
+
+
+COMPLIANCE = Let(
+    "compliant",
+    "bool",
+    not_(any_of(is_(fact("rule"), "prohibited"), *(_breach_of(o) for o in OBLIGATIONS))),
+    Citation("abstract", "conditional_immunities"),
+    "Compliant when the rule is not a prohibition and no obligation is breached.",
+    decisive=True,
+)
+
+
+def _build_program() -> Program:
+    definitions: list[Let | Choose] = [*TIMELINE, *CONCEPTS, DECISION, CATEGORY, RULE]
+    for o in OBLIGATIONS:
+        definitions.extend(_obligation_definitions(o))
+    definitions.append(COMPLIANCE)
+    kinds = {"assessed_on": "date"}
+    for d in definitions:
+        kinds[d.name] = d.kind if isinstance(d, Let) else "enum"
+    return Program(tuple(definitions), frozenset(FACTS) | {"assessed_on"}, kinds)
+
+
+PROGRAM = _build_program()
