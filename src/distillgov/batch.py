@@ -12,6 +12,7 @@ import difflib
 import os
 import tempfile
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,16 @@ from distillgov.framework.case import CONTRADICTIONS, FACTS
 from distillgov.framework.determination import ROW_COLUMNS
 from distillgov.framework.missing import probes_vector
 from distillgov.framework.rules import OBLIGATIONS, PROGRAM
-from distillgov.framework.vector import CODES, T, U, VectorCompiler, VectorProgram, tri
+from distillgov.framework.vector import (
+    CODES,
+    T,
+    U,
+    VectorCompiler,
+    VectorProgram,
+    tri,
+    tri_from,
+)
+from distillgov.framework.vocabulary import ObligationStatus
 from distillgov.jurisdictions.profile import LEVERS, Profile
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -103,8 +113,11 @@ class _Rows:
         self.problems: list[Problem] = []
 
     def flag(self, rows: np.ndarray[Any, Any], field: str, values: Any, reason: str) -> None:
+        """Record a problem for each flagged row; values are read only for those rows."""
         for i in np.flatnonzero(rows):
-            value = values[i] if values is not None else None
+            value = None if values is None else values[int(i)]
+            if isinstance(value, pl.Series):  # a list cell
+                value = value.to_list()
             self.problems.append(Problem(field, value, reason, f"row {int(i) + self.first}"))
 
 
@@ -112,34 +125,34 @@ def _text(series: pl.Series) -> pl.Series:
     return series.cast(pl.String) if series.dtype != pl.String else series
 
 
+_TRUE, _FALSE = ["true", "yes", "1"], ["false", "no", "0"]
+
+
 def _encode_bool(s: pl.Series, rows: _Rows) -> np.ndarray[Any, Any]:
     if s.dtype == pl.Boolean:
-        values = s
+        is_true = s.fill_null(False).to_numpy()
+        known = s.is_not_null().to_numpy()
     else:
         text = _text(s).str.strip_chars().str.to_lowercase()
-        mapping = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-        values = text.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
-        bad = (text.is_not_null() & (text != "") & values.is_null()).to_numpy()
-        rows.flag(bad, s.name, s.to_list(), "must be true or false (or left empty if unknown)")
-    arr = values.to_numpy()
-    out = np.full(len(s), U, dtype=np.int8)
-    known = values.is_not_null().to_numpy()
-    out[known] = np.where(arr[known].astype(bool), T, np.int8(0))
-    return out
+        is_true = text.is_in(_TRUE).fill_null(False).to_numpy()
+        is_false = text.is_in(_FALSE).fill_null(False).to_numpy()
+        known = is_true | is_false
+        given = (text.is_not_null() & (text != "")).to_numpy()
+        rows.flag(given & ~known, s.name, s, "must be true or false (or left empty if unknown)")
+    return tri_from(is_true, ~known)
 
 
 def _encode_enum(s: pl.Series, domain: tuple[str, ...], rows: _Rows) -> np.ndarray[Any, Any]:
-    text = _text(s).str.strip_chars()
-    text = pl.Series(s.name, text).replace("", None)
-    codes = text.replace_strict(
-        {v: CODES.code(v) for v in domain}, default=-2, return_dtype=pl.Int32
-    )
-    # replace_strict sends nulls to the default too; an empty cell is unknown, not invalid.
-    out = np.where(text.is_null().to_numpy(), -1, codes.fill_null(-1).to_numpy()).astype(np.int32)
-    bad = out == -2
+    text = pl.Series(s.name, _text(s).str.strip_chars()).replace("", None)
+    # Cast to a Polars Enum: its physical codes index `domain`; one gather maps them to ours.
+    as_enum = text.cast(pl.Enum(list(domain)), strict=False)
+    bad = (text.is_not_null() & as_enum.is_null()).to_numpy()
     if bad.any():
-        rows.flag(bad, s.name, s.to_list(), f"not one of: {', '.join(domain)}")
-    return out
+        rows.flag(bad, s.name, s, f"not one of: {', '.join(domain)}")
+    ours = np.array([CODES.code(v) for v in domain] + [-1], dtype=np.int32)
+    physical = as_enum.to_physical().fill_null(len(domain)).to_numpy()
+    codes: np.ndarray[Any, Any] = ours[physical]
+    return codes
 
 
 def _encode_date(s: pl.Series, rows: _Rows) -> np.ndarray[Any, Any]:
@@ -149,7 +162,7 @@ def _encode_date(s: pl.Series, rows: _Rows) -> np.ndarray[Any, Any]:
         text = pl.Series(s.name, _text(s).str.strip_chars()).replace("", None)
         dates = text.str.to_date("%Y-%m-%d", strict=False)
         bad = (text.is_not_null() & dates.is_null()).to_numpy()
-        rows.flag(bad, s.name, s.to_list(), "a date must be written as YYYY-MM-DD")
+        rows.flag(bad, s.name, s, "a date must be written as YYYY-MM-DD")
     return dates.to_numpy().astype("datetime64[D]")
 
 
@@ -160,11 +173,11 @@ def _encode_int(s: pl.Series, rows: _Rows) -> np.ndarray[Any, Any]:
         text = pl.Series(s.name, _text(s).str.strip_chars()).replace("", None)
         as_int = text.cast(pl.Int64, strict=False)
         bad = (text.is_not_null() & as_int.is_null()).to_numpy()
-        rows.flag(bad, s.name, s.to_list(), "must be a whole number")
+        rows.flag(bad, s.name, s, "must be a whole number")
         nums = as_int.cast(pl.Float64)
     arr = nums.to_numpy().astype(np.float64)
     negative = np.nan_to_num(arr, nan=0.0) < 0
-    rows.flag(negative, s.name, s.to_list(), "must be 0 or more")
+    rows.flag(negative, s.name, s, "must be 0 or more")
     return arr
 
 
@@ -178,11 +191,9 @@ def _encode_uses(s: pl.Series, rows: _Rows) -> dict[str, np.ndarray[Any, Any]]:
     known = lists.is_not_null().to_numpy()
     exploded = lists.list.eval(pl.element().is_in(allowed).not_()).list.any().fill_null(False)
     bad = exploded.to_numpy()
-    rows.flag(bad, OUTPUT_USE, lists.to_list(), f"uses must be among: {', '.join(allowed)}")
+    rows.flag(bad, OUTPUT_USE, lists, f"uses must be among: {', '.join(allowed)}")
     empty = (lists.list.len() == 0).fill_null(False).to_numpy()
-    rows.flag(
-        empty, OUTPUT_USE, lists.to_list(), "list at least one use, or leave it empty if unknown"
-    )
+    rows.flag(empty, OUTPUT_USE, lists, "list at least one use, or leave it empty if unknown")
     out = {}
     for use in allowed:
         has = lists.list.contains(use).fill_null(False).to_numpy()
@@ -192,7 +203,7 @@ def _encode_uses(s: pl.Series, rows: _Rows) -> dict[str, np.ndarray[Any, Any]]:
 
 def encode(
     df: pl.DataFrame, on: dt.date | None, first_row_number: int = 2
-) -> tuple[dict[str, np.ndarray[Any, Any]], list[Any]]:
+) -> tuple[dict[str, np.ndarray[Any, Any]], pl.Series]:
     """Columns of a frame -> encoded fact columns, validated; raises InvalidBatch listing rows."""
     rows = _Rows(first_row_number)
     n = df.height
@@ -265,11 +276,11 @@ def _display(values: np.ndarray[Any, Any], name: str) -> list[Any]:
     return list(values)
 
 
-def _ids(df: pl.DataFrame) -> list[Any]:
+def _ids(df: pl.DataFrame) -> pl.Series:
     for c in ID_COLUMNS:
         if c in df.columns:
-            return _text(df.get_column(c)).to_list()
-    return [str(i + 1) for i in range(df.height)]
+            return _text(df.get_column(c)).alias("case_id")
+    return pl.int_range(1, df.height + 1, eager=True).cast(pl.String).alias("case_id")
 
 
 def _unknown_column(kind: str, n: int) -> np.ndarray[Any, Any]:
@@ -378,73 +389,98 @@ def evaluate(
     return env, missing
 
 
-def _name_of(column: str) -> pl.Expr:
-    """Enum codes -> their names, null where unknown."""
-    mapping = {i: name for i, name in enumerate(CODES.names)}
-    return pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String)
+def _names(codes: np.ndarray[Any, Any]) -> pl.Series:
+    """Enum codes -> their names (null where unknown), by one gather."""
+    table = pl.Series([*CODES.names, None], dtype=pl.String)
+    return table.gather(np.where(codes < 0, len(CODES.names), codes))
 
 
-def _tri_of(column: str) -> pl.Expr:
-    return pl.when(pl.col(column) == int(U)).then(None).otherwise(pl.col(column) == int(T))
+def _rendered(matrix: np.ndarray[Any, Any], *renders: Callable[[Any], str]) -> list[pl.Series]:
+    """Render each distinct row of a small-integer matrix once, then gather: a batch has few
+    distinct combinations of obligations or missing facts, however many rows it has."""
+    n, width = matrix.shape
+    if width == 0:
+        return [pl.Series([""] * n, dtype=pl.String) for _ in renders]
+    # Pack each row into one integer (mixed radix), so finding distinct rows is a 1-D sort.
+    radix = int(matrix.max()) + 1 if n else 1
+    if radix**width >= 2**62:
+        raise ValueError("too many combinations to pack")  # pragma: no cover - 9 obligations fit
+    key = np.zeros(n, dtype=np.int64)
+    for column in range(width):
+        key = key * radix + matrix[:, column]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    where = pl.Series(inverse.reshape(-1))
+    return [
+        pl.Series([render(matrix[i]) for i in first], dtype=pl.String).gather(where)
+        for render in renders
+    ]
 
 
 def result_frame(
     env: Mapping[str, np.ndarray[Any, Any]],
     missing: Mapping[str, np.ndarray[Any, Any]],
-    ids: list[Any],
+    ids: pl.Series,
 ) -> pl.DataFrame:
     """The same columns as `Determination.row()`, for every row."""
-    raw: dict[str, Any] = {
-        "case_id": pl.Series(ids, dtype=pl.String),
-        "_category": env["category"],
-        "_rule": env["rule"],
-        "_compliant": env["compliant"],
-        "_start": env["window_start"],
-        "_end": env["window_end"],
-    }
-    for o in OBLIGATIONS:
-        raw[f"_{o.id}.applies"] = env[f"{o.id}.applies"]
-        raw[f"_{o.id}.status"] = env[f"{o.id}.status"]
-    for name, mask in missing.items():
-        raw[f"_missing.{name}"] = mask
-    frame = pl.DataFrame(raw)
-    breached = CODES.code("breached")
-    obligation_cols, violation_cols = [], []
-    for o in OBLIGATIONS:
-        applies, status = pl.col(f"_{o.id}.applies"), pl.col(f"_{o.id}.status")
-        label = pl.concat_str(
-            pl.lit(f"{o.id}:"),
-            _name_of(f"_{o.id}.status").fill_null("unknown"),
-            pl.when(applies == int(T)).then(pl.lit("")).otherwise(pl.lit("?")),
+    # Statuses as small numbers (0 unknown, then met, due, ongoing, breached) to pack rows tightly.
+    statuses = ["unknown", *(s.value for s in ObligationStatus)]
+    small = np.zeros(len(CODES.names) + 1, dtype=np.int64)
+    for i, name in enumerate(statuses[1:], start=1):
+        small[CODES.code(name)] = i
+    applies = np.stack([env[f"{o.id}.applies"] for o in OBLIGATIONS], axis=1).astype(np.int64)
+    status = small[np.stack([env[f"{o.id}.status"] for o in OBLIGATIONS], axis=1)]
+    k = len(OBLIGATIONS)
+
+    def obligations(row: Any) -> str:
+        return ";".join(
+            f"{o.id}:{statuses[row[k + i]]}" + ("" if row[i] == T else "?")
+            for i, o in enumerate(OBLIGATIONS)
+            if row[i] != 0
         )
-        obligation_cols.append(pl.when(applies != 0).then(label))
-        violation_cols.append(
-            pl.when((applies == int(T)) & (status == breached)).then(pl.lit(o.id))
+
+    def violations(row: Any) -> str:
+        return ";".join(
+            o.id
+            for i, o in enumerate(OBLIGATIONS)
+            if row[i] == T and statuses[row[k + i]] == "breached"
         )
-    missing_cols = [
-        pl.when(pl.col(f"_missing.{name}")).then(pl.lit(name)) for name in sorted(missing)
-    ]
-    cloning = pl.col("_category") == CODES.code("commercial_cloning")
-    frame = frame.with_columns(
-        _name_of("_category").alias("category"),
-        _name_of("_rule").alias("rule"),
-        _tri_of("_compliant").alias("compliant"),
-        ((pl.col("_category") >= 0) & (pl.col("_rule") >= 0)).alias("determined"),
-        pl.when(pl.col("_rule") < 0)
-        .then(None)
-        .otherwise(pl.col("_rule") == CODES.code("compulsory_license"))
-        .alias("royalty_due"),
-        pl.concat_str(obligation_cols, separator=";", ignore_nulls=True).alias("obligations"),
-        pl.concat_str(violation_cols, separator=";", ignore_nulls=True).alias("violations"),
-        (
-            pl.concat_str(missing_cols, separator=";", ignore_nulls=True)
-            if missing_cols
-            else pl.lit("", dtype=pl.String)
-        ).alias("missing_facts"),
-        pl.when(cloning).then(pl.col("_start").cast(pl.String)).alias("window_start"),
-        pl.when(cloning).then(pl.col("_end").cast(pl.String)).alias("window_end"),
+
+    obligation_labels, violation_labels = _rendered(
+        np.concatenate([applies, status], axis=1), obligations, violations
     )
-    return frame.select(ROW_COLUMNS)
+    names = sorted(missing)
+    flags = np.stack([missing[m] for m in names], axis=1) if names else np.zeros((len(ids), 0))
+    cloning = env["category"] == CODES.code("commercial_cloning")
+    rule = env["rule"]
+    frame = pl.DataFrame(
+        {
+            "case_id": ids,
+            "category": _names(env["category"]),
+            "rule": _names(rule),
+            "_compliant": env["compliant"],
+            "determined": (env["category"] >= 0) & (rule >= 0),
+            "_rule_known": rule >= 0,
+            "_licence": rule == CODES.code("compulsory_license"),
+            "obligations": obligation_labels,
+            "violations": violation_labels,
+            "_cloning": cloning,
+            "_start": env["window_start"],
+            "_end": env["window_end"],
+            "missing_facts": _rendered(
+                flags.astype(np.int64),
+                lambda row: ";".join(m for m, hit in zip(names, row, strict=True) if hit),
+            )[0],
+        }
+    )
+    return frame.with_columns(
+        pl.when(pl.col("_compliant") == int(U))
+        .then(None)
+        .otherwise(pl.col("_compliant") == int(T))
+        .alias("compliant"),
+        pl.when(pl.col("_rule_known")).then(pl.col("_licence")).alias("royalty_due"),
+        pl.when(pl.col("_cloning")).then(pl.col("_start").cast(pl.String)).alias("window_start"),
+        pl.when(pl.col("_cloning")).then(pl.col("_end").cast(pl.String)).alias("window_end"),
+    ).select(ROW_COLUMNS)
 
 
 def assess_frame(
@@ -465,16 +501,25 @@ def assess_frame(
                 f"under '{profile.id}': split the file by jurisdiction"
             )
     columns, ids = encode(df, on, first_row_number)
-    parts = []
-    for start in range(0, len(ids), CHUNK):
-        stop = min(start + CHUNK, len(ids))
+    n = ids.len()
+    if n == 0:
+        return pl.DataFrame({c: [] for c in ROW_COLUMNS})
+
+    def one_chunk(start: int) -> pl.DataFrame:
+        stop = min(start + CHUNK, n)
         chunk = {k: v[start:stop] for k, v in columns.items()}
         env, missing = evaluate(chunk, profile, stop - start)
-        parts.append(result_frame(env, missing, ids[start:stop]))
-        if progress:
-            progress(stop - start)
-    if not parts:
-        return pl.DataFrame({c: [] for c in ROW_COLUMNS})
+        return result_frame(env, missing, ids.slice(start, stop - start))
+
+    # NumPy releases the GIL on whole-array work, so chunks evaluate in parallel on every core.
+    parts = []
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for start, part in zip(
+            range(0, n, CHUNK), pool.map(one_chunk, range(0, n, CHUNK)), strict=True
+        ):
+            parts.append(part)
+            if progress:
+                progress(min(CHUNK, n - start))
     return pl.concat(parts)
 
 

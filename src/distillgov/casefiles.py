@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from distillgov.errors import InputFileError, InvalidCase, Problem
 from distillgov.framework.case import Case
+from distillgov.yamlfiles import YAMLError, load_yaml
 
 
 def load_case(path: Path) -> Case:
@@ -28,10 +28,10 @@ def read_data(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except json.JSONDecodeError as exc:
         raise InputFileError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise InputFileError(f"{path}: not valid YAML{where}: {exc}") from None

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ObligationResult:
     id: str
     what: str
@@ -18,6 +18,7 @@ class ObligationResult:
     due: str | None  # ISO date
     due_basis: str  # what the due date is
     source: dict[str, str]
+    conditions_immunity: bool = False  # a breach suspends the case's safe harbours
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -41,8 +42,10 @@ class MissingFact:
         return {"fact": self.fact, "question": self.question, "outcomes": list(self.outcomes)}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Determination:
+    """Treat as immutable once made (not frozen only because freezing slows every assessment)."""
+
     case: dict[str, Any]
     assessed_on: str
     profile: dict[str, str]

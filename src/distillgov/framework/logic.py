@@ -15,13 +15,15 @@ import calendar
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from distillgov.framework.citations import Citation
 
 
 class Expr:
-    """A node. Subclasses are frozen dataclasses; `children` lists sub-expressions."""
+    """A node. Subclasses are frozen dataclasses compared by identity (rules never compare
+    nodes, and skipping the generated __eq__ and __hash__ makes loading the rules quicker)."""
 
     def children(self) -> tuple[Expr, ...]:
         return ()
@@ -40,7 +42,7 @@ class Expr:
         return frozenset(out)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Fact(Expr):
     """A fact of the case, or a value derived earlier in the program."""
 
@@ -50,7 +52,7 @@ class Fact(Expr):
         return frozenset((self.name,))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Param(Expr):
     """A lever of the jurisdiction profile in force on the assessment date."""
 
@@ -60,12 +62,12 @@ class Param(Expr):
         return frozenset((self.name,))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Const(Expr):
     value: Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Eq(Expr):
     left: Expr
     right: Expr
@@ -74,7 +76,7 @@ class Eq(Expr):
         return (self.left, self.right)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class In(Expr):
     """Membership of an enum value in a set given by a constant or a profile lever."""
 
@@ -85,7 +87,7 @@ class In(Expr):
         return (self.item, self.options)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Lt(Expr):
     """left < right, for dates and numbers."""
 
@@ -96,7 +98,7 @@ class Lt(Expr):
         return (self.left, self.right)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Le(Expr):
     """left <= right, for dates and numbers."""
 
@@ -107,7 +109,7 @@ class Le(Expr):
         return (self.left, self.right)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class And(Expr):
     parts: tuple[Expr, ...]
 
@@ -115,7 +117,7 @@ class And(Expr):
         return self.parts
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Or(Expr):
     parts: tuple[Expr, ...]
 
@@ -123,7 +125,7 @@ class Or(Expr):
         return self.parts
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Not(Expr):
     part: Expr
 
@@ -131,7 +133,7 @@ class Not(Expr):
         return (self.part,)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class If(Expr):
     """then if cond else otherwise; unknown cond gives the branches' value only if they agree."""
 
@@ -143,7 +145,7 @@ class If(Expr):
         return (self.cond, self.then, self.otherwise)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Known(Expr):
     """True when the value is known, false when not: never itself unknown."""
 
@@ -153,7 +155,7 @@ class Known(Expr):
         return (self.part,)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class AddMonths(Expr):
     """A date plus a whole number of months, clipped to the month's end (31 Jan + 1 = 28/29 Feb)."""
 
@@ -162,17 +164,6 @@ class AddMonths(Expr):
 
     def children(self) -> tuple[Expr, ...]:
         return (self.date, self.months)
-
-
-@dataclass(frozen=True, slots=True)
-class Lookup(Expr):
-    """Map an enum value through a fixed table (e.g. decision row -> category)."""
-
-    key: Expr
-    table: tuple[tuple[str, str], ...]
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.key,)
 
 
 # Readable constructors for the rules module.
@@ -249,6 +240,12 @@ class Choose:
     traced: bool = True
     cite: Citation | None = None
     explain: str = ""
+    # Shortcuts with the same meaning, which a one-case evaluator may take:
+    # `projects`: (choice, mapping) when these rows are that choice's rows with values mapped;
+    # once that choice is known the value is its mapping. `gate`: a bool every row requires;
+    # when it is false no row holds.
+    projects: tuple[str, tuple[tuple[str, str], ...]] | None = None
+    gate: str | None = None
 
     def value_domain(self) -> tuple[str, ...]:
         values = [b.value for b in self.branches]
@@ -260,7 +257,7 @@ class Choose:
 Definition = Let | Choose
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Program:
     definitions: tuple[Definition, ...]
     base_facts: frozenset[str]
@@ -289,14 +286,16 @@ class Program:
                 out |= self.base_refs(lets[name].expr)
         return frozenset(out)
 
-    @property
+    @cached_property
     def _lets(self) -> dict[str, Let]:
         return {d.name: d for d in self.definitions if isinstance(d, Let)}
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar month arithmetic, clipping to the last day of a shorter month."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month0 = divmod(index, 12)
-    last = calendar.monthrange(year, month0 + 1)[1]
+    year, month0 = divmod(day.year * 12 + (day.month - 1) + months, 12)
+    last = 29 if month0 == 1 and calendar.isleap(year) else _MONTH_DAYS[month0]
     return dt.date(year, month0 + 1, min(day.day, last))

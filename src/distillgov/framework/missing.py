@@ -14,11 +14,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from distillgov.framework.case import FACTS
 from distillgov.framework.logic import add_months
-from distillgov.framework.vector import add_months as add_months_v
 
 DAY = dt.timedelta(days=1)
 
@@ -53,6 +50,11 @@ def probes_vector(
     name: str, columns: Mapping[str, Any], params: Mapping[str, Any], n: int
 ) -> list[tuple[Any, Any]]:
     """The same probes for many rows: (values, valid) pairs, one per probe."""
+    # NumPy is imported here so that assessing one case never pays for loading it.
+    import numpy as np
+
+    from distillgov.framework.vector import add_months as add_months_v
+
     spec = FACTS[name]
     everywhere = np.ones(n, dtype=bool)
     if spec.domain:

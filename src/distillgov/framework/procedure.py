@@ -79,20 +79,20 @@ def _missing_facts(run: Run, facts: dict[str, Any], levers: ResolvedLevers) -> l
 def _trace(
     steps: list[Step], env: dict[str, Any], levers: ResolvedLevers
 ) -> tuple[dict[str, Any], ...]:
+    shown = {k: v.isoformat() if type(v) is dt.date else v for k, v in env.items()}
+    lever_values = _lever_values(levers)
     lines: list[dict[str, Any]] = []
-    values = levers.values
-    for number, step in enumerate(steps, 1):
-        info = step.info
+    for number, (info, outcome) in enumerate(steps, 1):
         line: dict[str, Any] = {
             "step": number,
             "rule": info.rule,
-            "outcome": _ROW_OUTCOME[step.outcome] if info.is_row else _iso(step.outcome),
-            "facts": {n: _iso(env[n]) for n in info.facts},
+            "outcome": _ROW_OUTCOME[outcome] if info.is_row else _iso(outcome),
+            "facts": {n: shown[n] for n in info.facts},
         }
         if info.derived:
-            line["derived"] = {n: _iso(env[n]) for n in info.derived}
+            line["derived"] = {n: shown[n] for n in info.derived}
         if info.levers:
-            line["levers"] = {n: _lever_json(values[n]) for n in info.levers}
+            line["levers"] = {n: lever_values[n] for n in info.levers}
         line["source"] = info.source
         line["note"] = info.note
         lines.append(line)
@@ -106,12 +106,17 @@ def _trace(
                 "step": len(lines) + 1,
                 "rule": f"obligation:{o.id}",
                 "outcome": f"{'applies' if applies else 'may apply'}; status {status}",
-                "facts": {n: _iso(env[n]) for n in facts_read},
+                "facts": {n: shown[n] for n in facts_read},
                 "source": o.cite.as_dict(),
                 "note": o.what,
             }
         )
     return tuple(lines)
+
+
+@cache
+def _lever_values(levers: ResolvedLevers) -> dict[str, Any]:
+    return {name: _lever_json(value) for name, value in levers.values.items()}
 
 
 _ROW_OUTCOME = {True: "applies", False: "does not apply", None: "unknown"}
@@ -122,21 +127,30 @@ def _lever_json(value: Any) -> Any:
     return sorted(value) if isinstance(value, frozenset) else value
 
 
+# Per obligation, worked out once: its env keys, its source as JSON, what its due date is.
+_OBLIGATION_KEYS = tuple(
+    (o, f"{o.id}.applies", f"{o.id}.status", o.cite.as_dict(), o.due or "continuing")
+    for o in OBLIGATIONS
+)
+
+
 def _obligations(env: dict[str, Any]) -> tuple[ObligationResult, ...]:
     out = []
-    for o in OBLIGATIONS:
-        applies = env[f"{o.id}.applies"]
+    for o, applies_key, status_key, source, basis in _OBLIGATION_KEYS:
+        applies = env[applies_key]
         if applies is False:
             continue
+        due = env[o.due] if o.due else None
         out.append(
             ObligationResult(
-                id=o.id,
-                what=o.what,
-                applies=applies,
-                status=env[f"{o.id}.status"],
-                due=_iso(env[o.due]) if o.due else None,
-                due_basis=o.due or "continuing",
-                source=o.cite.as_dict(),
+                o.id,
+                o.what,
+                applies,
+                env[status_key],
+                _iso(due),
+                basis,
+                source,
+                o.conditions_immunity,
             )
         )
     return tuple(out)
@@ -147,26 +161,22 @@ _IMMUNITY_OF = {
     "de_minimis": "de_minimis_exception",
     "transformative": "transformative_use",
 }
+_HARBOUR_CATEGORIES = frozenset({"commercial_cloning", "transformative", "research", "de_minimis"})
 
 
-def _immunities(env: dict[str, Any], category: str | None) -> tuple[dict[str, Any], ...]:
+def _immunities(
+    env: dict[str, Any], category: str | None, obligations: tuple[ObligationResult, ...]
+) -> tuple[dict[str, Any], ...]:
     names: list[str] = []
     if category in _IMMUNITY_OF:
         names.append(_IMMUNITY_OF[category])
-    if (
-        category in ("commercial_cloning", "transformative", "research", "de_minimis")
-        and env["reverse_engineering_harbour"]
-    ):
+    if category in _HARBOUR_CATEGORIES and env["reverse_engineering_harbour"]:
         names.append("reverse_engineering_harbour")
-    conditions = [
-        o for o in OBLIGATIONS if o.conditions_immunity and env[f"{o.id}.applies"] is not False
-    ]
-    breached = [
-        o.id for o in conditions if env[f"{o.id}.applies"] and env[f"{o.id}.status"] == "breached"
-    ]
-    unknown = [
-        o.id for o in conditions if env[f"{o.id}.status"] is None or env[f"{o.id}.applies"] is None
-    ]
+    if not names:
+        return ()
+    conditions = [o for o in obligations if o.conditions_immunity]
+    breached = [o.id for o in conditions if o.applies and o.status == "breached"]
+    unknown = any(o.status is None or o.applies is None for o in conditions)
     holds: bool | None = False if breached else (None if unknown else True)
     return tuple(
         {
@@ -241,7 +251,7 @@ def assess(case: Case, profile: Profile, on: dt.date | None = None) -> Determina
         summary=_summary(decision, missing),
         obligations=obligations,
         violations=tuple(o.id for o in obligations if o.applies and o.status == "breached"),
-        immunities=_immunities(env, category),
+        immunities=_immunities(env, category, obligations),
         royalty=_royalty(env, category, levers),
         trace_builder=partial(_trace, run.steps, env, levers),
         lenses=lens_notes(decision),

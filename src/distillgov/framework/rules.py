@@ -288,7 +288,13 @@ def _project(name: str, value_of: dict[str, str]) -> Choose:
     """The decision table's own rows, giving one part of their outcome: a category or a rule can
     be known while the exact row is not (e.g. cloning, but which phase depends on a date)."""
     rows = tuple(Branch(b.id, b.when, value_of[b.id], b.cite, b.explain) for b in DECISION.branches)
-    return Choose(name, rows, traced=False, cite=DECISION.cite)
+    return Choose(
+        name,
+        rows,
+        traced=False,
+        cite=DECISION.cite,
+        projects=(DECISION.name, tuple(value_of.items())),
+    )
 
 
 CATEGORY = _project("category", {k: v.category.value for k, v in OUTCOMES.items()})
@@ -478,7 +484,13 @@ def _obligation_definitions(o: Obligation) -> tuple[Let | Choose, ...]:
         for status, cond in o.status
     )
     status = Choose(
-        f"{o.id}.status", rows, exhaustive=False, default=o.default, traced=False, cite=o.cite
+        f"{o.id}.status",
+        rows,
+        exhaustive=False,
+        default=o.default,
+        traced=False,
+        cite=o.cite,
+        gate=applies.name,
     )
     return (applies, status)
 

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from distillgov.errors import IncompleteRules
 from distillgov.framework.citations import Citation
 from distillgov.framework.logic import (
     AddMonths,
     And,
-    Branch,
     Choose,
     Const,
-    Definition,
     Eq,
     Expr,
     Fact,
@@ -27,7 +25,6 @@ from distillgov.framework.logic import (
     Known,
     Le,
     Let,
-    Lookup,
     Lt,
     Not,
     Or,
@@ -171,14 +168,6 @@ def compile_expr(e: Expr) -> Fn:
             return None if d is None or m is None else add_months(d, m)
 
         return shifted
-    if isinstance(e, Lookup):
-        key, table = compile_expr(e.key), dict(e.table)
-
-        def look(f: Env, p: Params) -> Any:
-            k = key(f, p)
-            return None if k is None else table[k]
-
-        return look
     raise TypeError(f"no scalar form for {type(e).__name__}")
 
 
@@ -195,9 +184,10 @@ class StepInfo:
     note: str
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One line of the trace: a definition (and, for a choice, one of its rows) and its outcome."""
+class Step(NamedTuple):
+    """One line of the trace: a definition (and, for a choice, one of its rows) and its outcome.
+
+    A named tuple: one is made per rule per case, and tuples are the cheapest to make."""
 
     info: StepInfo
     outcome: Any  # for a row: True (applies) / False / None (unknown); for a Let: its value
@@ -210,28 +200,18 @@ class Run:
     missing: set[str]
 
 
+StepFn = Callable[[Env, Params, list[Step], set[str]], None]
+
+
 class ScalarProgram:
-    """A program compiled for one-case-at-a-time evaluation."""
+    """A program compiled for one-case-at-a-time evaluation: one closure per definition."""
 
     def __init__(self, program: Program) -> None:
         self.program = program
-        self._plan: list[tuple[Definition, Any]] = []
-        for d in program.definitions:
-            if isinstance(d, Let):
-                refs = tuple(sorted(program.base_refs(d.expr)))
-                info = self._info(d.name, False, d.expr, d.cite, d.explain)
-                self._plan.append((d, (compile_expr(d.expr), refs, info)))
-            else:
-                rows = tuple(
-                    (
-                        b,
-                        compile_expr(b.when),
-                        tuple(sorted(program.base_refs(b.when))),
-                        self._info(b.id, True, b.when, b.cite, b.explain),
-                    )
-                    for b in d.branches
-                )
-                self._plan.append((d, rows))
+        self._steps: list[StepFn] = [
+            self._let_step(d) if isinstance(d, Let) else self._choose_step(d)
+            for d in program.definitions
+        ]
 
     def _info(
         self, rule: str, is_row: bool, expr: Expr, cite: Citation | None, note: str
@@ -248,51 +228,72 @@ class ScalarProgram:
             note=note,
         )
 
+    def _let_step(self, d: Let) -> StepFn:
+        fn, name = compile_expr(d.expr), d.name
+        refs = tuple(sorted(self.program.base_refs(d.expr)))
+        info = self._info(d.name, False, d.expr, d.cite, d.explain)
+        traced, decisive = d.traced, d.decisive
+
+        def let(env: Env, params: Params, steps: list[Step], missing: set[str]) -> None:
+            value = env[name] = fn(env, params)
+            if traced:
+                steps.append(Step(info, value))
+            if value is None and decisive:
+                missing.update(r for r in refs if env[r] is None)
+
+        return let
+
+    def _choose_step(self, d: Choose) -> StepFn:
+        rows = tuple(
+            (
+                b.value,
+                compile_expr(b.when),
+                tuple(sorted(self.program.base_refs(b.when))),
+                self._info(b.id, True, b.when, b.cite, b.explain),
+            )
+            for b in d.branches
+        )
+        name, gate, default, traced = d.name, d.gate, d.default, d.traced
+        source, mapping = (d.projects[0], dict(d.projects[1])) if d.projects else ("", {})
+
+        def choose(env: Env, params: Params, steps: list[Step], missing: set[str]) -> None:
+            if gate is not None and env[gate] is False:
+                env[name] = default  # every row requires the gate: none can hold
+                return
+            if source and env[source] is not None:
+                env[name] = mapping[env[source]]  # the rows of a choice already made
+                return
+            # The rows that could still win are the unknown ones before the first row that
+            # holds, and that row. The value is known when they all give the same value.
+            possible: set[str] = set()
+            for value, when, refs, info in rows:
+                v = when(env, params)
+                if traced:
+                    steps.append(Step(info, v))
+                if v is True:
+                    possible.add(value)
+                    env[name] = value if len(possible) == 1 else None
+                    return
+                if v is None:
+                    possible.add(value)
+                    missing.update(r for r in refs if env[r] is None)
+            if not possible:
+                if d.exhaustive:
+                    known = sorted({r for _, _, refs, _ in rows for r in refs})
+                    shown = ", ".join(f"{r}={env[r]!r}" for r in known)
+                    raise IncompleteRules(f"no row of '{name}' applies to the facts ({shown})")
+                env[name] = default
+                return
+            if not d.exhaustive:
+                possible.add(default)  # type: ignore[arg-type]
+            env[name] = possible.pop() if len(possible) == 1 else None
+
+        return choose
+
     def run(self, facts: Mapping[str, Any], params: Params) -> Run:
         env: Env = dict(facts)
         steps: list[Step] = []
         missing: set[str] = set()
-        for d, compiled in self._plan:
-            if isinstance(d, Let):
-                fn, refs, info = compiled
-                value = fn(env, params)
-                env[d.name] = value
-                if d.traced:
-                    steps.append(Step(info, value))
-                if value is None and d.decisive:
-                    missing.update(r for r in refs if env[r] is None)
-                continue
-            env[d.name] = self._choose(d, compiled, env, params, steps, missing)
+        for step in self._steps:
+            step(env, params, steps, missing)
         return Run(env, steps, missing)
-
-    @staticmethod
-    def _choose(
-        d: Choose,
-        rows: tuple[tuple[Branch, Fn, tuple[str, ...], StepInfo], ...],
-        env: Env,
-        params: Params,
-        steps: list[Step],
-        missing: set[str],
-    ) -> str | None:
-        # The rows that could still win are the unknown ones before the first row that holds,
-        # and that row. The value is known when they all give the same value.
-        possible: set[str] = set()
-        for branch, when, refs, info in rows:
-            v = when(env, params)
-            if d.traced:
-                steps.append(Step(info, v))
-            if v is True:
-                possible.add(branch.value)
-                return branch.value if len(possible) == 1 else None
-            if v is None:
-                possible.add(branch.value)
-                missing.update(r for r in refs if env[r] is None)
-        if not possible:
-            if d.exhaustive:
-                known = sorted({r for _, _, refs, _ in rows for r in refs})
-                shown = ", ".join(f"{r}={env[r]!r}" for r in known)
-                raise IncompleteRules(f"no row of '{d.name}' applies to the facts ({shown})")
-            return d.default
-        if not d.exhaustive:
-            possible.add(d.default)  # type: ignore[arg-type]
-        return possible.pop() if len(possible) == 1 else None

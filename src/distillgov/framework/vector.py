@@ -10,6 +10,7 @@ Encodings, one per kind, each with its own "unknown":
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,6 @@ from distillgov.framework.logic import (
     Known,
     Le,
     Let,
-    Lookup,
     Lt,
     Not,
     Or,
@@ -52,12 +52,16 @@ class Codes:
     def __init__(self) -> None:
         self._code: dict[str, int] = {}
         self.names: list[str] = []
+        self._lock = threading.Lock()  # batch chunks evaluate on several threads
 
     def code(self, value: str) -> int:
         c = self._code.get(value)
         if c is None:
-            c = self._code[value] = len(self.names)
-            self.names.append(value)
+            with self._lock:
+                c = self._code.get(value)
+                if c is None:
+                    self.names.append(value)
+                    c = self._code[value] = len(self.names) - 1
         return c
 
     def decode(self, codes: Array) -> Array:
@@ -123,8 +127,6 @@ class VectorCompiler:
             return self.kind(e.then)
         if isinstance(e, AddMonths):
             return "date"
-        if isinstance(e, Lookup):
-            return "enum"
         return "bool"
 
     def compile(self, e: Expr) -> VFn:
@@ -137,24 +139,9 @@ class VectorCompiler:
             value = self._const(e.value)
             return lambda env, p: value
         if isinstance(e, Eq):
-            left, right, kind = self.compile(e.left), self.compile(e.right), self.kind(e.left)
-
-            def eq(env: VEnv, p: Params) -> Array:
-                a, b = left(env, p), right(env, p)
-                unknown = is_unknown(kind, a) | is_unknown(kind, b)
-                return np.where(unknown, U, np.where(a == b, T, F)).astype(np.int8)
-
-            return eq
+            return self._eq(e)
         if isinstance(e, In):
-            item, options = self.compile(e.item), self.compile(e.options)
-
-            def member(env: VEnv, p: Params) -> Array:
-                a = item(env, p)
-                return np.where(a < 0, U, np.where(np.isin(a, options(env, p)), T, F)).astype(
-                    np.int8
-                )
-
-            return member
+            return self._member(e)
         if isinstance(e, Lt | Le):
             left, right, kind = self.compile(e.left), self.compile(e.right), self.kind(e.left)
             op = np.less if isinstance(e, Lt) else np.less_equal
@@ -162,7 +149,8 @@ class VectorCompiler:
             def compare(env: VEnv, p: Params) -> Array:
                 a, b = left(env, p), right(env, p)
                 unknown = is_unknown(kind, a) | is_unknown(kind, b)
-                return np.where(unknown, U, np.where(op(a, b), T, F)).astype(np.int8)
+                # An unknown operand compares false (NaT, NaN): true*2 + unknown is the tri-state.
+                return tri_from(op(a, b), unknown)
 
             return compare
         if isinstance(e, And | Or):
@@ -178,10 +166,10 @@ class VectorCompiler:
             return combine
         if isinstance(e, Not):
             inner = self.compile(e.part)
-            return lambda env, p: (T - inner(env, p)).astype(np.int8)
+            return lambda env, p: T - inner(env, p)
         if isinstance(e, Known):
             inner, kind = self.compile(e.part), self.kind(e.part)
-            return lambda env, p: np.where(is_unknown(kind, inner(env, p)), F, T).astype(np.int8)
+            return lambda env, p: np.where(is_unknown(kind, inner(env, p)), F, T)
         if isinstance(e, If):
             cond, then, other = (
                 self.compile(e.cond),
@@ -200,20 +188,42 @@ class VectorCompiler:
         if isinstance(e, AddMonths):
             day, months = self.compile(e.date), self.compile(e.months)
             return lambda env, p: add_months(day(env, p), int(months(env, p)))
-        if isinstance(e, Lookup):
-            key = self.compile(e.key)
-            pairs = [(CODES.code(k), CODES.code(v)) for k, v in e.table]
-            lut = np.full(max(k for k, _ in pairs) + 1, -1, dtype=np.int32)
-            for k, v in pairs:
-                lut[k] = v
-
-            def look(env: VEnv, p: Params) -> Array:
-                k = key(env, p)
-                safe = np.where((k < 0) | (k >= len(lut)), 0, k)
-                return np.where((k < 0) | (k >= len(lut)), -1, lut[safe]).astype(np.int32)
-
-            return look
         raise TypeError(f"no vector form for {type(e).__name__}")
+
+    def _eq(self, e: Eq) -> VFn:
+        kind = self.kind(e.left)
+        if isinstance(e.right, Const) and isinstance(e.left, Param):
+            # A lever compared with a constant is one value for the whole batch.
+            pname, wanted = e.left.name, e.right.value
+            return lambda env, p: T if p[pname] == wanted else F
+        left = self.compile(e.left)
+        if isinstance(e.right, Const) and kind == "bool":
+            # fact == true is the fact itself; fact == false is its negation.
+            if e.right.value is True:
+                return left
+            return lambda env, p: T - left(env, p)
+        if isinstance(e.right, Const) and kind == "enum":
+            code = CODES.code(e.right.value)
+            return lambda env, p: tri_from(left(env, p) == code, left(env, p) < 0)
+        right = self.compile(e.right)
+
+        def eq(env: VEnv, p: Params) -> Array:
+            a, b = left(env, p), right(env, p)
+            unknown = is_unknown(kind, a) | is_unknown(kind, b)
+            return np.where(unknown, U, np.where(a == b, T, F))
+
+        return eq
+
+    def _member(self, e: In) -> VFn:
+        """Membership by table lookup: the codes in the set map to true, -1 (unknown) to unknown."""
+        item = self.compile(e.item)
+        if isinstance(e.options, Const):
+            fixed = frozenset(e.options.value)
+            return lambda env, p: _membership_table(fixed)[item(env, p)]
+        pname = e.options.name if isinstance(e.options, Param) else ""
+        if not pname:
+            raise TypeError("membership needs a constant set or a lever")
+        return lambda env, p: _membership_table(frozenset(p[pname]))[item(env, p)]
 
     def _param(self, e: Param) -> VFn:
         name, kind = e.name, self.param_kinds[e.name]
@@ -236,6 +246,28 @@ class VectorCompiler:
         if isinstance(value, dt.date):
             return np.datetime64(value, "D")
         return value
+
+
+def tri_from(holds: Array, unknown: Array) -> Array:
+    """Booleans (false wherever unknown) and an unknown mask -> the tri-state encoding."""
+    out: Array = holds.view(np.int8) * T + unknown.view(np.int8)
+    return out
+
+
+_TABLES: dict[tuple[frozenset[str], int], Array] = {}
+
+
+def _membership_table(values: frozenset[str]) -> Array:
+    # Indexed by code; the last cell answers for code -1 (unknown). Rebuilt when codes are added.
+    key = (values, len(CODES.names))
+    table = _TABLES.get(key)
+    if table is None:
+        table = np.full(len(CODES.names) + 1, F, dtype=np.int8)
+        for v in values:
+            table[CODES.code(v)] = T
+        table[-1] = U
+        _TABLES[key] = table
+    return table
 
 
 _UNKNOWN: dict[str, Any] = {

@@ -16,7 +16,6 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from distillgov.errors import InvalidProfile, NoValueInForce, Problem, UnknownJurisdiction
@@ -29,6 +28,7 @@ from distillgov.framework.vocabulary import (
     Purpose,
     RateSetter,
 )
+from distillgov.yamlfiles import YAMLError, load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +361,7 @@ def load_builtin(profile_id: str) -> Profile:
     text = (
         resources.files("distillgov.jurisdictions") / "profiles" / f"{profile_id}.yaml"
     ).read_text(encoding="utf-8")
-    profile = _build(yaml.safe_load(text), f"builtin:{profile_id}", None)
+    profile = _build(load_yaml(text), f"builtin:{profile_id}", None)
     return Profile(
         profile.id, profile.name, profile.summary, profile.levers, profile.content_hash, "builtin"
     )
@@ -371,10 +371,10 @@ def load_file(path: Path) -> Profile:
     """A user's profile file; `extends: us` amends a built-in profile."""
     origin = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InvalidProfile(f"{origin}: cannot read profile: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         raise InvalidProfile(f"{origin}: not valid YAML: {exc}") from None
     parent = None
     if isinstance(raw, dict) and raw.get("extends"):
