@@ -29,14 +29,30 @@ def main() -> None:
         letter = out / f"determination-{jurisdiction}.html"
         step(
             f"One case under {jurisdiction}: a letter in {letter.relative_to(ROOT)}",
-            "assess", str(CASE.relative_to(ROOT)), "-j", jurisdiction, "-f", "html", "-o",
+            "assess",
+            str(CASE.relative_to(ROOT)),
+            "-j",
+            jurisdiction,
+            "-f",
+            "html",
+            "-o",
             str(letter.relative_to(ROOT)),
         )
-    step("The same case as a text determination (US)", "assess", str(CASE.relative_to(ROOT)), "-j", "us")
+    step(
+        "The same case as a text determination (US)",
+        "assess",
+        str(CASE.relative_to(ROOT)),
+        "-j",
+        "us",
+    )
     step(
         "Every example case at once, with the vectorized evaluator",
-        "assess-batch", "examples/batch/example-cases.csv", "-j", "global_south",
-        "-o", "out/example-results.csv",
+        "assess-batch",
+        "examples/batch/example-cases.csv",
+        "-j",
+        "global_south",
+        "-o",
+        "out/example-results.csv",
     )
     print(f"\nDone. Open {out / 'determination-us.html'} or read out/example-results.csv.")
 

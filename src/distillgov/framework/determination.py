@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+import orjson
 
 
 @dataclass(slots=True)
@@ -98,8 +99,9 @@ class Determination:
         }
 
     def to_json(self) -> str:
-        """Canonical JSON: the same determination always gives the same bytes."""
-        return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
+        """Canonical JSON: the same determination always gives the same bytes (fields in a fixed
+        order, two-space indent, UTF-8)."""
+        return orjson.dumps(self.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
 
     def row(self) -> dict[str, Any]:
         """The flat projection the batch evaluator produces, for comparison and for tables."""

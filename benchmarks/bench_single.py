@@ -1,0 +1,58 @@
+"""Single-case throughput, in process: determinations per second (target >= 20,000 with trace).
+
+Run: .venv/bin/python -m benchmarks.bench_single [--cases N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from benchmarks.common import ROOT, best_of, machine, report
+
+
+def run(cases: int = 20_000) -> dict[str, float]:
+    from distillgov.casefiles import load_case
+    from distillgov.framework import assess
+    from distillgov.jurisdictions import load_builtin
+
+    paths = sorted((ROOT / "examples" / "cases").glob("*.yaml"))
+    mix = [load_case(p) for p in paths if p.name != "expected.yaml"]
+    profile = load_builtin("us")
+    day = dt.date(2025, 6, 1)
+    batch = [mix[i % len(mix)] for i in range(cases)]
+
+    def recorded() -> None:
+        for case in batch:
+            assess(case, profile, day)
+
+    def rendered() -> None:
+        for case in batch:
+            _ = assess(case, profile, day).trace
+
+    def as_json() -> None:
+        for case in batch:
+            assess(case, profile, day).to_json()
+
+    repeat = 5 if cases >= 5_000 else 2
+    return {
+        "assess, trace recorded (cases/s)": cases / best_of(recorded, repeat),
+        "assess, trace lines rendered (cases/s)": cases / best_of(rendered, repeat),
+        "assess + canonical JSON (cases/s)": cases / best_of(as_json, repeat),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=20_000)
+    args = parser.parse_args()
+    figures = run(args.cases)
+    report(
+        f"Single-case throughput, {args.cases:,} cases cycling through the 17 examples, us profile "
+        f"({machine()})",
+        [(k, f"{v:,.0f}") for k, v in figures.items()],
+    )
+
+
+if __name__ == "__main__":
+    main()

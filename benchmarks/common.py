@@ -1,0 +1,58 @@
+"""Shared helpers for the benchmarks: timing, the case mix, and printing a table."""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_BATCH = ROOT / "examples" / "batch" / "example-cases.csv"
+UNDETERMINED = "startup-unsure-how-outputs-were-collected"
+
+
+def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
+    """Seconds of the fastest of `repeat` runs: the least disturbed by other load on the VM."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def median_of(fn: Callable[[], object], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def case_mix(rows: int, undetermined: bool) -> pl.DataFrame:
+    """The example cases resampled to `rows` rows (seeded); optionally without the one case whose
+    outcome depends on a missing fact, which costs the extra missing-fact analysis."""
+    from distillgov.batch import read_frame
+
+    base = read_frame(EXAMPLE_BATCH)
+    if not undetermined:
+        base = base.filter(pl.col("id") != UNDETERMINED)
+    return base.sample(rows, with_replacement=True, seed=20261123)
+
+
+def machine() -> str:
+    import os
+
+    return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
+
+
+def report(title: str, rows: list[tuple[str, str]]) -> None:
+    width = max(len(k) for k, _ in rows)
+    print(f"\n{title}")
+    for k, v in rows:
+        print(f"  {k:<{width}}  {v}")

@@ -1,0 +1,15 @@
+"""Every benchmark at full scale (by hand: `make bench`). Figures go to docs/performance.md."""
+
+from __future__ import annotations
+
+from benchmarks import bench_batch, bench_single, bench_startup
+
+
+def main() -> None:
+    bench_single.main()
+    bench_batch.main()
+    bench_startup.main()
+
+
+if __name__ == "__main__":
+    main()
