@@ -5,25 +5,58 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from distillgov.framework import Case
 from distillgov.framework.case import FACTS, contradictions
 
 DAYS = st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2029, 12, 31))
+USES = ["training", "evaluation", "calibration", "inspiration"]
+# Facts that are legitimately absent even when everything is known (no release, no filing yet).
+OPTIONAL_WHEN_KNOWN = frozenset({"transparency.filed_on", "commercial_release_date"})
 
 
-def _maybe(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    return st.one_of(st.none(), values)
+def _maybe(values: st.SearchStrategy[Any], known: bool) -> st.SearchStrategy[Any]:
+    return values if known else st.one_of(st.none(), values)
 
 
-def _value_for(name: str) -> st.SearchStrategy[Any]:
+# Weighted draws, so that improper means (which decide everything) do not crowd out the rest.
+_PROPER = [
+    "internal",
+    "licensed_weights",
+    "licensed_api",
+    "public_api_within_terms",
+    "published_outputs",
+]
+WEIGHTED: dict[str, list[Any]] = {
+    "access": [
+        *_PROPER,
+        *_PROPER,
+        *_PROPER,
+        "terms_breach",
+        "terms_breach",
+        "circumvention",
+        "intrusion",
+        "leaked_weights",
+        "privacy_violating_collection",
+    ],
+    "safety.unsafe_use": [False, False, False, False, True],
+    "consent.granted": [False, False, True],
+    "distiller.same_owner_as_teacher": [False, False, False, True],
+}
+
+
+def _value_for(name: str, known: bool) -> st.SearchStrategy[Any]:
     spec = FACTS[name]
+    known = known and name not in OPTIONAL_WHEN_KNOWN
+    if name in WEIGHTED:
+        return _maybe(st.sampled_from(WEIGHTED[name]), known)
     if spec.kind == "date":
-        return _maybe(DAYS)
+        return _maybe(DAYS, known)
     if spec.kind == "int":
-        return _maybe(st.sampled_from([0, 1, 50, 99, 100, 101, 5000, 10**9]))
-    return _maybe(st.sampled_from(spec.domain))
+        return _maybe(st.sampled_from([0, 1, 50, 99, 100, 101, 5000, 10**9]), known)
+    return _maybe(st.sampled_from(spec.domain), known)
 
 
 def _nest(flat: dict[str, Any]) -> dict[str, Any]:
@@ -38,26 +71,26 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> Case:
-    flat = {name: draw(_value_for(name)) for name in FACTS if not name.startswith("output_use.")}
-    uses = draw(
-        _maybe(
-            st.lists(
-                st.sampled_from(["training", "evaluation", "calibration", "inspiration"]),
-                min_size=1,
-                max_size=4,
-                unique=True,
-            )
-        )
-    )
+def cases(draw: st.DrawFn, known: bool = False) -> Case:
+    """A consistent case; with `known`, every fact the rules read is given (bar a release or
+    filing date where there is none)."""
+    flat = {
+        name: draw(_value_for(name, known)) for name in FACTS if not name.startswith("output_use.")
+    }
+    uses = draw(_maybe(st.lists(st.sampled_from(USES), min_size=1, max_size=4, unique=True), known))
+    if known and flat["deployment"] == "commercial" and flat["commercial_release_date"] is None:
+        flat["commercial_release_date"] = draw(DAYS)
+    if known and flat["transparency.disclosure_filed"] and flat["transparency.filed_on"] is None:
+        flat["transparency.filed_on"] = draw(DAYS)
     facts = dict(flat)
-    for use in ("training", "evaluation", "calibration", "inspiration"):
+    for use in USES:
         facts[f"output_use.{use}"] = None if uses is None else use in uses
     # Draw only consistent cases: contradictions are tested separately.
-    if contradictions(facts):
-        # Resolve by forgetting the offending facts, which keeps the draw useful.
-        for field, _, _ in contradictions(facts):
-            flat[field] = None
+    found = contradictions(facts)
+    if found:
+        assume(not known)  # a fully known case cannot be repaired by forgetting a fact
+        for field, _, _ in found:
+            flat[field] = None  # forgetting the offending fact keeps the draw useful
     data = _nest(flat)
     data["output_use"] = uses
     data["id"] = f"c{draw(st.integers(0, 10**6))}"

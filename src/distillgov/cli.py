@@ -283,6 +283,26 @@ def schema_profile() -> None:
 
 
 @app.command()
+def rules() -> None:
+    """The decision table in order of priority, and the obligations, each with its source."""
+    from distillgov.framework.rules import DECISION, OBLIGATIONS, OUTCOMES
+    from distillgov.render import cite_text
+
+    typer.echo("DECISION TABLE (the first row that holds decides; an unknown row before it")
+    typer.echo("leaves the outcome open)\n")
+    for number, row in enumerate(DECISION.branches, 1):
+        outcome = OUTCOMES[row.value]
+        typer.echo(f"{number}. {row.id} -> {outcome.category.value} / {outcome.rule.value}")
+        typer.echo(f"   {row.explain}")
+        typer.echo(f"   source: {cite_text(row.cite.as_dict())}\n")
+    typer.echo("OBLIGATIONS\n")
+    for o in OBLIGATIONS:
+        due = f" (due by {o.due})" if o.due else ""
+        typer.echo(f"- {o.id}{due}: {o.what}")
+        typer.echo(f"  source: {cite_text(o.cite.as_dict())}")
+
+
+@app.command()
 def version() -> None:
     """Print the package and rules versions."""
     from distillgov import __version__

@@ -218,3 +218,11 @@ def test_assess_batch_unknown_column_and_type(tmp_path: Path) -> None:
     )
     r = run("assess-batch", tmp_path / "cases.xlsx", "-j", "us", "-o", tmp_path / "o.csv")
     assert r.returncode == 2 and "unknown file type '.xlsx'" in r.stderr
+
+
+def test_rules_lists_the_decision_table_in_priority_order() -> None:
+    out = run("rules").stdout
+    assert out.index("1. illicit_improper_means") < out.index("2. authorized_by_consent")
+    assert out.index("2. authorized_by_consent") < out.index("cloning_compulsory_licence")
+    assert "transparency_disclosure (due by commercial_release_date)" in out
+    assert "source: types table, row illicit" in out

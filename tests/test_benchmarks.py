@@ -1,0 +1,25 @@
+"""The benchmarks run, at a small size, so they cannot rot. Figures are asserted only to exist:
+speed targets live in the benchmarks and docs/performance.md, not in tests."""
+
+from __future__ import annotations
+
+from benchmarks import bench_batch, bench_single, bench_startup
+
+
+def test_single_case_benchmark_runs() -> None:
+    figures = bench_single.run(cases=200)
+    assert len(figures) == 3 and all(v > 0 for v in figures.values())
+
+
+def test_batch_benchmark_runs() -> None:
+    figures = bench_batch.run(rows=3_000)
+    assert set(figures) >= {
+        "evaluator, all facts known (cases/s)",
+        "CSV file to CSV file (cases/s)",
+    }
+    assert all(v > 0 for v in figures.values())
+
+
+def test_startup_benchmark_runs() -> None:
+    figures = bench_startup.run(runs=1)
+    assert all(v > 0 for v in figures.values())
