@@ -6,7 +6,6 @@ Run: .venv/bin/python -m benchmarks.bench_batch [--rows N]
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from benchmarks.common import best_of, case_mix, machine, report
+from benchmarks.common import best_of, case_mix, main_for
 
 
 def evaluator_rate(frame: pl.DataFrame) -> float:
@@ -69,16 +68,12 @@ def run(rows: int = 2_000_000) -> dict[str, float]:
     return figures
 
 
+def title(n: int) -> str:
+    return f"Batch throughput, {n:,} rows resampled from the examples, global_south"
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=2_000_000)
-    args = parser.parse_args()
-    figures = run(args.rows)
-    report(
-        f"Batch throughput, {args.rows:,} rows resampled from the examples, global_south "
-        f"({machine()})",
-        [(k, f"{v:,.0f}") for k, v in figures.items()],
-    )
+    main_for(__doc__, "rows", 2_000_000, run, title, ",.0f")
 
 
 if __name__ == "__main__":

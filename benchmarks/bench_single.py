@@ -5,10 +5,9 @@ Run: .venv/bin/python -m benchmarks.bench_single [--cases N]
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 
-from benchmarks.common import ROOT, best_of, machine, report
+from benchmarks.common import ROOT, best_of, main_for
 
 
 def run(cases: int = 20_000) -> dict[str, float]:
@@ -42,16 +41,12 @@ def run(cases: int = 20_000) -> dict[str, float]:
     }
 
 
+def title(n: int) -> str:
+    return f"Single-case throughput, {n:,} cases cycling through the examples, us profile"
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=int, default=20_000)
-    args = parser.parse_args()
-    figures = run(args.cases)
-    report(
-        f"Single-case throughput, {args.cases:,} cases cycling through the 17 examples, us profile "
-        f"({machine()})",
-        [(k, f"{v:,.0f}") for k, v in figures.items()],
-    )
+    main_for(__doc__, "cases", 20_000, run, title, ",.0f")
 
 
 if __name__ == "__main__":

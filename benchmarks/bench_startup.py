@@ -6,14 +6,13 @@ Run: .venv/bin/python -m benchmarks.bench_startup [--runs N]
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
 import sys
 import time
 
-from benchmarks.common import ROOT, machine, report
+from benchmarks.common import ROOT, main_for
 
 CASE = ROOT / "examples" / "cases" / "startup-clones-chat-model-via-public-api.yaml"
 
@@ -42,15 +41,12 @@ def run(runs: int = 20) -> dict[str, float]:
     }
 
 
+def title(n: int) -> str:
+    return f"CLI start-up in seconds, median of {n} runs"
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
-    figures = run(args.runs)
-    report(
-        f"CLI start-up, median of {args.runs} runs ({machine()})",
-        [(k, f"{v:.3f}") for k, v in figures.items()],
-    )
+    main_for(__doc__, "runs", 20, run, title, ".3f")
 
 
 if __name__ == "__main__":

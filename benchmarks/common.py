@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
 import platform
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,15 +23,6 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
-
-
-def median_of(fn: Callable[[], object], repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def case_mix(rows: int, undetermined: bool) -> pl.DataFrame:
@@ -56,3 +47,19 @@ def report(title: str, rows: list[tuple[str, str]]) -> None:
     print(f"\n{title}")
     for k, v in rows:
         print(f"  {k:<{width}}  {v}")
+
+
+def main_for(
+    doc: str | None,
+    option: str,
+    default: int,
+    run: Callable[[int], dict[str, float]],
+    title: Callable[[int], str],
+    fmt: str = ",.0f",
+) -> None:
+    """The command line every benchmark shares: one size option, a table of figures."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument(f"--{option}", type=int, default=default)
+    size = getattr(parser.parse_args(), option)
+    figures = run(size)
+    report(f"{title(size)} ({machine()})", [(k, format(v, fmt)) for k, v in figures.items()])

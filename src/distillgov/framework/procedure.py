@@ -120,7 +120,20 @@ def _lever_values(levers: ResolvedLevers) -> dict[str, Any]:
 
 
 _ROW_OUTCOME = {True: "applies", False: "does not apply", None: "unknown"}
-_OBLIGATION_FACTS = tuple((o, tuple(sorted(PROGRAM.base_refs(o.applies)))) for o in OBLIGATIONS)
+# The facts behind an obligation line: those deciding whether it applies and what its status is.
+_OBLIGATION_FACTS = tuple(
+    (
+        o,
+        tuple(
+            sorted(
+                PROGRAM.base_refs(o.applies).union(
+                    *(PROGRAM.base_refs(cond) for _, cond in o.status)
+                )
+            )
+        ),
+    )
+    for o in OBLIGATIONS
+)
 
 
 def _lever_json(value: Any) -> Any:
