@@ -48,6 +48,8 @@ IGNORED = frozenset(
         "teacher.terms.other_restrictions",
         "distiller.organisation",
         "consent.licence",
+        "teacher.distilled_from",
+        "additional_teachers",
     }
 )
 OUTPUT_USE = "output_use"

@@ -72,6 +72,18 @@ class Teacher(_Facts):
         ),
     )
     terms: Terms = Field(default_factory=Terms)
+    distilled_from: list[str] = Field(
+        default_factory=list,
+        description="Models the teacher was itself distilled from (catalogue ids or names).",
+    )
+
+
+class LinkedTeacher(_Facts):
+    """Another teacher of the same student, where it differs from the main one."""
+
+    id: str = Field(min_length=1, description="Catalogue id (or name) of the other teacher.")
+    access: Access | None = Field(None, description="How its outputs were obtained, if different.")
+    consent_granted: bool | None = Field(None, description="Whether its rights-holder consented.")
 
 
 class Distiller(_Facts):
@@ -170,6 +182,11 @@ class Case(_Facts):
     transparency: Transparency = Field(default_factory=Transparency)
     commercial_release_date: Day | None = Field(
         None, description="When is (or was) the student commercially released?"
+    )
+    additional_teachers: list[LinkedTeacher] = Field(
+        default_factory=list,
+        description="Other teachers the student was distilled from; each is assessed as its own "
+        "lineage link.",
     )
 
     @model_validator(mode="after")

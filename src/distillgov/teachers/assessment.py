@@ -1,0 +1,92 @@
+"""A determination with the catalogue's help: what the front doors call.
+
+1. Fill the teacher's unknown facts from the catalogue (terms in force on the assessment date).
+2. Assess under the framework.
+3. Assess every other teacher of the student as its own lineage link; list the duties inherited
+   along the lineage and the conflicts between them.
+4. Optionally, the nearest compliant variants (`suggest.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import ValidationError
+
+from distillgov.casefiles import problems_from
+from distillgov.errors import InvalidCase
+from distillgov.framework import Case, Determination, assess
+from distillgov.jurisdictions.profile import Profile
+from distillgov.teachers.completion import TeacherRecord, complete_data
+from distillgov.teachers.lineage import conflicts, inherited_obligations, lineage_names
+
+
+def complete(case: Case, day: dt.date) -> tuple[Case, TeacherRecord | None]:
+    """The case with its teacher's unknown facts filled from the catalogue."""
+    data, record = complete_data(case.model_dump(), day)
+    if record is None or not record.filled:
+        return case, record
+    try:
+        return Case.model_validate(data), record
+    except ValidationError as exc:
+        sources = "; ".join(f"{f.fact} from {f.source}" for f in record.filled)
+        raise InvalidCase(
+            f"the case contradicts the catalogue's facts for '{record.teacher_id}' ({sources})",
+            problems_from(exc),
+        ) from None
+
+
+def _link(case: Case, profile: Profile, day: dt.date, index: int) -> dict[str, Any]:
+    other = case.additional_teachers[index]
+    data = case.model_dump()
+    data["teacher"] = {"id": other.id}
+    data["consent"] = {"granted": other.consent_granted}
+    if other.access is not None:
+        data["access"] = other.access.value
+    data["additional_teachers"] = []
+    linked, _ = complete(Case.model_validate(data), day)
+    return _summary(other.id, assess(linked, profile, day))
+
+
+def _summary(teacher: str | None, d: Determination) -> dict[str, Any]:
+    return {
+        "teacher": teacher,
+        "category": d.category,
+        "rule": d.rule,
+        "compliant": d.compliant,
+        "violations": list(d.violations),
+        "missing_facts": [m.fact for m in d.missing_facts],
+    }
+
+
+def _all(values: list[bool | None]) -> bool | None:
+    if any(v is False for v in values):
+        return False
+    return None if any(v is None for v in values) else True
+
+
+def assess_case(case: Case, profile: Profile, day: dt.date, suggest: bool = False) -> Determination:
+    completed, record = complete(case, day)
+    determination = assess(completed, profile, day)
+    extra: dict[str, Any] = {}
+    if record is not None:
+        extra["teacher_terms"] = record.as_dict()
+    if case.additional_teachers or completed.teacher.distilled_from or record is not None:
+        levers = profile.as_of(day).values
+        duties = inherited_obligations(completed, day, levers, profile.id)
+        links = [_summary(completed.teacher.id, determination)]
+        links += [_link(completed, profile, day, i) for i in range(len(case.additional_teachers))]
+        extra["lineage"] = {
+            "models": lineage_names(completed),
+            "links": links,
+            "all_links_compliant": _all([link["compliant"] for link in links]),
+            "inherited_obligations": [d.as_dict() for d in duties],
+            "conflicts": conflicts(completed, duties),
+        }
+    if suggest:
+        from distillgov.teachers.suggest import nearest_compliant
+
+        extra["suggestions"] = nearest_compliant(completed, profile, day, determination)
+    determination.extra.update(extra)
+    return determination
