@@ -8,11 +8,26 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from distillgov.errors import InvalidCase
 from distillgov.framework import Case
 from distillgov.framework.case import FACTS, contradictions
 
 DAYS = st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2029, 12, 31))
 USES = ["training", "evaluation", "calibration", "inspiration"]
+# Catalogue teachers of every kind of terms, a name the catalogue does not know, and none.
+TEACHER_IDS = [
+    None,
+    None,
+    "not-in-catalogue",
+    "gpt-4",
+    "llama-3-70b",
+    "llama-3.1-70b",
+    "deepseek-r1",
+    "qwen2.5-3b",
+    "gemini-1.5-pro",
+    "gemma-2-9b",
+    "mistral-7b",
+]
 # Facts that are legitimately absent even when everything is known (no release, no filing yet).
 OPTIONAL_WHEN_KNOWN = frozenset({"transparency.filed_on", "commercial_release_date"})
 
@@ -95,12 +110,25 @@ def cases(draw: st.DrawFn, known: bool = False) -> Case:
     data["output_use"] = uses
     data["id"] = f"c{draw(st.integers(0, 10**6))}"
     data["assessed_on"] = draw(DAYS)
-    return Case.model_validate(data)
+    data["teacher"]["id"] = draw(st.sampled_from(TEACHER_IDS))
+    case = Case.model_validate(data)
+    if case.teacher.id:
+        from distillgov.teachers.assessment import complete
+
+        try:
+            complete(case, data["assessed_on"])
+        except InvalidCase:
+            assume(False)  # the catalogue's facts contradict the drawn ones
+    return case
 
 
 def flat_row(case: Case) -> dict[str, Any]:
     """A case as one row of a batch file (dotted columns, output_use as a list)."""
-    row: dict[str, Any] = {"id": case.id, "assessed_on": case.assessed_on}
+    row: dict[str, Any] = {
+        "id": case.id,
+        "assessed_on": case.assessed_on,
+        "teacher.id": case.teacher.id,
+    }
     for name, value in case.facts().items():
         if not name.startswith("output_use."):
             row[name] = value

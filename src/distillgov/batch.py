@@ -50,6 +50,7 @@ IGNORED = frozenset(
         "consent.licence",
         "teacher.distilled_from",
         "additional_teachers",
+        "base_models",
     }
 )
 OUTPUT_USE = "output_use"
@@ -485,6 +486,68 @@ def result_frame(
     ).select(ROW_COLUMNS)
 
 
+_KEY = ("teacher.id", "_day", "deployment")
+
+
+def complete_frame(df: pl.DataFrame, on: dt.date | None) -> pl.DataFrame:
+    """Rows naming a catalogue teacher get its facts, as single cases do (`teachers.completion`):
+    computed once per distinct teacher, date and deployment, and used only where a cell is empty."""
+    from distillgov.teachers.catalogue import catalogue
+    from distillgov.teachers.completion import catalogue_facts
+
+    if "teacher.id" not in df.columns or df.height == 0:
+        return df
+    known = catalogue()
+    day = _date_expr("assessed_on") if "assessed_on" in df.columns else pl.lit(None, dtype=pl.Date)
+    if on is not None:
+        day = day.fill_null(pl.lit(on))
+    deployment = (
+        pl.col("deployment").cast(pl.String)
+        if "deployment" in df.columns
+        else pl.lit(None, dtype=pl.String)
+    )
+    keyed = df.with_columns(
+        pl.col("teacher.id").cast(pl.String), day.alias("_day"), deployment.alias("deployment")
+    )
+    keys = keyed.select(_KEY).unique().filter(pl.col("teacher.id").is_in(list(known)))
+    rows = []
+    for teacher_id, when, deploy in keys.iter_rows():
+        if when is None:
+            continue
+        facts = catalogue_facts(known[teacher_id], when, deploy)
+        rows.append(
+            {"teacher.id": teacher_id, "_day": when, "deployment": deploy}
+            | {f"_cat.{f.fact}": _as_text(f.value) for f in facts}
+        )
+    if not rows:
+        return df
+    lookup = pl.DataFrame(rows, infer_schema_length=None).with_columns(
+        pl.col("_day").cast(pl.Date), pl.col("deployment").cast(pl.String)
+    )
+    joined = keyed.join(lookup, on=list(_KEY), how="left", maintain_order="left", nulls_equal=True)
+    filled = []
+    for column in (c for c in lookup.columns if c.startswith("_cat.")):
+        fact = column.removeprefix("_cat.")
+        mine = pl.col(fact).cast(pl.String) if fact in df.columns else pl.lit(None, pl.String)
+        filled.append(pl.coalesce(mine, pl.col(column)).alias(fact))
+    return joined.with_columns(filled).select(
+        [
+            *df.columns,
+            *(f.meta.output_name() for f in filled if f.meta.output_name() not in df.columns),
+        ]
+    )
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _date_expr(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.String).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+
+
 def assess_frame(
     df: pl.DataFrame,
     profile: Profile,
@@ -502,7 +565,7 @@ def assess_frame(
                 f"rows name jurisdiction '{other['jurisdiction'][0]}' but the batch is assessed "
                 f"under '{profile.id}': split the file by jurisdiction"
             )
-    columns, ids = encode(df, on, first_row_number)
+    columns, ids = encode(complete_frame(df, on), on, first_row_number)
     n = ids.len()
     if n == 0:
         return pl.DataFrame({c: [] for c in ROW_COLUMNS})

@@ -139,6 +139,7 @@ def text(d: Determination) -> str:
                 lines.append(
                     f"      if {_value(answer['value'])}: {outcome}, compliant: {compliant}"
                 )
+    lines += _catalogue_text(d)
     lines += ["", "WHY (TRACE)"]
     for t in d.trace:
         lines.append(
@@ -161,6 +162,49 @@ def text(d: Determination) -> str:
         lines.append(_wrap(f"{lens.capitalize()}: {note['note']}", "  "))
     lines += ["", _wrap(DISCLAIMER, "")]
     return "\n".join(lines) + "\n"
+
+
+def _catalogue_text(d: Determination) -> list[str]:
+    """The parts the teacher catalogue adds: terms used, lineage, conflicts, suggestions."""
+    lines: list[str] = []
+    terms = d.extra.get("teacher_terms")
+    if terms:
+        lines += ["", "TEACHER TERMS (CATALOGUE)", _wrap(terms["note"], "  ")]
+        for f in terms["filled_facts"]:
+            lines.append(
+                f"  {f['fact']} = {_value(f['value'])}  ({f['confidence']}: {f['source']})"
+            )
+    lineage = d.extra.get("lineage")
+    if lineage:
+        lines += ["", "LINEAGE"]
+        lines.append(_wrap("models learnt from: " + ", ".join(lineage["models"]), "  "))
+        if len(lineage["links"]) > 1:
+            for link in lineage["links"]:
+                outcome = f"{link['category']} / {link['rule']}" if link["category"] else "open"
+                lines.append(
+                    f"  link {link['teacher']}: {outcome}, compliant: {_value(link['compliant'])}"
+                )
+            lines.append(f"  all links compliant: {_value(lineage['all_links_compliant'])}")
+        for duty in lineage["inherited_obligations"]:
+            path = " -> ".join(duty["path"])
+            value = f" ({duty['value']})" if duty["value"] is not None else ""
+            lines.append(f"  inherited [{duty['effect']}] {duty['duty']}{value} via {path}")
+            lines.append(
+                _wrap(f"{duty['what']} ({duty['confidence']}: {duty['source']})", "      ")
+            )
+        for conflict in lineage["conflicts"]:
+            lines.append(_wrap(f"CONFLICT ({conflict['kind']}): {conflict['why']}", "  "))
+    suggestions = d.extra.get("suggestions")
+    if suggestions is not None:
+        lines += ["", "NEAREST COMPLIANT VARIANTS"]
+        if not suggestions:
+            lines.append(
+                "  none within three changes" if d.compliant is not True else "  already compliant"
+            )
+        for s in suggestions:
+            outcome = f"{s['category']} / {s['rule']} under {s['jurisdiction']}"
+            lines.append(_wrap(f"- {'; and '.join(s['what'])} -> {outcome}", "  "))
+    return lines
 
 
 def letter(d: Determination, fmt: str) -> str:

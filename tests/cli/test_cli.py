@@ -226,3 +226,65 @@ def test_rules_lists_the_decision_table_in_priority_order() -> None:
     assert out.index("2. authorized_by_consent") < out.index("cloning_compulsory_licence")
     assert "transparency_disclosure (due by commercial_release_date)" in out
     assert "source: types table, row illicit" in out
+
+
+def test_teachers_list_and_show() -> None:
+    listed = run("teachers").stdout
+    assert "llama-3.1-70b" in listed and "Llama 3.1 Community License" in listed
+    shown = json.loads(run("teachers", "show", "gpt-4").stdout)
+    assert [t["id"] for t in shown["terms"]] == [
+        "openai-terms-2023-03-14",
+        "openai-terms-2024-01-31",
+    ]
+    assert shown["terms"][0]["clauses"][0]["confidence"] == "secondary"
+    missing = run("teachers", "show", "gpt-5x")
+    assert missing.returncode == 2 and missing.stderr.startswith("error: unknown teacher 'gpt-5x'")
+
+
+def test_terms_review_per_jurisdiction() -> None:
+    us = run("terms", "review", "gemini-1.5-pro", "-j", "us", "--on", "2025-06-01").stdout
+    assert "[enforceable] no_competing_models" in us
+    gs = json.loads(
+        run(
+            "terms",
+            "review",
+            "gemini-1.5-pro",
+            "-j",
+            "global_south",
+            "--on",
+            "2025-06-01",
+            "-f",
+            "json",
+        ).stdout
+    )
+    assert {c["effect"] for c in gs["clauses"]} == {"void"}
+    assert gs["terms"]["id"] == "gemini-additional-terms-2025-05-20"
+    early = run("terms", "review", "gemma-2-9b", "-j", "us", "--on", "2024-12-01")
+    assert (
+        early.returncode == 2
+        and "no terms of 'gemma-2-9b' in the catalogue were in force on 2024-12-01" in early.stderr
+    )
+
+
+def test_assess_uses_the_catalogue_and_suggests() -> None:
+    d = json.loads(
+        run(
+            "assess",
+            EXAMPLES / "cases" / "vicuna-13b-2023.yaml",
+            "-j",
+            "us",
+            "-f",
+            "json",
+            "--suggest",
+        ).stdout
+    )
+    assert d["teacher_terms"]["terms_version"]["id"] == "openai-terms-2023-03-14"
+    assert {f["fact"] for f in d["teacher_terms"]["filled_facts"]} >= {"consent.granted"}
+    assert d["suggestions"] and all(s["compliant"] for s in d["suggestions"])
+    text = run(
+        "assess", EXAMPLES / "cases" / "deepseek-r1-distill-llama-70b-2025.yaml", "-j", "cn"
+    ).stdout
+    assert (
+        "inherited [enforceable] name_prefix (Llama) via deepseek-r1-distill-llama-70b-2025 -> llama-3.3-70b"
+        in text
+    )

@@ -183,6 +183,11 @@ class Case(_Facts):
     commercial_release_date: Day | None = Field(
         None, description="When is (or was) the student commercially released?"
     )
+    base_models: list[str] = Field(
+        default_factory=list,
+        description="Models whose weights the student starts from (catalogue ids or names); "
+        "their licences pass down along the lineage.",
+    )
     additional_teachers: list[LinkedTeacher] = Field(
         default_factory=list,
         description="Other teachers the student was distilled from; each is assessed as its own "

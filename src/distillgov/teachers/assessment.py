@@ -72,7 +72,12 @@ def assess_case(case: Case, profile: Profile, day: dt.date, suggest: bool = Fals
     extra: dict[str, Any] = {}
     if record is not None:
         extra["teacher_terms"] = record.as_dict()
-    if case.additional_teachers or completed.teacher.distilled_from or record is not None:
+    if (
+        case.additional_teachers
+        or case.base_models
+        or completed.teacher.distilled_from
+        or record is not None
+    ):
         levers = profile.as_of(day).values
         duties = inherited_obligations(completed, day, levers, profile.id)
         links = [_summary(completed.teacher.id, determination)]

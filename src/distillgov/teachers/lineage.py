@@ -1,8 +1,9 @@
 """Obligations a student inherits along its lineage, and the conflicts between them.
 
 A student inherits the attribution, naming, licence-scope and pass-down clauses of every teacher
-it was distilled from, and of every model those teachers were themselves distilled from (catalogue
-`distilled_from`, or `teacher.distilled_from` in the case). Each inherited obligation carries the
+it was distilled from, of every base model whose weights it starts from (`base_models`), and of
+every model those were themselves distilled from (catalogue `distilled_from`, or
+`teacher.distilled_from` in the case). Each inherited obligation carries the
 path it came by. Two duties that cannot both be met (two names each required first; a
 non-commercial licence on a commercially deployed student) are reported as conflicts, not resolved.
 """
@@ -54,6 +55,7 @@ def lineage_paths(case: Case) -> list[tuple[str, ...]]:
     student = case.id or "student"
     roots = [case.teacher.id] if case.teacher.id else []
     roots += [t.id for t in case.additional_teachers]
+    roots += case.base_models
     known = catalogue()
     paths: list[tuple[str, ...]] = []
 
@@ -78,6 +80,7 @@ def inherited_obligations(
     case: Case, day: dt.date, levers: Mapping[str, Any], profile_id: str
 ) -> list[Inherited]:
     known = catalogue()
+    own_family = _own_family(case)
     out: list[Inherited] = []
     for path in lineage_paths(case):
         model = path[-1]
@@ -88,6 +91,9 @@ def inherited_obligations(
             continue
         for clause in terms.of(INHERITED):
             finding = review_clause(clause, levers, column_of(profile_id))
+            effect = finding.effect
+            if known[model].family.family == own_family:
+                effect = "own_licence"  # an owner is not bound by the licence it grants others
             out.append(
                 Inherited(
                     duty=clause.type.value,
@@ -98,16 +104,28 @@ def inherited_obligations(
                     terms=terms.id,
                     source=clause.source,
                     confidence=clause.confidence.value,
-                    effect=finding.effect,
+                    effect=effect,
                     cite=finding.cite.as_dict(),
                 )
             )
     return out
 
 
+def _own_family(case: Case) -> str | None:
+    """The catalogue family the distiller owns, when it distils its own teacher."""
+    teacher = catalogue().get(case.teacher.id or "")
+    if teacher is None or case.distiller.same_owner_as_teacher is not True:
+        return None
+    return teacher.family.family
+
+
 def conflicts(case: Case, duties: list[Inherited]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    usable = [d for d in duties if d.confidence != Confidence.UNVERIFIED.value]
+    usable = [
+        d
+        for d in duties
+        if d.confidence != Confidence.UNVERIFIED.value and d.effect != "own_licence"
+    ]
     prefixes = [d for d in usable if d.duty == ClauseType.NAME_PREFIX.value]
     for i, a in enumerate(prefixes):
         for b in prefixes[i + 1 :]:

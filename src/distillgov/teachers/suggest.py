@@ -63,7 +63,7 @@ def _candidates(case: Case, profile: Profile, day: dt.date) -> list[Change]:
         ),
         Change(
             "no_release",
-            "Keep the student internal (no release)",
+            "Withdraw the student, or keep it internal (no release)",
             _both(_set("deployment", "none"), _set("commercial_release_date", None)),
         ),
         Change(
@@ -71,13 +71,6 @@ def _candidates(case: Case, profile: Profile, day: dt.date) -> list[Change]:
             "Release the student only non-commercially",
             _both(
                 _set("deployment", "non_commercial_release"), _set("commercial_release_date", None)
-            ),
-        ),
-        Change(
-            "disclose",
-            f"Publish the lineage disclosure by the release date ({release.isoformat()})",
-            _both(
-                _set("transparency.disclosure_filed", True), _set("transparency.filed_on", release)
             ),
         ),
         Change(
@@ -106,6 +99,17 @@ def _candidates(case: Case, profile: Profile, day: dt.date) -> list[Change]:
             ),
         ),
     ]
+    if release >= day:  # a disclosure can still come in time; a late one cannot be undone
+        out.append(
+            Change(
+                "disclose",
+                f"Publish the lineage disclosure by the release date ({release.isoformat()})",
+                _both(
+                    _set("transparency.disclosure_filed", True),
+                    _set("transparency.filed_on", release),
+                ),
+            )
+        )
     if case.access is not None and case.access.value == "terms_breach":
         out.append(
             Change(
@@ -159,7 +163,7 @@ def nearest_compliant(
         return []
     candidates = _candidates(case, profile, day)
     found: list[dict[str, Any]] = []
-    for size in (1, 2):
+    for size in (1, 2, 3):
         for combo in combinations(candidates, size):
             if sum(c.profile is not None for c in combo) > 1:
                 continue
