@@ -178,6 +178,9 @@ def _catalogue_text(d: Determination) -> list[str]:
     if lineage:
         lines += ["", "LINEAGE"]
         lines.append(_wrap("models learnt from: " + ", ".join(lineage["models"]), "  "))
+        if lineage["disclosure_must_name"]:
+            names = ", ".join(lineage["disclosure_must_name"])
+            lines.append(_wrap(f"the transparency disclosure must name: {names}", "  "))
         if len(lineage["links"]) > 1:
             for link in lineage["links"]:
                 outcome = f"{link['category']} / {link['rule']}" if link["category"] else "open"

@@ -80,6 +80,12 @@ def test_inheritance_over_a_chain_of_three_models() -> None:
     assert ("name_prefix", ("base", "llama-3.2-1b", "llama-3.1-70b")) in came_via
     assert all(i["effect"] == "enforceable" for i in inherited)
     assert d.extra["lineage"]["conflicts"] == []
+    # The framework's own duty travels too: the disclosure must name the whole lineage.
+    assert d.extra["lineage"]["disclosure_must_name"] == [
+        "llama-3.2-1b",
+        "llama-3.1-8b",
+        "llama-3.1-70b",
+    ]
 
 
 def test_lineage_is_cycle_safe() -> None:

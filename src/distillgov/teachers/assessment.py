@@ -82,8 +82,12 @@ def assess_case(case: Case, profile: Profile, day: dt.date, suggest: bool = Fals
         duties = inherited_obligations(completed, day, levers, profile.id)
         links = [_summary(completed.teacher.id, determination)]
         links += [_link(completed, profile, day, i) for i in range(len(case.additional_teachers))]
+        models = lineage_names(completed)
+        disclosing = any(o.id == "transparency_disclosure" for o in determination.obligations)
         extra["lineage"] = {
-            "models": lineage_names(completed),
+            "models": models,
+            # The framework's transparency duty covers the whole lineage, not only the teacher.
+            "disclosure_must_name": models if disclosing else [],
             "links": links,
             "all_links_compliant": _all([link["compliant"] for link in links]),
             "inherited_obligations": [d.as_dict() for d in duties],
