@@ -110,14 +110,16 @@ def _terms_facts(terms: TermsVersion, deployment: str | None) -> list[Filled]:
     return out
 
 
-def _get(data: dict[str, Any], dotted: str) -> Any:
+def get_path(data: dict[str, Any], dotted: str) -> Any:
+    """The value at a dotted path of case data, None where any part is missing."""
     node: Any = data
     for part in dotted.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     return node
 
 
-def _put(data: dict[str, Any], dotted: str, value: Any) -> None:
+def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set the value at a dotted path of case data, making the sections on the way."""
     parts = dotted.split(".")
     node = data
     for part in parts[:-1]:
@@ -163,7 +165,7 @@ def complete_data(
     data: dict[str, Any], day: dt.date
 ) -> tuple[dict[str, Any], TeacherRecord | None]:
     """Case data (as loaded from a file) with unknown teacher facts filled from the catalogue."""
-    teacher_id = _get(data, "teacher.id")
+    teacher_id = get_path(data, "teacher.id")
     if not teacher_id:
         return data, None
     teacher = catalogue().get(str(teacher_id))
@@ -172,12 +174,12 @@ def complete_data(
         return data, TeacherRecord(str(teacher_id), False, None, None, (), note)
     out = _deep_copy(data)
     filled = []
-    for f in catalogue_facts(teacher, day, _get(data, "deployment")):
-        if _get(out, f.fact) is None:
-            _put(out, f.fact, f.value)
+    for f in catalogue_facts(teacher, day, get_path(data, "deployment")):
+        if get_path(out, f.fact) is None:
+            set_path(out, f.fact, f.value)
             filled.append(f)
-    if _get(out, "teacher.owner") is None:
-        _put(out, "teacher.owner", teacher.family.owner)
+    if get_path(out, "teacher.owner") is None:
+        set_path(out, "teacher.owner", teacher.family.owner)
     terms = teacher.terms_on(day)
     if terms is None:
         note = f"No terms version of '{teacher.id}' in the catalogue was in force on {day}."

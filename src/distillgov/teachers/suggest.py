@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from distillgov.framework import Case, Determination, assess
 from distillgov.jurisdictions.profile import Profile, builtin_ids, load_builtin
 from distillgov.teachers.catalogue import GRANTS, catalogue
-from distillgov.teachers.completion import complete_data
+from distillgov.teachers.completion import complete_data, set_path
 
 Data = dict[str, Any]
 
@@ -34,17 +34,7 @@ class Change:
 
 
 def _set(path: str, value: Any) -> Callable[[Data], None]:
-    def apply(data: Data) -> None:
-        parts = path.split(".")
-        node = data
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
-            node = child
-        node[parts[-1]] = value
-
-    return apply
+    return lambda data: set_path(data, path, value)
 
 
 def _both(*steps: Callable[[Data], None]) -> Callable[[Data], None]:
