@@ -14,11 +14,13 @@ def run(cases: int = 20_000) -> dict[str, float]:
     from distillgov.casefiles import load_case
     from distillgov.framework import assess
     from distillgov.jurisdictions import load_builtin
+    from distillgov.teachers.assessment import complete
 
     paths = sorted((ROOT / "examples" / "cases").glob("*.yaml"))
-    mix = [load_case(p) for p in paths if p.name != "expected.yaml"]
     profile = load_builtin("us")
     day = dt.date(2025, 6, 1)
+    # The cases as the command line assesses them: catalogue teachers' facts filled in, once.
+    mix = [complete(load_case(p), day)[0] for p in paths if p.name != "expected.yaml"]
     batch = [mix[i % len(mix)] for i in range(cases)]
 
     def recorded() -> None:
@@ -33,16 +35,24 @@ def run(cases: int = 20_000) -> dict[str, float]:
         for case in batch:
             assess(case, profile, day).to_json()
 
+    determined = [c for c in batch if assess(c, profile, day).determined]
+
+    def recorded_determined() -> None:
+        for case in determined:
+            assess(case, profile, day)
+
     repeat = 5 if cases >= 5_000 else 2
     return {
-        "assess, trace recorded (cases/s)": cases / best_of(recorded, repeat),
+        "assess, trace recorded, all 24 examples (cases/s)": cases / best_of(recorded, repeat),
+        "assess, trace recorded, the 22 determined ones (cases/s)": len(determined)
+        / best_of(recorded_determined, repeat),
         "assess, trace lines rendered (cases/s)": cases / best_of(rendered, repeat),
         "assess + canonical JSON (cases/s)": cases / best_of(as_json, repeat),
     }
 
 
 def title(n: int) -> str:
-    return f"Single-case throughput, {n:,} cases cycling through the examples, us profile"
+    return f"Single-case throughput, {n:,} cases cycling through the 24 examples, us profile"
 
 
 def main() -> None:

@@ -46,6 +46,24 @@ def main() -> None:
         "us",
     )
     step(
+        "How far Gemini's terms reach under the Global South profile",
+        "terms",
+        "review",
+        "gemini-1.5-pro",
+        "-j",
+        "global_south",
+        "--on",
+        "2025-06-01",
+    )
+    step(
+        "A real distillation (Vicuna, 2023) with the catalogue's terms and the nearest fixes",
+        "assess",
+        "examples/cases/vicuna-13b-2023.yaml",
+        "-j",
+        "us",
+        "--suggest",
+    )
+    step(
         "Every example case at once, with the vectorized evaluator",
         "assess-batch",
         "examples/batch/example-cases.csv",

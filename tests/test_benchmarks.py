@@ -8,7 +8,7 @@ from benchmarks import bench_batch, bench_single, bench_startup
 
 def test_single_case_benchmark_runs() -> None:
     figures = bench_single.run(cases=200)
-    assert len(figures) == 3 and all(v > 0 for v in figures.values())
+    assert len(figures) == 4 and all(v > 0 for v in figures.values())
 
 
 def test_batch_benchmark_runs() -> None:
