@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from benchmarks import bench_batch, bench_single, bench_startup
+from benchmarks import bench_batch, bench_lab, bench_single, bench_startup
 
 
 def main() -> None:
     bench_single.main()
     bench_batch.main()
     bench_startup.main()
+    bench_lab.main()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ speed targets live in the benchmarks and docs/performance.md, not in tests."""
 
 from __future__ import annotations
 
-from benchmarks import bench_batch, bench_single, bench_startup
+from benchmarks import bench_batch, bench_lab, bench_single, bench_startup
 
 
 def test_single_case_benchmark_runs() -> None:
@@ -22,4 +22,9 @@ def test_batch_benchmark_runs() -> None:
 
 def test_startup_benchmark_runs() -> None:
     figures = bench_startup.run(runs=1)
+    assert all(v > 0 for v in figures.values())
+
+
+def test_lab_benchmark_runs() -> None:
+    figures = bench_lab.run(draws=200)
     assert all(v > 0 for v in figures.values())

@@ -38,6 +38,18 @@ app.add_typer(jurisdictions_app, name="jurisdictions")
 app.add_typer(schema_app, name="schema")
 app.add_typer(teachers_app, name="teachers")
 app.add_typer(terms_app, name="terms")
+lab_app = typer.Typer(
+    help="The policy lab: welfare of the regime's levers, profiles scored under four lenses.",
+    no_args_is_help=True,
+)
+app.add_typer(lab_app, name="lab")
+AssumptionsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--assumptions",
+        help="YAML file of economy parameters (values or distributions) and lab assumptions.",
+    ),
+]
 
 ENV_JURISDICTION = "DISTILLGOV_JURISDICTION"
 
@@ -357,6 +369,157 @@ def terms_review(
         typer.echo(f"[{f.effect}] {c.type.value}{where} ({c.confidence.value}: {c.source})")
         typer.echo(f"    {c.summary}")
         typer.echo(f"    {f.why}  [{f.cite.table} table, row {f.cite.row}]")
+
+
+def _lab_table(rows: list[dict[str, Any]], fmt: Format) -> None:
+    if fmt is Format.json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        return
+    keys = list(rows[0])
+    typer.echo("  ".join(f"{k:>14}" for k in keys))
+    for row in rows:
+        typer.echo("  ".join(f"{_cell(row[k]):>14}" for k in keys))
+
+
+def _cell(v: Any) -> str:
+    return f"{v:,.3f}" if isinstance(v, float) else str(v)
+
+
+@lab_app.command("sweep")
+def lab_sweep(
+    exclusivity: Annotated[
+        str, typer.Option(help="Years: START:STOP:COUNT or one value.")
+    ] = "0:4:5",
+    window: Annotated[str, typer.Option(help="Licence window years: START:STOP:COUNT.")] = "0:4:5",
+    royalty: Annotated[str, typer.Option(help="Royalty rate 0-1: START:STOP:COUNT.")] = "0.3",
+    assumptions: AssumptionsOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """Welfare and the four lens scores over a grid of exclusivity, window and royalty rate."""
+    from distillgov.policylab.lab import grid, load_assumptions, sweep
+    from distillgov.policylab.model import Levers
+
+    try:
+        a = load_assumptions(assumptions)
+        table = sweep(
+            a.economy_point(),
+            grid(exclusivity, "exclusivity"),
+            grid(window, "window"),
+            grid(royalty, "royalty"),
+            Levers(),
+        )
+    except DistillgovError as exc:
+        fail(exc)
+    columns = (
+        "exclusivity",
+        "licence_window",
+        "royalty_rate",
+        "net_surplus",
+        "rawlsian",
+        "lockean",
+        "deontological",
+    )
+    rows = [{c: float(table[c][i]) for c in columns} for i in range(table["exclusivity"].size)]
+    _lab_table(rows, fmt)
+
+
+@lab_app.command("optimise")
+def lab_optimise(
+    objective: Annotated[
+        str, typer.Option(help="utilitarian, rawlsian, lockean or deontological.")
+    ] = "utilitarian",
+    exclusivity: Annotated[str, typer.Option(help="Years: START:STOP:COUNT.")] = "0:10:21",
+    window: Annotated[
+        str, typer.Option(help="Licence window years: START:STOP:COUNT.")
+    ] = "0:10:21",
+    royalty: Annotated[str, typer.Option(help="Royalty rate: START:STOP:COUNT.")] = "0:1:11",
+    assumptions: AssumptionsOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """The levers on the grid that maximise one lens's score."""
+    from distillgov.policylab.lab import best, grid, load_assumptions, sweep
+    from distillgov.policylab.model import LENSES, Levers
+
+    if objective not in LENSES:
+        fail(f"option --objective, value {objective!r}: choose one of {', '.join(LENSES)}")
+    try:
+        a = load_assumptions(assumptions)
+        table = sweep(
+            a.economy_point(),
+            grid(exclusivity, "exclusivity"),
+            grid(window, "window"),
+            grid(royalty, "royalty"),
+            Levers(),
+        )
+    except DistillgovError as exc:
+        fail(exc)
+    _lab_table([best(table, objective)], fmt)
+
+
+@lab_app.command("compare")
+def lab_compare(
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="Profile ids (default: all built-in).", metavar="ID")
+    ] = None,
+    profile: Annotated[
+        list[Path] | None, typer.Option("--profile", help="Add a profile file (repeatable).")
+    ] = None,
+    on: OnOpt = None,
+    assumptions: AssumptionsOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """Score each profile's levers under the four lenses."""
+    from distillgov.jurisdictions import builtin_ids, load_builtin, load_file
+    from distillgov.policylab.lab import compare, levers_for, load_assumptions
+
+    day = parse_day(on, "--on") or dt.date.today()
+    try:
+        a = load_assumptions(assumptions)
+        chosen = [load_builtin(i) for i in (ids or ([] if profile else builtin_ids()))]
+        chosen += [load_file(f) for f in profile or []]
+        scores = compare(a.economy_point(), {p.id: levers_for(p, day, a) for p in chosen})
+    except DistillgovError as exc:
+        fail(exc)
+    _lab_table([{"profile": k, **v} for k, v in scores.items()], fmt)
+
+
+@lab_app.command("uncertainty")
+def lab_uncertainty(
+    assumptions: AssumptionsOpt = None,
+    windows: Annotated[
+        str, typer.Option(help="Licence windows to try: START:STOP:COUNT.")
+    ] = "0:20:100",
+    royalty: Annotated[
+        float, typer.Option(help="Royalty rate for the optimal-window search.")
+    ] = 0.3,
+    draws: Annotated[
+        int | None, typer.Option(help="Draws (default: the file's, else 10,000).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the file's).")] = None,
+    on: OnOpt = None,
+) -> None:
+    """Monte Carlo over the parameter distributions: the optimal licence window and each built-in
+    profile's regret (the net surplus it forgoes against that optimum). JSON output."""
+    from distillgov.jurisdictions import builtin_ids, load_builtin
+    from distillgov.policylab.lab import grid, levers_for, load_assumptions, uncertainty
+
+    day = parse_day(on, "--on") or dt.date.today()
+    try:
+        a = load_assumptions(assumptions)
+        levers = {i: levers_for(load_builtin(i), day, a) for i in builtin_ids()}
+        result = uncertainty(
+            a,
+            levers,
+            grid(windows, "windows"),
+            draws or a.draws,
+            a.seed if seed is None else seed,
+            royalty,
+        )
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(json.dumps(result, indent=2))
 
 
 @schema_app.command("case")

@@ -1,0 +1,247 @@
+"""Lab operations: sweep the levers, find the best, score profiles, and all that under uncertainty.
+
+Lab assumptions the framework does not fix (the royalty rate each kind of rate-setter would set,
+the chance that abuse is proven where the licence needs it, the creators' share of royalties where
+the profile shares them) live in an assumptions file with documented defaults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from distillgov.errors import DistillgovError, Problem
+from distillgov.jurisdictions.profile import Profile
+from distillgov.policylab.model import LENSES, Economy, Levers, outcomes
+from distillgov.yamlfiles import YAMLError, load_yaml
+
+RateSetterName = Literal["negotiated", "tribunal", "state", "collective_body"]
+
+
+# Illustrative rates (share of the student's margin) by who sets them; see docs/policylab.md.
+DEFAULT_ROYALTY_RATES: dict[RateSetterName, float] = {
+    "negotiated": 0.5,
+    "tribunal": 0.3,
+    "state": 0.2,
+    "collective_body": 0.25,
+}
+
+
+class InvalidAssumptions(DistillgovError):
+    """A lab assumptions file is malformed."""
+
+
+class Distribution(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    uniform: tuple[float, float] | None = None
+    normal: tuple[float, float] | None = None  # mean, standard deviation
+    lognormal: tuple[float, float] | None = None  # mu, sigma of the underlying normal
+    min: float | None = None
+    max: float | None = None
+
+    @field_validator("uniform")
+    @classmethod
+    def _ordered(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        if v is not None and v[0] > v[1]:
+            raise ValueError("uniform bounds must be [low, high]")
+        return v
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray[Any, Any]:
+        if self.uniform is not None:
+            values = rng.uniform(*self.uniform, n)
+        elif self.normal is not None:
+            values = rng.normal(*self.normal, n)
+        elif self.lognormal is not None:
+            values = rng.lognormal(*self.lognormal, n)
+        else:
+            raise ValueError("give one of uniform, normal or lognormal")
+        return (
+            np.clip(values, self.min, self.max) if (self.min, self.max) != (None, None) else values
+        )
+
+
+class Assumptions(BaseModel):
+    """What the lab assumes beyond the profiles. Every field has a documented default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    economy: dict[str, float | Distribution] = Field(default_factory=dict)
+    royalty_rate: dict[RateSetterName, float] = Field(
+        default_factory=lambda: dict(DEFAULT_ROYALTY_RATES)
+    )
+    abuse_proven_probability: float = Field(0.2, ge=0, le=1)
+    creator_royalty_share: float = Field(0.3, ge=0, le=1)
+    seed: int = 20261123
+    draws: int = Field(10_000, ge=1, le=10_000_000)
+
+    @field_validator("economy")
+    @classmethod
+    def _known(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for name in v:
+            if name not in Economy.names():
+                close = difflib.get_close_matches(name, Economy.names(), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ValueError(f"unknown parameter '{name}'{hint}")
+        return v
+
+    def economy_point(self) -> Economy:
+        """The economy with fixed values and each distribution's mean-ish centre."""
+        values = {k: (v if isinstance(v, float) else _centre(v)) for k, v in self.economy.items()}
+        return Economy().with_values(**values)
+
+    def economy_draws(self, n: int, seed: int) -> Economy:
+        rng = np.random.default_rng(seed)
+        values: dict[str, Any] = {}
+        for name in Economy.names():  # a fixed order, so a seed always gives the same draws
+            spec = self.economy.get(name)
+            if isinstance(spec, Distribution):
+                values[name] = spec.draw(rng, n)[:, None]  # draws down, the grid across
+            elif spec is not None:
+                values[name] = spec
+        return Economy().with_values(**values)
+
+
+def _centre(d: Distribution) -> float:
+    if d.uniform is not None:
+        return (d.uniform[0] + d.uniform[1]) / 2
+    if d.normal is not None:
+        return d.normal[0]
+    assert d.lognormal is not None
+    return float(np.exp(d.lognormal[0] + d.lognormal[1] ** 2 / 2))
+
+
+def load_assumptions(path: Path | None) -> Assumptions:
+    if path is None:
+        return Assumptions()
+    try:
+        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise InvalidAssumptions(f"{path}: cannot read: {exc.strerror}") from None
+    except YAMLError as exc:
+        raise InvalidAssumptions(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return Assumptions.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            Problem(
+                ".".join(str(x) for x in e["loc"]),
+                e.get("input"),
+                e["msg"].removeprefix("Value error, "),
+            )
+            for e in exc.errors()
+        ]
+        raise InvalidAssumptions(f"{path}: invalid assumptions", problems) from None
+
+
+def levers_for(profile: Profile, on: dt.date, a: Assumptions) -> Levers:
+    """A profile's levers in force on a date, as the model's numbers."""
+    v = profile.as_of(on).values
+    exclusivity = v["exclusivity.months"] / 12
+    if v["exclusivity.model"] == "is_licence_window":
+        t1, t2 = 0.0, exclusivity
+    else:
+        t1, t2 = exclusivity, v["licence_window.months"] / 12
+    always = v["royalty.compulsory_licence_trigger"] == "always"
+    return Levers(
+        exclusivity=t1,
+        licence_window=t2,
+        royalty_rate=a.royalty_rate[v["royalty.rate_setter"]],
+        licence_probability=1.0 if always else a.abuse_proven_probability,
+        creator_royalty_share=a.creator_royalty_share if v["royalty.shared_with_creators"] else 0.0,
+    )
+
+
+def grid(spec: str, name: str) -> np.ndarray[Any, Any]:
+    """'a:b:n' -> n evenly spaced values from a to b; 'v' -> the single value v."""
+    try:
+        parts = [float(p) for p in spec.split(":")]
+    except ValueError:
+        raise DistillgovError(
+            f"option --{name}, value {spec!r}: write START:STOP:COUNT or a number"
+        ) from None
+    if len(parts) == 1:
+        return np.array(parts)
+    if len(parts) != 3 or parts[2] < 1 or parts[2] != int(parts[2]):
+        raise DistillgovError(f"option --{name}, value {spec!r}: write START:STOP:COUNT")
+    return np.linspace(parts[0], parts[1], int(parts[2]))
+
+
+def sweep(
+    e: Economy,
+    t1: np.ndarray[Any, Any],
+    t2: np.ndarray[Any, Any],
+    rho: np.ndarray[Any, Any],
+    base: Levers,
+) -> dict[str, np.ndarray[Any, Any]]:
+    """Every combination of the three grids, flattened, with every outcome and lens."""
+    g1, g2, g3 = (m.ravel() for m in np.meshgrid(t1, t2, rho, indexing="ij"))
+    lv = Levers(g1, g2, g3, base.licence_probability, base.creator_royalty_share)
+    out = outcomes(e, lv)
+    table = {"exclusivity": g1, "licence_window": g2, "royalty_rate": g3}
+    for key in ("x", "teacher", "student", "consumers", "royalties", "net_surplus", *LENSES):
+        table[key] = np.broadcast_to(np.asarray(out[key], dtype=float), g1.shape)
+    return table
+
+
+def best(table: dict[str, np.ndarray[Any, Any]], objective: str) -> dict[str, float]:
+    i = int(np.argmax(table[objective]))
+    return {k: float(v[i]) for k, v in table.items()}
+
+
+def compare(e: Economy, levers: dict[str, Levers]) -> dict[str, dict[str, float]]:
+    scores: dict[str, dict[str, float]] = {}
+    for name, lv in levers.items():
+        out = outcomes(e, lv)
+        scores[name] = {
+            "exclusivity": float(lv.exclusivity),
+            "licence_window": float(lv.licence_window),
+            "royalty_rate": float(lv.royalty_rate),
+            **{lens: float(out[lens]) for lens in LENSES},
+        }
+    return scores
+
+
+def uncertainty(
+    a: Assumptions,
+    levers: dict[str, Levers],
+    windows: np.ndarray[Any, Any],
+    draws: int,
+    seed: int,
+    royalty_rate: float,
+) -> dict[str, Any]:
+    """Monte Carlo: per draw, the licence window that maximises net surplus (no exclusivity, the
+    given royalty), and each profile's regret against that optimum."""
+    e = a.economy_draws(draws, seed)
+    lv = Levers(0.0, windows[None, :], royalty_rate, 1.0, 0.0)
+    surplus = np.broadcast_to(outcomes(e, lv)["net_surplus"], (draws, windows.size))
+    best_index = np.argmax(surplus, axis=1)
+    optimum = surplus[np.arange(draws), best_index]
+    regret = {
+        name: optimum - np.broadcast_to(outcomes(e, p)["net_surplus"], (draws, 1))[:, 0]
+        for name, p in levers.items()
+    }
+    chosen = windows[best_index]
+    return {
+        "draws": draws,
+        "seed": seed,
+        "optimal_window_quantiles": {
+            q: float(np.quantile(chosen, q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95)
+        },
+        "optimal_window_mean": float(chosen.mean()),
+        "welfare_by_window": {
+            "window": windows.tolist(),
+            "p05": np.quantile(surplus, 0.05, axis=0).tolist(),
+            "median": np.quantile(surplus, 0.5, axis=0).tolist(),
+            "p95": np.quantile(surplus, 0.95, axis=0).tolist(),
+        },
+        "regret": {
+            name: {"mean": float(r.mean()), "p95": float(np.quantile(r, 0.95))}
+            for name, r in regret.items()
+        },
+    }
