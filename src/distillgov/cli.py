@@ -489,8 +489,8 @@ def lab_compare(
 def lab_uncertainty(
     assumptions: AssumptionsOpt = None,
     windows: Annotated[
-        str, typer.Option(help="Licence windows to try: START:STOP:COUNT.")
-    ] = "0:20:100",
+        str, typer.Option(help="Window lengths to try, years: START:STOP:COUNT.")
+    ] = "0:40:100",
     royalty: Annotated[
         float, typer.Option(help="Royalty rate for the optimal-window search.")
     ] = 0.3,
@@ -499,9 +499,12 @@ def lab_uncertainty(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the file's).")] = None,
     on: OnOpt = None,
+    window_kind: Annotated[
+        str, typer.Option(help="Which window to optimise: exclusivity or licence.")
+    ] = "exclusivity",
 ) -> None:
-    """Monte Carlo over the parameter distributions: the optimal licence window and each built-in
-    profile's regret (the net surplus it forgoes against that optimum). JSON output."""
+    """Monte Carlo over the parameter distributions: the optimal window (exclusivity, or licence)
+    and each built-in profile's regret (the net surplus it forgoes against it). JSON output."""
     from distillgov.jurisdictions import builtin_ids, load_builtin
     from distillgov.policylab.lab import grid, levers_for, load_assumptions, uncertainty
 
@@ -516,10 +519,58 @@ def lab_uncertainty(
             draws or a.draws,
             a.seed if seed is None else seed,
             royalty,
+            window_kind,
         )
     except DistillgovError as exc:
         fail(exc)
     typer.echo(json.dumps(result, indent=2))
+
+
+@lab_app.command("report")
+def lab_report(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the figures and report.")
+    ],
+    assumptions: AssumptionsOpt = None,
+    windows: Annotated[
+        str, typer.Option(help="Window lengths to try, years: START:STOP:COUNT.")
+    ] = "0:40:100",
+    royalty: Annotated[
+        float, typer.Option(help="Royalty rate for the optimal-window search.")
+    ] = 0.3,
+    draws: Annotated[
+        int | None, typer.Option(help="Draws (default: the file's, else 10,000).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the file's).")] = None,
+    on: OnOpt = None,
+    window_kind: Annotated[
+        str, typer.Option(help="Which window to optimise: exclusivity or licence.")
+    ] = "exclusivity",
+) -> None:
+    """Figures (PNG and SVG) and an HTML report: welfare against window length with uncertainty
+    bands, the profiles' lens scores, and a tornado chart of the optimum's sensitivity."""
+    from distillgov.jurisdictions import builtin_ids, load_builtin
+    from distillgov.policylab.lab import grid, levers_for, load_assumptions
+    from distillgov.policylab.report import build
+
+    day = parse_day(on, "--on") or dt.date.today()
+    try:
+        a = load_assumptions(assumptions)
+        levers = {i: levers_for(load_builtin(i), day, a) for i in builtin_ids()}
+        page = build(
+            a,
+            levers,
+            output,
+            grid(windows, "windows"),
+            royalty,
+            draws or a.draws,
+            a.seed if seed is None else seed,
+            day,
+            window_kind,
+        )
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(f"wrote {page} (figures beside it)")
 
 
 @schema_app.command("case")

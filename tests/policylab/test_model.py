@@ -148,5 +148,84 @@ def test_lab_commands_from_the_command_line(tmp_path: Path) -> None:
         lab("uncertainty", "--assumptions", str(spec), "--windows", "0:10:11").stdout
     )
     assert result["draws"] == 300 and set(result["regret"]) == {"us", "cn", "global_south"}
+    assert result["window_kind"] == "exclusivity"
+    assert (
+        0
+        <= result["optimal_window_quantiles"]["p05"]
+        <= result["optimal_window_quantiles"]["p95"]
+        <= 10
+    )
+    kind = lab(
+        "uncertainty", "--assumptions", str(spec), "--windows", "0:10:11", "--window-kind", "both"
+    )
+    assert kind.returncode == 2 and "choose exclusivity or licence" in kind.stderr
     wrong = lab("optimise", "--objective", "kantian")
     assert wrong.returncode == 2 and "choose one of utilitarian" in wrong.stderr
+
+
+def test_report_writes_figures_and_html(tmp_path: Path) -> None:
+    spec = tmp_path / "params.yaml"
+    spec.write_text("seed: 9\ndraws: 400\neconomy:\n  rd_elasticity: {uniform: [0.2, 1.0]}\n")
+    out = tmp_path / "lab"
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "distillgov",
+            "lab",
+            "report",
+            "-o",
+            str(out),
+            "--assumptions",
+            str(spec),
+            "--windows",
+            "0:15:31",
+            "--on",
+            "2025-01-01",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    for name in ("welfare_vs_window", "lens_scores", "tornado"):
+        png, svg = out / f"{name}.png", out / f"{name}.svg"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5_000
+        assert "<svg" in svg.read_text() and svg.stat().st_size > 5_000
+    page = (out / "report.html").read_text()
+    assert page.count("<svg") == 3
+    assert "(seed 9)" in page and "matplotlib" in page and "rd_elasticity" in page
+    record = json.loads((out / "report.json").read_text())
+    assert record["sensitivity"][0]["parameter"] in {
+        "rd_elasticity",
+        "interest",
+        "substitution",
+        "student_quality",
+        "student_margin",
+        "distillation_cost",
+        "access_externality",
+    }
+    # Same inputs, same figures: nothing time-dependent is written into them.
+    again = tmp_path / "again"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "distillgov",
+            "lab",
+            "report",
+            "-o",
+            str(again),
+            "--assumptions",
+            str(spec),
+            "--windows",
+            "0:15:31",
+            "--on",
+            "2025-01-01",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert (again / "tornado.svg").read_text() == (out / "tornado.svg").read_text()

@@ -207,6 +207,18 @@ def compare(e: Economy, levers: dict[str, Levers]) -> dict[str, dict[str, float]
     return scores
 
 
+WINDOWS = ("exclusivity", "licence")
+
+
+def window_levers(kind: str, windows: Any, royalty_rate: float) -> Levers:
+    """Levers whose only protection is a window of the given kind and lengths."""
+    if kind == "exclusivity":
+        return Levers(windows, 0.0, royalty_rate, 1.0, 0.0)
+    if kind == "licence":
+        return Levers(0.0, windows, royalty_rate, 1.0, 0.0)
+    raise DistillgovError(f"option --window-kind, value {kind!r}: choose exclusivity or licence")
+
+
 def uncertainty(
     a: Assumptions,
     levers: dict[str, Levers],
@@ -214,11 +226,12 @@ def uncertainty(
     draws: int,
     seed: int,
     royalty_rate: float,
+    kind: str = "exclusivity",
 ) -> dict[str, Any]:
-    """Monte Carlo: per draw, the licence window that maximises net surplus (no exclusivity, the
-    given royalty), and each profile's regret against that optimum."""
+    """Monte Carlo: per draw, the window (of the given kind, the other lever at zero) that
+    maximises net surplus, and each profile's regret against that optimum."""
     e = a.economy_draws(draws, seed)
-    lv = Levers(0.0, windows[None, :], royalty_rate, 1.0, 0.0)
+    lv = window_levers(kind, windows[None, :], royalty_rate)
     surplus = np.broadcast_to(outcomes(e, lv)["net_surplus"], (draws, windows.size))
     best_index = np.argmax(surplus, axis=1)
     optimum = surplus[np.arange(draws), best_index]
@@ -230,8 +243,10 @@ def uncertainty(
     return {
         "draws": draws,
         "seed": seed,
+        "window_kind": kind,
         "optimal_window_quantiles": {
-            q: float(np.quantile(chosen, q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95)
+            f"p{round(q * 100):02d}": float(np.quantile(chosen, q))
+            for q in (0.05, 0.25, 0.5, 0.75, 0.95)
         },
         "optimal_window_mean": float(chosen.mean()),
         "welfare_by_window": {
