@@ -1,0 +1,1 @@
+"""The transparency registry: model lineage in a tamper-evident, verifiable log."""

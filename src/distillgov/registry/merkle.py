@@ -1,0 +1,164 @@
+"""An append-only Merkle tree hashed as in RFC 9162 (Certificate Transparency v2), section 2.1.
+
+leaf = SHA-256(0x00 || entry), node = SHA-256(0x01 || left || right), the empty tree SHA-256("").
+The tree keeps the hash of every complete, aligned subtree (as Go's sumdb tlog "stored hashes"),
+so appending costs amortised O(1) hashes and any root or proof is assembled from stored hashes in
+O(log^2 n) look-ups, never by re-hashing leaves. Verification needs only SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def leaf_hash(entry: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + entry).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than n (n >= 2)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+class InvalidProof(ValueError):
+    """A proof does not verify."""
+
+
+class MerkleTree:
+    def __init__(self, leaf_hashes: Sequence[bytes] = ()) -> None:
+        self._levels: list[list[bytes]] = [[]]  # _levels[h][i]: subtree of 2**h leaves from i*2**h
+        for h in leaf_hashes:
+            self.append_hash(h)
+
+    def __len__(self) -> int:
+        return len(self._levels[0])
+
+    def append(self, entry: bytes) -> int:
+        return self.append_hash(leaf_hash(entry))
+
+    def append_hash(self, h: bytes) -> int:
+        """Add a leaf hash; returns its index."""
+        index = len(self._levels[0])
+        self._levels[0].append(h)
+        level, i = 0, index
+        while i % 2 == 1:  # a right child completes its parent
+            parent = node_hash(self._levels[level][i - 1], self._levels[level][i])
+            level, i = level + 1, i // 2
+            if len(self._levels) == level:
+                self._levels.append([])
+            self._levels[level].append(parent)
+        return index
+
+    def leaf(self, index: int) -> bytes:
+        return self._levels[0][index]
+
+    def _range(self, lo: int, hi: int) -> bytes:
+        """MTH of leaves [lo, hi), with lo a multiple of the subtree sizes the recursion picks."""
+        size = hi - lo
+        if size & (size - 1) == 0:  # a complete subtree: stored
+            level = size.bit_length() - 1
+            return self._levels[level][lo >> level]
+        k = _split(size)
+        return node_hash(self._range(lo, lo + k), self._range(lo + k, hi))
+
+    def root(self, size: int | None = None) -> bytes:
+        n = len(self) if size is None else size
+        if not 0 <= n <= len(self):
+            raise ValueError(f"tree size {n} is not between 0 and {len(self)}")
+        return EMPTY_ROOT if n == 0 else self._range(0, n)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """RFC 9162 2.1.3.1: the audit path of leaf `index` in the tree of `size` leaves."""
+        n = len(self) if size is None else size
+        if not 0 <= index < n <= len(self):
+            raise ValueError(f"leaf {index} is not in a tree of {n} leaves")
+        return self._path(index, 0, n)
+
+    def _path(self, m: int, lo: int, hi: int) -> list[bytes]:
+        if hi - lo == 1:
+            return []
+        k = _split(hi - lo)
+        if m < k:
+            return [*self._path(m, lo, lo + k), self._range(lo + k, hi)]
+        return [*self._path(m - k, lo + k, hi), self._range(lo, lo + k)]
+
+    def consistency_proof(self, old: int, new: int | None = None) -> list[bytes]:
+        """RFC 9162 2.1.4.1: proof that the tree of `old` leaves is a prefix of `new`."""
+        n = len(self) if new is None else new
+        if not 0 < old <= n <= len(self):
+            raise ValueError(f"no consistency proof from size {old} to size {n}")
+        return self._subproof(old, 0, n, True)
+
+    def _subproof(self, m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
+        n = hi - lo
+        if m == n:
+            return [] if complete else [self._range(lo, hi)]
+        k = _split(n)
+        if m <= k:
+            return [*self._subproof(m, lo, lo + k, complete), self._range(lo + k, hi)]
+        return [*self._subproof(m - k, lo + k, hi, False), self._range(lo, lo + k)]
+
+
+def verify_inclusion(
+    leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+) -> None:
+    """RFC 9162 2.1.3.2. Raises InvalidProof unless the leaf hash is at `index` under `root`."""
+    if not 0 <= index < size:
+        raise InvalidProof(f"leaf index {index} is outside a tree of {size} leaves")
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            raise InvalidProof("the proof is longer than the tree is deep")
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while not (fn & 1 or fn == 0):
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    if sn != 0:
+        raise InvalidProof("the proof is shorter than the tree is deep")
+    if r != root:
+        raise InvalidProof("the proof does not lead to the root")
+
+
+def verify_consistency(
+    old: int, new: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes
+) -> None:
+    """RFC 9162 2.1.4.2. Raises InvalidProof unless `old_root` is a prefix tree of `new_root`."""
+    if not 0 < old <= new:
+        raise InvalidProof(f"no consistency from size {old} to size {new}")
+    if old == new:
+        if proof or old_root != new_root:
+            raise InvalidProof("equal sizes need equal roots and an empty proof")
+        return
+    path = list(proof)
+    if old & (old - 1) == 0:  # the old tree is a complete subtree: its root starts the path
+        path.insert(0, old_root)
+    if not path:
+        raise InvalidProof("empty consistency proof")
+    fn, sn = old - 1, new - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise InvalidProof("the proof is longer than the tree is deep")
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            if not fn & 1:
+                while not (fn & 1 or fn == 0):
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    if sn != 0 or fr != old_root or sr != new_root:
+        raise InvalidProof("the proof does not lead to both roots")
