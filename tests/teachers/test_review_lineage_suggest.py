@@ -161,3 +161,14 @@ def test_a_compliant_case_needs_no_suggestion() -> None:
         assess_case(case, load_builtin("us"), case.assessed_on, suggest=True).extra["suggestions"]
         == []
     )  # type: ignore[arg-type]
+
+
+def test_letters_show_lineage_duties_as_their_own_list() -> None:
+    from distillgov.render import render
+
+    case = load_case(EXAMPLES / "cases" / "deepseek-r1-distill-llama-70b-2025.yaml")
+    d = assess_case(case, load_builtin("cn"), case.assessed_on)  # type: ignore[arg-type]
+    md = render(d, "markdown")
+    assert "must name all of them.\n\n- inherited *enforceable* **name_prefix** (Llama)" in md
+    html = render(d, "html")
+    assert "<strong>name_prefix</strong> (Llama)" in html and "llama-3.3-70b" in html
