@@ -43,6 +43,13 @@ lab_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(lab_app, name="lab")
+WindowsOpt = Annotated[str, typer.Option(help="Window lengths to try, years: START:STOP:COUNT.")]
+RoyaltyOpt = Annotated[float, typer.Option(help="Royalty rate for the optimal-window search.")]
+DrawsOpt = Annotated[int | None, typer.Option(help="Draws (default: the file's, else 10,000).")]
+SeedOpt = Annotated[int | None, typer.Option(help="Seed (default: the file's).")]
+WindowKindOpt = Annotated[
+    str, typer.Option(help="Which window to optimise: exclusivity or licence.")
+]
 AssumptionsOpt = Annotated[
     Path | None,
     typer.Option(
@@ -485,33 +492,32 @@ def lab_compare(
     _lab_table([{"profile": k, **v} for k, v in scores.items()], fmt)
 
 
+def _lab_run(assumptions: Path | None, on: str | None) -> tuple[Any, dict[str, Any], dt.date]:
+    """The assumptions, every built-in profile's levers as of the date, and the date."""
+    from distillgov.jurisdictions import builtin_ids, load_builtin
+    from distillgov.policylab.lab import levers_for, load_assumptions
+
+    day = parse_day(on, "--on") or dt.date.today()
+    a = load_assumptions(assumptions)
+    return a, {i: levers_for(load_builtin(i), day, a) for i in builtin_ids()}, day
+
+
 @lab_app.command("uncertainty")
 def lab_uncertainty(
     assumptions: AssumptionsOpt = None,
-    windows: Annotated[
-        str, typer.Option(help="Window lengths to try, years: START:STOP:COUNT.")
-    ] = "0:40:100",
-    royalty: Annotated[
-        float, typer.Option(help="Royalty rate for the optimal-window search.")
-    ] = 0.3,
-    draws: Annotated[
-        int | None, typer.Option(help="Draws (default: the file's, else 10,000).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the file's).")] = None,
+    windows: WindowsOpt = "0:40:100",
+    royalty: RoyaltyOpt = 0.3,
+    draws: DrawsOpt = None,
+    seed: SeedOpt = None,
     on: OnOpt = None,
-    window_kind: Annotated[
-        str, typer.Option(help="Which window to optimise: exclusivity or licence.")
-    ] = "exclusivity",
+    window_kind: WindowKindOpt = "exclusivity",
 ) -> None:
     """Monte Carlo over the parameter distributions: the optimal window (exclusivity, or licence)
     and each built-in profile's regret (the net surplus it forgoes against it). JSON output."""
-    from distillgov.jurisdictions import builtin_ids, load_builtin
-    from distillgov.policylab.lab import grid, levers_for, load_assumptions, uncertainty
+    from distillgov.policylab.lab import grid, uncertainty
 
-    day = parse_day(on, "--on") or dt.date.today()
     try:
-        a = load_assumptions(assumptions)
-        levers = {i: levers_for(load_builtin(i), day, a) for i in builtin_ids()}
+        a, levers, _ = _lab_run(assumptions, on)
         result = uncertainty(
             a,
             levers,
@@ -532,31 +538,20 @@ def lab_report(
         Path, typer.Option("--output", "-o", help="Folder for the figures and report.")
     ],
     assumptions: AssumptionsOpt = None,
-    windows: Annotated[
-        str, typer.Option(help="Window lengths to try, years: START:STOP:COUNT.")
-    ] = "0:40:100",
-    royalty: Annotated[
-        float, typer.Option(help="Royalty rate for the optimal-window search.")
-    ] = 0.3,
-    draws: Annotated[
-        int | None, typer.Option(help="Draws (default: the file's, else 10,000).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the file's).")] = None,
+    windows: WindowsOpt = "0:40:100",
+    royalty: RoyaltyOpt = 0.3,
+    draws: DrawsOpt = None,
+    seed: SeedOpt = None,
     on: OnOpt = None,
-    window_kind: Annotated[
-        str, typer.Option(help="Which window to optimise: exclusivity or licence.")
-    ] = "exclusivity",
+    window_kind: WindowKindOpt = "exclusivity",
 ) -> None:
     """Figures (PNG and SVG) and an HTML report: welfare against window length with uncertainty
     bands, the profiles' lens scores, and a tornado chart of the optimum's sensitivity."""
-    from distillgov.jurisdictions import builtin_ids, load_builtin
-    from distillgov.policylab.lab import grid, levers_for, load_assumptions
+    from distillgov.policylab.lab import grid
     from distillgov.policylab.report import build
 
-    day = parse_day(on, "--on") or dt.date.today()
     try:
-        a = load_assumptions(assumptions)
-        levers = {i: levers_for(load_builtin(i), day, a) for i in builtin_ids()}
+        a, levers, day = _lab_run(assumptions, on)
         page = build(
             a,
             levers,

@@ -166,27 +166,26 @@ def test_lab_commands_from_the_command_line(tmp_path: Path) -> None:
 def test_report_writes_figures_and_html(tmp_path: Path) -> None:
     spec = tmp_path / "params.yaml"
     spec.write_text("seed: 9\ndraws: 400\neconomy:\n  rd_elasticity: {uniform: [0.2, 1.0]}\n")
-    out = tmp_path / "lab"
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "distillgov",
+
+    def report(folder: Path) -> subprocess.CompletedProcess[str]:
+        args = [
             "lab",
             "report",
             "-o",
-            str(out),
+            str(folder),
             "--assumptions",
             str(spec),
             "--windows",
             "0:15:31",
             "--on",
             "2025-01-01",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+        ]
+        return subprocess.run(
+            [sys.executable, "-m", "distillgov", *args], capture_output=True, text=True, timeout=300
+        )
+
+    out = tmp_path / "lab"
+    r = report(out)
     assert r.returncode == 0, r.stderr
     for name in ("welfare_vs_window", "lens_scores", "tornado"):
         png, svg = out / f"{name}.png", out / f"{name}.svg"
@@ -196,36 +195,7 @@ def test_report_writes_figures_and_html(tmp_path: Path) -> None:
     assert page.count("<svg") == 3
     assert "(seed 9)" in page and "matplotlib" in page and "rd_elasticity" in page
     record = json.loads((out / "report.json").read_text())
-    assert record["sensitivity"][0]["parameter"] in {
-        "rd_elasticity",
-        "interest",
-        "substitution",
-        "student_quality",
-        "student_margin",
-        "distillation_cost",
-        "access_externality",
-    }
+    assert {r["parameter"] for r in record["sensitivity"]} >= {"rd_elasticity", "interest"}
     # Same inputs, same figures: nothing time-dependent is written into them.
-    again = tmp_path / "again"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "distillgov",
-            "lab",
-            "report",
-            "-o",
-            str(again),
-            "--assumptions",
-            str(spec),
-            "--windows",
-            "0:15:31",
-            "--on",
-            "2025-01-01",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert (again / "tornado.svg").read_text() == (out / "tornado.svg").read_text()
+    assert report(tmp_path / "again").returncode == 0
+    assert (tmp_path / "again" / "tornado.svg").read_text() == (out / "tornado.svg").read_text()
