@@ -64,6 +64,13 @@ def main() -> None:
         "--suggest",
     )
     step(
+        "The profiles' levers scored under four normative lenses",
+        "lab",
+        "compare",
+        "--on",
+        "2025-03-01",
+    )
+    step(
         "Every example case at once, with the vectorized evaluator",
         "assess-batch",
         "examples/batch/example-cases.csv",

@@ -1,0 +1,24 @@
+"""The README's first command ends by running this demo: it must keep working."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_the_demo_runs_to_the_end() -> None:
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "demo.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "OUTCOME:" in r.stdout and "NEAREST COMPLIANT VARIANTS" in r.stdout
+    assert "utilitarian" in r.stdout  # the lab's comparison
+    assert "assessed 24 case(s)" in r.stderr
+    assert r.stdout.rstrip().endswith("or read out/example-results.csv.")
+    assert (ROOT / "out" / "determination-us.html").stat().st_size > 5_000
