@@ -1,0 +1,58 @@
+"""Databases for the storage tests: a SQLite file, and the machine's PostgreSQL.
+
+PostgreSQL is at 127.0.0.1:5432, database `test`, trust auth. Each test gets its own schema,
+dropped afterwards. Where PostgreSQL cannot be reached the PostgreSQL variants are skipped with a
+message — except under CI (CI=true), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from distillgov.registry.db import connect, migrate
+
+PG_URL = os.environ.get(
+    "DISTILLGOV_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        with create_engine(PG_URL).connect() as c:
+            c.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to connect means "not reachable"
+        return str(exc).splitlines()[0]
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        e = connect(f"sqlite:///{tmp_path / 'registry.sqlite'}")
+        migrate(e)
+        yield e
+        e.dispose()
+        return
+    problem = _postgres_reachable()
+    if problem is not None:
+        message = f"PostgreSQL not reachable at {PG_URL}: {problem}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message + " (storage tests ran on SQLite only)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    e = connect(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    migrate(e)
+    yield e
+    e.dispose()
+    with admin.begin() as c:
+        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()

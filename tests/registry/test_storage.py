@@ -1,0 +1,144 @@
+"""The stored log on SQLite and PostgreSQL: proofs an outsider can check, and tampering caught
+and located when rows are edited, deleted or reordered directly in the database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, text
+
+from distillgov.registry.checkpoint import Checkpoint, parse_verifier_key, verify
+from distillgov.registry.log import LogError, TransparencyLog
+from distillgov.registry.merkle import leaf_hash, verify_inclusion
+
+ORIGIN = "distillgov.example/test-log"
+
+
+def filled(engine: Engine, n: int = 8) -> tuple[TransparencyLog, Ed25519PrivateKey]:
+    key = Ed25519PrivateKey.generate()
+    log = TransparencyLog(engine)
+    log.initialise(ORIGIN, key)
+    log.append([("disclosure", {"student": f"model-{i}", "teachers": ["gpt-4"]}) for i in range(n)])
+    log.checkpoint(key)
+    return log, key
+
+
+def sql(engine: Engine, statement: str, **params: object) -> None:
+    with engine.begin() as c:
+        c.execute(text(statement), params)
+
+
+def test_an_outsider_verifies_a_proof_bundle_with_the_public_key_alone(engine: Engine) -> None:
+    log, _ = filled(engine)
+    bundle = json.loads(json.dumps(log.prove(5)))  # as it would travel
+    name, public = parse_verifier_key(bundle["verifier_key"])
+    head = Checkpoint.parse(verify(bundle["checkpoint"], name, public))
+    assert (head.origin, head.size) == (ORIGIN, 8)
+    proof = [bytes.fromhex(h) for h in bundle["proof"]]
+    verify_inclusion(
+        leaf_hash(bundle["entry"].encode()), bundle["index"], head.size, proof, head.root
+    )
+    assert json.loads(bundle["entry"])["data"]["student"] == "model-5"
+    assert log.verify() is None
+
+
+def test_appends_continue_the_same_tree_and_checkpoints_grow(engine: Engine) -> None:
+    log, key = filled(engine, 5)
+    assert log.append([("statement", {"text": "acknowledged"})]) == [5]
+    note = log.checkpoint(key)
+    assert note.split("\n")[1] == "6"
+    assert log.checkpoint(key) == note  # nothing new: the same checkpoint
+    assert log.size() == 6 and log.verify() is None
+
+
+def test_a_failed_batch_leaves_nothing_behind(engine: Engine) -> None:
+    log, _ = filled(engine, 3)
+    with pytest.raises(TypeError):
+        log.append([("disclosure", {"ok": 1}), ("disclosure", {"bad": object()})])
+    assert log.size() == 3 and log.verify() is None
+
+
+def test_an_edited_body_is_named(engine: Engine) -> None:
+    log, key = filled(engine)
+    sql(engine, "UPDATE log_entries SET body = REPLACE(body, 'model-3', 'model-X') WHERE idx = 3")
+    finding = log.verify()
+    assert finding is not None and finding.entry == 3 and "edited" in finding.reason
+    with pytest.raises(LogError, match="refusing to sign"):
+        log.checkpoint(key)
+
+
+def test_an_edit_with_its_hash_fixed_up_is_still_named(engine: Engine) -> None:
+    log, _ = filled(engine)
+    with engine.connect() as c:
+        body = c.execute(text("SELECT body FROM log_entries WHERE idx = 3")).scalar_one()
+    forged = body.replace("model-3", "model-X")
+    sql(
+        engine,
+        "UPDATE log_entries SET body = :b, leaf_hash = :h WHERE idx = 3",
+        b=forged,
+        h=leaf_hash(forged.encode()),
+    )
+    finding = log.verify()
+    assert finding is not None and finding.entry == 3
+
+
+def test_the_last_entry_edited_is_caught_by_the_checkpoint(engine: Engine) -> None:
+    log, _ = filled(engine)
+    with engine.connect() as c:
+        body = c.execute(text("SELECT body FROM log_entries WHERE idx = 7")).scalar_one()
+    forged = body.replace("model-7", "model-X")
+    sql(
+        engine,
+        "UPDATE log_entries SET body = :b, leaf_hash = :h WHERE idx = 7",
+        b=forged,
+        h=leaf_hash(forged.encode()),
+    )
+    finding = log.verify()
+    assert finding is not None and finding.entry == 7 and "checkpoint at size 8" in finding.reason
+
+
+def test_a_deleted_row_is_named(engine: Engine) -> None:
+    log, _ = filled(engine)
+    sql(engine, "DELETE FROM log_entries WHERE idx = 4")
+    finding = log.verify()
+    assert finding is not None and finding.entry == 4 and "missing" in finding.reason
+
+
+def test_a_deleted_last_row_is_named(engine: Engine) -> None:
+    log, _ = filled(engine)
+    sql(engine, "DELETE FROM log_entries WHERE idx = 7")
+    finding = log.verify()
+    assert finding is not None and finding.entry == 7 and "missing" in finding.reason
+
+
+def test_reordered_rows_are_named(engine: Engine) -> None:
+    log, _ = filled(engine)
+    with engine.connect() as c:
+        rows = {
+            i: c.execute(
+                text("SELECT body, leaf_hash FROM log_entries WHERE idx = :i"), {"i": i}
+            ).one()
+            for i in (2, 5)
+        }
+    for target, source in ((2, 5), (5, 2)):
+        sql(
+            engine,
+            "UPDATE log_entries SET body = :b, leaf_hash = :h WHERE idx = :i",
+            b=rows[source][0],
+            h=bytes(rows[source][1]),
+            i=target,
+        )
+    finding = log.verify()
+    assert finding is not None and finding.entry == 2 and "moved" in finding.reason
+
+
+def test_only_the_logs_key_signs_and_a_log_is_initialised_once(engine: Engine) -> None:
+    log, key = filled(engine, 2)
+    with pytest.raises(LogError, match="not this log's key"):
+        log.checkpoint(Ed25519PrivateKey.generate())
+    with pytest.raises(LogError, match="already initialised"):
+        log.initialise(ORIGIN, key)
+    with pytest.raises(LogError, match="no signed checkpoint covers entry 2"):
+        log.append([("statement", {})]) and log.prove(2)
