@@ -568,6 +568,204 @@ def lab_report(
     typer.echo(f"wrote {page} (figures beside it)")
 
 
+registry_app = typer.Typer(
+    help="The transparency registry: records in an append-only, signed, verifiable log.",
+    no_args_is_help=True,
+)
+app.add_typer(registry_app, name="registry")
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="Database URL (default $DISTILLGOV_DATABASE_URL, else sqlite:///distillgov.sqlite).",
+    ),
+]
+KeyOpt = Annotated[
+    Path,
+    typer.Option(
+        "--key-file", help="The log's Ed25519 signing key (PEM).", envvar="DISTILLGOV_LOG_KEY"
+    ),
+]
+DEFAULT_KEY = Path("distillgov-log.key")
+
+
+def _registry(database: str | None) -> Any:
+    from distillgov.registry.db import connect, migrate
+    from distillgov.registry.registry import Registry
+
+    engine = connect(database)
+    migrate(engine)
+    return Registry(engine)
+
+
+def _add(database: str | None, record: Any) -> None:
+    index = _registry(database).add(record)
+    typer.echo(f"logged {type(record).__name__.lower()} '{record.id}' as entry {index}")
+
+
+def _record(kind: str, data: Any, origin: str) -> Any:
+    from pydantic import ValidationError
+
+    from distillgov.casefiles import problems_from
+    from distillgov.registry.records import KINDS
+
+    try:
+        return KINDS[kind].model_validate(data)
+    except ValidationError as exc:
+        raise DistillgovError(f"{origin}: invalid {kind}", problems_from(exc)) from None
+
+
+@registry_app.command("init")
+def registry_init(
+    origin: Annotated[str, typer.Option(help="The log's name, e.g. registry.example.org/log.")],
+    database: DatabaseOpt = None,
+    key_file: KeyOpt = DEFAULT_KEY,
+) -> None:
+    """Create the registry's tables and signing key; prints the verifier key to publish."""
+    from distillgov.registry.log import create_key, load_key
+
+    try:
+        key = load_key(key_file) if key_file.exists() else create_key(key_file)
+        typer.echo(_registry(database).log.initialise(origin, key))
+    except DistillgovError as exc:
+        fail(exc)
+
+
+@registry_app.command("add-org")
+def registry_add_org(
+    org_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Register an organisation."""
+    try:
+        _add(database, _record("organisation", {"id": org_id, "name": name}, "add-org"))
+    except DistillgovError as exc:
+        fail(exc)
+
+
+@registry_app.command("add-model")
+def registry_add_model(
+    model_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    owner: Annotated[str, typer.Option(help="Owning organisation id.")],
+    release_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    weights_digest: Annotated[str | None, typer.Option(help="sha256:<64 hex>")] = None,
+    catalogue_id: Annotated[str | None, typer.Option(help="Teacher catalogue id.")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Register a model."""
+    data = {
+        "id": model_id,
+        "name": name,
+        "owner": owner,
+        "release_date": release_date,
+        "weights_digest": weights_digest,
+        "catalogue_id": catalogue_id,
+    }
+    try:
+        _add(database, _record("model", data, "add-model"))
+    except DistillgovError as exc:
+        fail(exc)
+
+
+def _file_command(kind: str, path: Path, database: str | None) -> None:
+    from distillgov.casefiles import read_data
+
+    try:
+        _add(database, _record(kind, read_data(path), str(path)))
+    except DistillgovError as exc:
+        fail(exc)
+
+
+@registry_app.command("disclose")
+def registry_disclose(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="Disclosure, YAML or JSON.")],
+    database: DatabaseOpt = None,
+) -> None:
+    """File a disclosure: the student, its teachers (typed edges), method and data sources."""
+    _file_command("disclosure", path, database)
+
+
+@registry_app.command("statement")
+def registry_statement(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="Statement, YAML or JSON.")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Link a statement to a disclosure: acknowledgement, dispute or suspected undisclosed use."""
+    _file_command("statement", path, database)
+
+
+@registry_app.command("show")
+def registry_show(
+    record_id: Annotated[str, typer.Argument(metavar="ID")], database: DatabaseOpt = None
+) -> None:
+    """A record as logged (its entry)."""
+    try:
+        entry = _registry(database).show(record_id)
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(json.dumps(entry, indent=2))
+
+
+@registry_app.command("checkpoint")
+def registry_checkpoint(database: DatabaseOpt = None, key_file: KeyOpt = DEFAULT_KEY) -> None:
+    """Sign the current tree head (refused if the stored entries were tampered with)."""
+    from distillgov.registry.log import load_key
+
+    try:
+        sys.stdout.write(_registry(database).log.checkpoint(load_key(key_file)))
+    except (DistillgovError, OSError) as exc:
+        fail(exc if isinstance(exc, DistillgovError) else f"{key_file}: {exc}")
+
+
+@registry_app.command("prove")
+def registry_prove(
+    record_id: Annotated[str, typer.Argument(metavar="ID")], database: DatabaseOpt = None
+) -> None:
+    """An offline proof bundle for a record: checkable with the verifier key alone (JSON)."""
+    try:
+        reg = _registry(database)
+        bundle = reg.log.prove(reg.entry_of(record_id))
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(json.dumps(bundle, indent=2))
+
+
+@registry_app.command("verify")
+def registry_verify(database: DatabaseOpt = None) -> None:
+    """Recompute the tree from the stored entries and check every checkpoint."""
+    try:
+        log = _registry(database).log
+        finding = log.verify()
+    except DistillgovError as exc:
+        fail(exc)
+    if finding is not None:
+        fail(f"the log does not verify: {finding}", 1)
+    typer.echo(f"ok: {log.size()} entries, every checkpoint verified")
+
+
+@app.command()
+def lineage(
+    model: Annotated[str, typer.Argument(metavar="MODEL")],
+    descendants: Annotated[bool, typer.Option(help="Show who learnt from it instead.")] = False,
+    database: DatabaseOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """A model's ancestors (or descendants) in the registry, to any depth."""
+    try:
+        rows = _registry(database).lineage(model, "descendants" if descendants else "ancestors")
+    except DistillgovError as exc:
+        fail(exc)
+    if fmt is Format.json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    typer.echo(model)
+    for r in rows:
+        arrow = "taught" if descendants else "learnt from"
+        typer.echo(f"{'  ' * r['depth']}{arrow} {r['model']} ({r['signal']}, via {r['via']})")
+
+
 @schema_app.command("case")
 def schema_case() -> None:
     """JSON Schema of a case file."""

@@ -116,28 +116,33 @@ class TransparencyLog:
 
     def append(self, entries: list[tuple[str, dict[str, Any]]]) -> list[int]:
         """Append entries in one transaction (all or none); returns their indexes."""
+        with self.engine.begin() as c:
+            return self.append_in(c, entries)
+
+    def append_in(self, c: Any, entries: list[tuple[str, dict[str, Any]]]) -> list[int]:
+        """Append inside the caller's transaction, so records and their projections commit
+        together with their log entries."""
         if self.origin is None:
             raise LogError("the log is not initialised")
-        with self.engine.begin() as c:
-            if c.dialect.name == "postgresql":  # one writer at a time
-                c.execute(text("LOCK TABLE log_entries IN EXCLUSIVE MODE"))
-            tree = self._tree(c)
-            rows, indexes = [], []
-            for kind, data in entries:
-                index = len(tree)
-                body = encode(index, tree.root(), kind, data)
-                h = leaf_hash(body.encode())
-                tree.append_hash(h)
-                rows.append({"idx": index, "kind": kind, "body": body, "leaf_hash": h})
-                indexes.append(index)
-            if rows:
-                c.execute(
-                    text(
-                        "INSERT INTO log_entries (idx, kind, body, leaf_hash) "
-                        "VALUES (:idx, :kind, :body, :leaf_hash)"
-                    ),
-                    rows,
-                )
+        if c.dialect.name == "postgresql":  # one writer at a time
+            c.execute(text("LOCK TABLE log_entries IN EXCLUSIVE MODE"))
+        tree = self._tree(c)
+        rows, indexes = [], []
+        for kind, data in entries:
+            index = len(tree)
+            body = encode(index, tree.root(), kind, data)
+            h = leaf_hash(body.encode())
+            tree.append_hash(h)
+            rows.append({"idx": index, "kind": kind, "body": body, "leaf_hash": h})
+            indexes.append(index)
+        if rows:
+            c.execute(
+                text(
+                    "INSERT INTO log_entries (idx, kind, body, leaf_hash) "
+                    "VALUES (:idx, :kind, :body, :leaf_hash)"
+                ),
+                rows,
+            )
         return indexes
 
     def checkpoint(self, key: Ed25519PrivateKey) -> str:

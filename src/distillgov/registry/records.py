@@ -1,0 +1,97 @@
+"""The registry's records. Each is validated, appended to the log, and projected into tables for
+queries, in one transaction. Records are never changed in place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SLUG = r"^[a-z0-9][a-z0-9.\-_/]{0,119}$"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organisation(_Record):
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+
+
+class Model(_Record):
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+    owner: str = Field(pattern=SLUG, description="Organisation id.")
+    release_date: dt.date | None = None
+    weights_digest: str | None = Field(None, pattern=r"^sha256:[0-9a-f]{64}$")
+    catalogue_id: str | None = None
+
+
+class Signal(StrEnum):
+    """What the student learnt from (the typed 'distilled from' edge)."""
+
+    LOGITS = "logits"
+    HIDDEN_FEATURES = "hidden_features"
+    OUTPUT_SEQUENCES = "output_sequences"
+    SYNTHETIC_DATA = "synthetic_data"
+    PREFERENCE_LABELS = "preference_labels"
+
+
+class TeacherLink(_Record):
+    model: str = Field(pattern=SLUG)
+    signal: Signal
+    share: float | None = Field(None, ge=0, le=1, description="Share of training, 0 to 1.")
+
+
+class Disclosure(_Record):
+    id: str = Field(pattern=SLUG)
+    student: str = Field(pattern=SLUG)
+    teachers: list[TeacherLink] = Field(min_length=1)
+    method_summary: str = Field(min_length=1)
+    data_sources_summary: str = Field(min_length=1)
+    commercial_release_date: dt.date | None = None
+    jurisdictions: list[str] = Field(default_factory=list)
+    determination: str | None = Field(None, description="A determination's id or content hash.")
+    filed_on: dt.date
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Disclosure:
+        names = [t.model for t in self.teachers]
+        if len(set(names)) != len(names):
+            raise ValueError("a teacher is listed twice")
+        if self.student in names:
+            raise ValueError("a model cannot be its own teacher")
+        return self
+
+    @property
+    def late(self) -> bool:
+        """Filed after the commercial release: accepted, and flagged."""
+        return (
+            self.commercial_release_date is not None
+            and self.filed_on > self.commercial_release_date
+        )
+
+
+class StatementKind(StrEnum):
+    ACKNOWLEDGEMENT = "acknowledgement"
+    DISPUTE = "dispute"
+    SUSPECTED_UNDISCLOSED_DISTILLATION = "suspected_undisclosed_distillation"
+
+
+class Statement(_Record):
+    id: str = Field(pattern=SLUG)
+    about: str = Field(pattern=SLUG, description="The disclosure it concerns.")
+    by: str = Field(pattern=SLUG, description="The organisation making it.")
+    kind: StatementKind
+    text: str = Field(min_length=1)
+    evidence: str | None = None
+
+
+KINDS: dict[str, type[_Record]] = {
+    "organisation": Organisation,
+    "model": Model,
+    "disclosure": Disclosure,
+    "statement": Statement,
+}

@@ -1,0 +1,91 @@
+"""The registry commands, run as a user runs them, against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.registry.conftest import PG_URL, _postgres_reachable
+
+DISCLOSURE = """id: d-tiny-1
+student: tiny-1
+teachers:
+  - {model: big-1, signal: output_sequences, share: 0.8}
+method_summary: Supervised fine-tuning on teacher answers.
+data_sources_summary: Teacher outputs only.
+commercial_release_date: 2025-02-01
+filed_on: 2025-01-15
+"""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'reg.sqlite'}"
+        return
+    problem = _postgres_reachable()
+    if problem is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL not reachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    schema = f"c_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as c:
+        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def test_file_checkpoint_prove_verify_and_catch_tampering(database: str, tmp_path: Path) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "distillgov", *args, "--database", database],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+
+    vkey = cli("registry", "init", "--origin", "registry.example.org/log")
+    assert vkey.returncode == 0, vkey.stderr
+    assert vkey.stdout.startswith("registry.example.org/log+")
+    assert (tmp_path / "distillgov-log.key").stat().st_mode & 0o777 == 0o600
+    assert cli("registry", "add-org", "lab", "--name", "A Lab").returncode == 0
+    for m in ("big-1", "tiny-1"):
+        assert cli("registry", "add-model", m, "--name", m, "--owner", "lab").returncode == 0
+    (tmp_path / "d.yaml").write_text(DISCLOSURE)
+    filed = cli("registry", "disclose", "d.yaml")
+    assert filed.stdout.strip() == "logged disclosure 'd-tiny-1' as entry 3"
+    assert cli("registry", "checkpoint").stdout.split("\n")[1] == "4"
+    assert "ok: 4 entries" in cli("registry", "verify").stdout
+    assert '"index": 3' in cli("registry", "prove", "d-tiny-1").stdout
+    assert "learnt from big-1 (output_sequences" in cli("lineage", "tiny-1").stdout
+    again = cli("registry", "disclose", "d.yaml")
+    assert again.returncode == 2
+    assert (
+        "field 'id', value 'd-tiny-1': a disclosure with this id is already filed" in again.stderr
+    )
+    (tmp_path / "bad.yaml").write_text(DISCLOSURE.replace("output_sequences", "vibes"))
+    bad = cli("registry", "disclose", "bad.yaml")
+    assert (
+        bad.returncode == 2 and "teachers.0.signal" in bad.stderr and "Traceback" not in bad.stderr
+    )
+    engine = create_engine(database)
+    with engine.begin() as c:
+        c.execute(text("UPDATE log_entries SET body = REPLACE(body, '0.8', '0.1') WHERE idx = 3"))
+    engine.dispose()
+    tampered = cli("registry", "verify")
+    assert tampered.returncode == 1
+    assert (
+        tampered.stderr.strip()
+        == "error: the log does not verify: entry 3: its body does not match its stored hash (edited)"
+    )
