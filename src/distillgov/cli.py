@@ -687,6 +687,51 @@ def registry_disclose(
     _file_command("disclosure", path, database)
 
 
+@registry_app.command("amend")
+def registry_amend(
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="The new version, with 'supersedes'.")
+    ],
+    database: DatabaseOpt = None,
+) -> None:
+    """File a new version of a disclosure; the old one stays in the log, marked superseded."""
+    from distillgov.casefiles import read_data
+
+    try:
+        data = read_data(path)
+        if not isinstance(data, dict) or not data.get("supersedes"):
+            raise DistillgovError(
+                f"{path}: an amendment names the disclosure it replaces in 'supersedes'"
+            )
+        _add(database, _record("disclosure", data, str(path)))
+    except DistillgovError as exc:
+        fail(exc)
+
+
+@registry_app.command("screen")
+def registry_screen(database: DatabaseOpt = None) -> None:
+    """Late disclosures, disputed ones, suspected undisclosed distillation, conflicting lineage."""
+    try:
+        findings = _registry(database).screen()
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(json.dumps(findings, indent=2))
+
+
+@registry_app.command("watch")
+def registry_watch(
+    teacher: Annotated[str, typer.Argument(metavar="TEACHER", help="A registered model id.")],
+    since: Annotated[int, typer.Option(help="Only entries logged at or after this index.")] = 0,
+    database: DatabaseOpt = None,
+) -> None:
+    """For a teacher's owner: every disclosure naming the teacher, each with its proof (JSON)."""
+    try:
+        found = _registry(database).watch(teacher, since)
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(json.dumps(found, indent=2))
+
+
 @registry_app.command("statement")
 def registry_statement(
     path: Annotated[Path, typer.Argument(metavar="FILE", help="Statement, YAML or JSON.")],
@@ -745,20 +790,34 @@ def registry_verify(database: DatabaseOpt = None) -> None:
     typer.echo(f"ok: {log.size()} entries, every checkpoint verified")
 
 
+class GraphFormat(StrEnum):
+    text = "text"
+    json = "json"
+    dot = "dot"
+    mermaid = "mermaid"
+
+
 @app.command()
 def lineage(
     model: Annotated[str, typer.Argument(metavar="MODEL")],
     descendants: Annotated[bool, typer.Option(help="Show who learnt from it instead.")] = False,
     database: DatabaseOpt = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    fmt: Annotated[
+        GraphFormat, typer.Option("--format", "-f", help="text, json, dot or mermaid.")
+    ] = GraphFormat.text,
 ) -> None:
     """A model's ancestors (or descendants) in the registry, to any depth."""
+    from distillgov.registry.graphs import dot, mermaid
+
     try:
         rows = _registry(database).lineage(model, "descendants" if descendants else "ancestors")
     except DistillgovError as exc:
         fail(exc)
-    if fmt is Format.json:
+    if fmt is GraphFormat.json:
         typer.echo(json.dumps(rows, indent=2))
+        return
+    if fmt is not GraphFormat.text:
+        sys.stdout.write((dot if fmt is GraphFormat.dot else mermaid)(model, rows, descendants))
         return
     typer.echo(model)
     for r in rows:

@@ -160,3 +160,54 @@ def test_lineage_survives_a_cycle(engine: Engine) -> None:
     reg.add(disclosure("d-loop", "llama-3.1-70b", "tiny-2"))
     ancestors = {a["model"]: a["depth"] for a in reg.lineage("tiny-2")}
     assert ancestors == {"tiny-1": 1, "llama-3.2-1b": 2, "llama-3.1-70b": 3}
+
+
+def test_an_amendment_supersedes_and_lineage_follows_the_new_version(engine: Engine) -> None:
+    reg, _ = registry(engine)
+    reg.add(disclosure("d-tiny-2-v2", "tiny-2", "llama-3.1-70b", supersedes="d-tiny-2"))
+    assert [a["model"] for a in reg.lineage("tiny-2")] == ["llama-3.1-70b"]
+    assert reg.show("d-tiny-2")["data"]["teachers"][0]["model"] == "tiny-1"  # history kept
+    with pytest.raises(RegistryError, match="already amended by 'd-tiny-2-v2'"):
+        reg.add(disclosure("d-tiny-2-v3", "tiny-2", "tiny-1", supersedes="d-tiny-2"))
+    with pytest.raises(RegistryError, match="it discloses 'tiny-2', not 'tiny-1'"):
+        reg.add(disclosure("d-x", "tiny-1", "llama-3.1-70b", supersedes="d-tiny-2-v2"))
+
+
+def test_the_screen_finds_late_disputed_suspected_and_conflicting(engine: Engine) -> None:
+    reg, _ = registry(engine)
+    digest = "sha256:" + "ab" * 32
+    reg.add(Model(id="clone-a", name="a", owner="lab", weights_digest=digest))
+    reg.add(Model(id="clone-b", name="b", owner="lab", weights_digest=digest))
+    reg.add(Model(id="mystery", name="m", owner="lab"))
+    reg.add(disclosure("d-a", "clone-a", "llama-3.1-70b"))
+    reg.add(disclosure("d-b", "clone-b", "tiny-1"))
+    reg.add(
+        Statement(id="s-dispute", about="d-tiny-2", by="meta", kind="dispute", text="Not from us.")
+    )
+    reg.add(
+        Statement(
+            id="s-suspect",
+            about="mystery",
+            by="meta",
+            kind="suspected_undisclosed_distillation",
+            text="Outputs match ours.",
+            evidence="probe set 7",
+        )
+    )
+    found = {f["finding"]: f for f in reg.screen()}
+    assert found["late_disclosure"]["disclosure"] == "d-tiny-1"
+    assert found["disputed"]["disclosure"] == "d-tiny-2"
+    assert found["suspected_undisclosed_distillation"]["model"] == "mystery"
+    assert found["conflicting_lineage"]["models"] == {
+        "clone-a": ["llama-3.1-70b"],
+        "clone-b": ["tiny-1"],
+    }
+
+
+def test_a_teacher_owner_watches_with_proofs(engine: Engine) -> None:
+    reg, key = registry(engine)
+    reg.log.checkpoint(key)
+    seen = reg.watch("llama-3.2-1b")
+    assert [(w["disclosure"], w["student"]) for w in seen] == [("d-tiny-1", "tiny-1")]
+    assert seen[0]["proof"]["index"] == seen[0]["entry"]
+    assert reg.watch("llama-3.2-1b", since=seen[0]["entry"] + 1) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -69,6 +70,28 @@ def test_file_checkpoint_prove_verify_and_catch_tampering(database: str, tmp_pat
     assert "ok: 4 entries" in cli("registry", "verify").stdout
     assert '"index": 3' in cli("registry", "prove", "d-tiny-1").stdout
     assert "learnt from big-1 (output_sequences" in cli("lineage", "tiny-1").stdout
+    graph = cli("lineage", "tiny-1", "-f", "dot").stdout
+    assert (
+        graph.startswith("digraph lineage {")
+        and '"tiny-1" -> "big-1" [label="output_sequences"];' in graph
+    )
+    assert (
+        "-->|output_sequences|" in cli("lineage", "big-1", "--descendants", "-f", "mermaid").stdout
+    )
+    assert json.loads(cli("registry", "watch", "big-1").stdout)[0]["disclosure"] == "d-tiny-1"
+    assert json.loads(cli("registry", "screen").stdout) == []
+    (tmp_path / "v2.yaml").write_text(
+        DISCLOSURE.replace("id: d-tiny-1", "id: d-tiny-1-v2\nsupersedes: d-tiny-1")
+    )
+    assert (
+        cli("registry", "amend", "v2.yaml").stdout.strip()
+        == "logged disclosure 'd-tiny-1-v2' as entry 4"
+    )
+    unnamed = cli("registry", "amend", "d.yaml")
+    assert (
+        unnamed.returncode == 2
+        and "names the disclosure it replaces in 'supersedes'" in unnamed.stderr
+    )
     again = cli("registry", "disclose", "d.yaml")
     assert again.returncode == 2
     assert (

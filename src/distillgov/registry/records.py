@@ -55,6 +55,9 @@ class Disclosure(_Record):
     jurisdictions: list[str] = Field(default_factory=list)
     determination: str | None = Field(None, description="A determination's id or content hash.")
     filed_on: dt.date
+    supersedes: str | None = Field(
+        None, pattern=SLUG, description="The disclosure this one amends (a new version)."
+    )
 
     @model_validator(mode="after")
     def _distinct(self) -> Disclosure:
@@ -82,7 +85,11 @@ class StatementKind(StrEnum):
 
 class Statement(_Record):
     id: str = Field(pattern=SLUG)
-    about: str = Field(pattern=SLUG, description="The disclosure it concerns.")
+    about: str = Field(
+        pattern=SLUG,
+        description="The disclosure it concerns, or the model suspected of undisclosed "
+        "distillation.",
+    )
     by: str = Field(pattern=SLUG, description="The organisation making it.")
     kind: StatementKind
     text: str = Field(min_length=1)

@@ -56,6 +56,23 @@ class Registry:
     def _check_disclosure(self, c: Any, r: Disclosure) -> None:
         if self._exists(c, "reg_disclosures", r.id):
             raise self._refuse("id", r.id, "a disclosure with this id is already filed")
+        if r.supersedes is not None:
+            old = c.execute(
+                text("SELECT student FROM reg_disclosures WHERE id = :k"), {"k": r.supersedes}
+            ).first()
+            if old is None:
+                raise self._refuse("supersedes", r.supersedes, "no such disclosure")
+            if old[0] != r.student:
+                raise self._refuse(
+                    "supersedes", r.supersedes, f"it discloses '{old[0]}', not '{r.student}'"
+                )
+            newer = c.execute(
+                text("SELECT id FROM reg_disclosures WHERE supersedes = :k"), {"k": r.supersedes}
+            ).scalar()
+            if newer is not None:
+                raise self._refuse(
+                    "supersedes", r.supersedes, f"already amended by '{newer}': amend that"
+                )
         if not self._exists(c, "reg_models", r.student):
             raise self._refuse("student", r.student, "no such model: register it first")
         for i, t in enumerate(r.teachers):
@@ -67,8 +84,12 @@ class Registry:
     def _check_statement(self, c: Any, r: Statement) -> None:
         if self._exists(c, "reg_statements", r.id):
             raise self._refuse("id", r.id, "a statement with this id is already made")
-        if not self._exists(c, "reg_disclosures", r.about):
-            raise self._refuse("about", r.about, "no such disclosure")
+        about_model = r.kind.value == "suspected_undisclosed_distillation"
+        table = "reg_models" if about_model else "reg_disclosures"
+        if not self._exists(c, table, r.about):
+            raise self._refuse(
+                "about", r.about, f"no such {'model' if about_model else 'disclosure'}"
+            )
         if not self._exists(c, "reg_organisations", r.by):
             raise self._refuse("by", r.by, "no such organisation")
 
@@ -101,7 +122,7 @@ class Registry:
         c.execute(
             text(
                 "INSERT INTO reg_disclosures (id, student, filed_on, commercial_release_date, "
-                "late, entry) VALUES (:id, :s, :f, :crd, :late, :e)"
+                "late, supersedes, entry) VALUES (:id, :s, :f, :crd, :late, :sup, :e)"
             ),
             {
                 "id": r.id,
@@ -109,6 +130,7 @@ class Registry:
                 "f": r.filed_on,
                 "crd": r.commercial_release_date,
                 "late": r.late,
+                "sup": r.supersedes,
                 "e": index,
             },
         )
@@ -155,7 +177,7 @@ class Registry:
         return entry
 
     def lineage(self, model: str, direction: str = "ancestors") -> list[dict[str, Any]]:
-        """Every model reachable through distillation edges, with its shortest depth.
+        """Every model reachable through the current disclosures' edges, with its depth.
 
         One recursive query that runs unchanged on SQLite and PostgreSQL; the depth bound makes it
         stop on a cycle, and only the shortest depth of each model is kept."""
@@ -168,11 +190,17 @@ class Registry:
             rows = c.execute(
                 text(
                     f"""
-                    WITH RECURSIVE walk(model, parent, signal, depth) AS (
-                        SELECT {far}, {near}, signal, 1 FROM reg_edges WHERE {near} = :m
+                    WITH RECURSIVE edges AS (
+                        SELECT e.* FROM reg_edges e
+                        WHERE NOT EXISTS (
+                            SELECT 1 FROM reg_disclosures d WHERE d.supersedes = e.disclosure
+                        )
+                    ),
+                    walk(model, parent, signal, depth) AS (
+                        SELECT {far}, {near}, signal, 1 FROM edges WHERE {near} = :m
                         UNION
                         SELECT e.{far}, e.{near}, e.signal, w.depth + 1
-                        FROM reg_edges e JOIN walk w ON e.{near} = w.model
+                        FROM edges e JOIN walk w ON e.{near} = w.model
                         WHERE w.depth < :limit
                     )
                     SELECT model, parent, signal, MIN(depth) FROM walk
@@ -182,3 +210,96 @@ class Registry:
                 {"m": model, "limit": MAX_DEPTH},
             ).all()
         return [{"model": r[0], "via": r[1], "signal": r[2], "depth": int(r[3])} for r in rows]
+
+    def screen(self) -> list[dict[str, Any]]:
+        """Registry-wide findings: late disclosures, disputed ones, models suspected of undisclosed
+        distillation without a disclosure, and one weights digest with conflicting lineages."""
+        current = "NOT EXISTS (SELECT 1 FROM reg_disclosures n WHERE n.supersedes = d.id)"
+        with self.engine.connect() as c:
+            late = c.execute(
+                text(
+                    f"SELECT d.id, d.student, d.filed_on, d.commercial_release_date "
+                    f"FROM reg_disclosures d WHERE d.late AND {current} ORDER BY d.id"
+                )
+            ).all()
+            disputed = c.execute(
+                text(
+                    "SELECT s.id, s.about, s.by_org FROM reg_statements s "
+                    "WHERE s.kind = 'dispute' ORDER BY s.id"
+                )
+            ).all()
+            suspected = c.execute(
+                text(
+                    "SELECT s.id, s.about, s.by_org FROM reg_statements s "
+                    "WHERE s.kind = 'suspected_undisclosed_distillation' AND NOT EXISTS "
+                    "(SELECT 1 FROM reg_disclosures d WHERE d.student = s.about) ORDER BY s.id"
+                )
+            ).all()
+            digests = c.execute(
+                text(
+                    f"SELECT m.weights_digest, m.id, e.teacher FROM reg_models m "
+                    f"JOIN reg_disclosures d ON d.student = m.id AND {current} "
+                    f"JOIN reg_edges e ON e.disclosure = d.id "
+                    f"WHERE m.weights_digest IS NOT NULL ORDER BY m.weights_digest, m.id, e.teacher"
+                )
+            ).all()
+        out: list[dict[str, Any]] = [
+            {
+                "finding": "late_disclosure",
+                "disclosure": r[0],
+                "student": r[1],
+                "filed_on": str(r[2]),
+                "commercial_release_date": str(r[3]),
+            }
+            for r in late
+        ]
+        out += [
+            {"finding": "disputed", "statement": r[0], "disclosure": r[1], "by": r[2]}
+            for r in disputed
+        ]
+        out += [
+            {
+                "finding": "suspected_undisclosed_distillation",
+                "statement": r[0],
+                "model": r[1],
+                "by": r[2],
+            }
+            for r in suspected
+        ]
+        lineages: dict[str, dict[str, set[str]]] = {}
+        for digest, model, teacher in digests:
+            lineages.setdefault(digest, {}).setdefault(model, set()).add(teacher)
+        for digest, by_model in lineages.items():
+            if len({frozenset(t) for t in by_model.values()}) > 1:
+                out.append(
+                    {
+                        "finding": "conflicting_lineage",
+                        "weights_digest": digest,
+                        "models": {m: sorted(t) for m, t in sorted(by_model.items())},
+                    }
+                )
+        return out
+
+    def watch(self, teacher: str, since: int = 0) -> list[dict[str, Any]]:
+        """Every disclosure naming a teacher, logged at or after entry `since`, with its proof."""
+        with self.engine.connect() as c:
+            if not self._exists(c, "reg_models", teacher):
+                raise RegistryError(f"no model with id '{teacher}'")
+            rows = c.execute(
+                text(
+                    "SELECT d.id, d.student, e.signal, d.entry FROM reg_edges e "
+                    "JOIN reg_disclosures d ON d.id = e.disclosure "
+                    "WHERE e.teacher = :t AND d.entry >= :since ORDER BY d.entry"
+                ),
+                {"t": teacher, "since": since},
+            ).all()
+        return [
+            {
+                "disclosure": r[0],
+                "student": r[1],
+                "signal": r[2],
+                "entry": int(r[3]),
+                "proof": self.log.prove(int(r[3])),
+            }
+            for r in rows
+        ]

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("filed_on", sa.Date, nullable=False),
         sa.Column("commercial_release_date", sa.Date),
         sa.Column("late", sa.Boolean, nullable=False),
+        sa.Column("supersedes", sa.String(120), sa.ForeignKey("reg_disclosures.id"), unique=True),
         sa.Column("entry", sa.BigInteger, nullable=False),
     )
     op.create_table(
@@ -55,7 +56,7 @@ def upgrade() -> None:
     op.create_table(
         "reg_statements",
         sa.Column("id", sa.String(120), primary_key=True),
-        sa.Column("about", sa.String(120), sa.ForeignKey("reg_disclosures.id"), nullable=False),
+        sa.Column("about", sa.String(120), nullable=False),  # a disclosure or a model
         sa.Column("by_org", sa.String(80), sa.ForeignKey("reg_organisations.id"), nullable=False),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("entry", sa.BigInteger, nullable=False),
