@@ -801,6 +801,9 @@ class GraphFormat(StrEnum):
 def lineage(
     model: Annotated[str, typer.Argument(metavar="MODEL")],
     descendants: Annotated[bool, typer.Option(help="Show who learnt from it instead.")] = False,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Print the shortest lineage path to this model.")
+    ] = None,
     database: DatabaseOpt = None,
     fmt: Annotated[
         GraphFormat, typer.Option("--format", "-f", help="text, json, dot or mermaid.")
@@ -809,6 +812,19 @@ def lineage(
     """A model's ancestors (or descendants) in the registry, to any depth."""
     from distillgov.registry.graphs import dot, mermaid
 
+    if to is not None:
+        try:
+            chain = _registry(database).path(model, to)
+        except DistillgovError as exc:
+            fail(exc)
+        if chain is None:
+            fail(f"'{model}' and '{to}' are not related by any disclosed distillation", 1)
+        if fmt is GraphFormat.json:
+            typer.echo(json.dumps(chain, indent=2))
+        else:
+            arrow = " -> " if chain[0]["direction"] == "ancestors" else " <- "
+            typer.echo(model + "".join(f"{arrow}{s['model']} ({s['signal']})" for s in chain))
+        return
     try:
         rows = _registry(database).lineage(model, "descendants" if descendants else "ancestors")
     except DistillgovError as exc:

@@ -211,3 +211,15 @@ def test_a_teacher_owner_watches_with_proofs(engine: Engine) -> None:
     assert [(w["disclosure"], w["student"]) for w in seen] == [("d-tiny-1", "tiny-1")]
     assert seen[0]["proof"]["index"] == seen[0]["entry"]
     assert reg.watch("llama-3.2-1b", since=seen[0]["entry"] + 1) == []
+
+
+def test_the_shortest_path_between_two_models(engine: Engine) -> None:
+    reg, _ = registry(engine)
+    reg.add(disclosure("d-shortcut", "tiny-2", "llama-3.2-1b", supersedes="d-tiny-2"))
+    up = reg.path("tiny-2", "llama-3.1-70b")
+    assert up is not None and [s["model"] for s in up] == ["llama-3.2-1b", "llama-3.1-70b"]
+    down = reg.path("llama-3.1-70b", "tiny-1")
+    assert down is not None and [s["model"] for s in down] == ["llama-3.2-1b", "tiny-1"]
+    assert down[0]["direction"] == "descendants"
+    reg.add(Model(id="loner", name="l", owner="lab"))
+    assert reg.path("loner", "tiny-1") is None

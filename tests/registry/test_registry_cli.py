@@ -79,6 +79,10 @@ def test_file_checkpoint_prove_verify_and_catch_tampering(database: str, tmp_pat
         "-->|output_sequences|" in cli("lineage", "big-1", "--descendants", "-f", "mermaid").stdout
     )
     assert json.loads(cli("registry", "watch", "big-1").stdout)[0]["disclosure"] == "d-tiny-1"
+    assert (
+        cli("lineage", "tiny-1", "--to", "big-1").stdout.strip()
+        == "tiny-1 -> big-1 (output_sequences)"
+    )
     assert json.loads(cli("registry", "screen").stdout) == []
     (tmp_path / "v2.yaml").write_text(
         DISCLOSURE.replace("id: d-tiny-1", "id: d-tiny-1-v2\nsupersedes: d-tiny-1")

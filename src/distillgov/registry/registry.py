@@ -211,6 +211,23 @@ class Registry:
             ).all()
         return [{"model": r[0], "via": r[1], "signal": r[2], "depth": int(r[3])} for r in rows]
 
+    def path(self, start: str, goal: str) -> list[dict[str, Any]] | None:
+        """The shortest chain of distillation edges between two models, in either direction
+        (start learnt from ... goal, or goal learnt from ... start); None if they are unrelated."""
+        for direction in ("ancestors", "descendants"):
+            rows = self.lineage(start, direction)
+            best: dict[str, dict[str, Any]] = {}
+            for r in rows:  # rows come ordered by depth: the first seen is the shortest
+                best.setdefault(r["model"], r)
+            if goal in best:
+                chain, at = [], goal
+                while at != start:
+                    step = best[at]
+                    chain.append(step)
+                    at = step["via"]
+                return [{**step, "direction": direction} for step in reversed(chain)]
+        return None
+
     def screen(self) -> list[dict[str, Any]]:
         """Registry-wide findings: late disclosures, disputed ones, models suspected of undisclosed
         distillation without a disclosure, and one weights digest with conflicting lineages."""
