@@ -394,6 +394,21 @@ def _cell(v: Any) -> str:
     return f"{v:,.3f}" if isinstance(v, float) else str(v)
 
 
+def _lab_sweep(assumptions: Path | None, exclusivity: str, window: str, royalty: str) -> Any:
+    """The sweep table for the grids given on the command line."""
+    from distillgov.policylab.lab import grid, load_assumptions, sweep
+    from distillgov.policylab.model import Levers
+
+    a = load_assumptions(assumptions)
+    return sweep(
+        a.economy_point(),
+        grid(exclusivity, "exclusivity"),
+        grid(window, "window"),
+        grid(royalty, "royalty"),
+        Levers(),
+    )
+
+
 @lab_app.command("sweep")
 def lab_sweep(
     exclusivity: Annotated[
@@ -405,18 +420,8 @@ def lab_sweep(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
 ) -> None:
     """Welfare and the four lens scores over a grid of exclusivity, window and royalty rate."""
-    from distillgov.policylab.lab import grid, load_assumptions, sweep
-    from distillgov.policylab.model import Levers
-
     try:
-        a = load_assumptions(assumptions)
-        table = sweep(
-            a.economy_point(),
-            grid(exclusivity, "exclusivity"),
-            grid(window, "window"),
-            grid(royalty, "royalty"),
-            Levers(),
-        )
+        table = _lab_sweep(assumptions, exclusivity, window, royalty)
     except DistillgovError as exc:
         fail(exc)
     columns = (
@@ -446,20 +451,13 @@ def lab_optimise(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
 ) -> None:
     """The levers on the grid that maximise one lens's score."""
-    from distillgov.policylab.lab import best, grid, load_assumptions, sweep
-    from distillgov.policylab.model import LENSES, Levers
+    from distillgov.policylab.lab import best
+    from distillgov.policylab.model import LENSES
 
     if objective not in LENSES:
         fail(f"option --objective, value {objective!r}: choose one of {', '.join(LENSES)}")
     try:
-        a = load_assumptions(assumptions)
-        table = sweep(
-            a.economy_point(),
-            grid(exclusivity, "exclusivity"),
-            grid(window, "window"),
-            grid(royalty, "royalty"),
-            Levers(),
-        )
+        table = _lab_sweep(assumptions, exclusivity, window, royalty)
     except DistillgovError as exc:
         fail(exc)
     _lab_table([best(table, objective)], fmt)

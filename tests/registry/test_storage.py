@@ -30,6 +30,22 @@ def sql(engine: Engine, statement: str, **params: object) -> None:
         c.execute(text(statement), params)
 
 
+def forge(engine: Engine, index: int) -> None:
+    """Edit an entry's body and fix up its stored hash, as a careful forger would."""
+    with engine.connect() as c:
+        body = c.execute(
+            text("SELECT body FROM log_entries WHERE idx = :i"), {"i": index}
+        ).scalar_one()
+    forged = body.replace(f"model-{index}", "model-X")
+    sql(
+        engine,
+        "UPDATE log_entries SET body = :b, leaf_hash = :h WHERE idx = :i",
+        b=forged,
+        h=leaf_hash(forged.encode()),
+        i=index,
+    )
+
+
 def test_an_outsider_verifies_a_proof_bundle_with_the_public_key_alone(engine: Engine) -> None:
     log, _ = filled(engine)
     bundle = json.loads(json.dumps(log.prove(5)))  # as it would travel
@@ -71,30 +87,14 @@ def test_an_edited_body_is_named(engine: Engine) -> None:
 
 def test_an_edit_with_its_hash_fixed_up_is_still_named(engine: Engine) -> None:
     log, _ = filled(engine)
-    with engine.connect() as c:
-        body = c.execute(text("SELECT body FROM log_entries WHERE idx = 3")).scalar_one()
-    forged = body.replace("model-3", "model-X")
-    sql(
-        engine,
-        "UPDATE log_entries SET body = :b, leaf_hash = :h WHERE idx = 3",
-        b=forged,
-        h=leaf_hash(forged.encode()),
-    )
+    forge(engine, 3)
     finding = log.verify()
     assert finding is not None and finding.entry == 3
 
 
 def test_the_last_entry_edited_is_caught_by_the_checkpoint(engine: Engine) -> None:
     log, _ = filled(engine)
-    with engine.connect() as c:
-        body = c.execute(text("SELECT body FROM log_entries WHERE idx = 7")).scalar_one()
-    forged = body.replace("model-7", "model-X")
-    sql(
-        engine,
-        "UPDATE log_entries SET body = :b, leaf_hash = :h WHERE idx = 7",
-        b=forged,
-        h=leaf_hash(forged.encode()),
-    )
+    forge(engine, 7)
     finding = log.verify()
     assert finding is not None and finding.entry == 7 and "checkpoint at size 8" in finding.reason
 
