@@ -247,12 +247,6 @@ class Choose:
     projects: tuple[str, tuple[tuple[str, str], ...]] | None = None
     gate: str | None = None
 
-    def value_domain(self) -> tuple[str, ...]:
-        values = [b.value for b in self.branches]
-        if self.default is not None:
-            values.append(self.default)
-        return tuple(dict.fromkeys(values))
-
 
 Definition = Let | Choose
 
