@@ -667,11 +667,16 @@ def registry_add_model(
         fail(exc)
 
 
-def _file_command(kind: str, path: Path, database: str | None) -> None:
+def _file_command(kind: str, path: Path, database: str | None, amends: bool = False) -> None:
     from distillgov.casefiles import read_data
 
     try:
-        _add(database, _record(kind, read_data(path), str(path)))
+        data = read_data(path)
+        if amends and (not isinstance(data, dict) or not data.get("supersedes")):
+            raise DistillgovError(
+                f"{path}: an amendment names the disclosure it replaces in 'supersedes'"
+            )
+        _add(database, _record(kind, data, str(path)))
     except DistillgovError as exc:
         fail(exc)
 
@@ -693,17 +698,7 @@ def registry_amend(
     database: DatabaseOpt = None,
 ) -> None:
     """File a new version of a disclosure; the old one stays in the log, marked superseded."""
-    from distillgov.casefiles import read_data
-
-    try:
-        data = read_data(path)
-        if not isinstance(data, dict) or not data.get("supersedes"):
-            raise DistillgovError(
-                f"{path}: an amendment names the disclosure it replaces in 'supersedes'"
-            )
-        _add(database, _record("disclosure", data, str(path)))
-    except DistillgovError as exc:
-        fail(exc)
+    _file_command("disclosure", path, database, amends=True)
 
 
 @registry_app.command("screen")
