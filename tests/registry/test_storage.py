@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 
 from distillgov.registry.checkpoint import Checkpoint, parse_verifier_key, verify
 from distillgov.registry.log import LogError, TransparencyLog
-from distillgov.registry.merkle import leaf_hash, verify_inclusion
+from distillgov.registry.merkle import InvalidProof, leaf_hash, verify_inclusion
 
 ORIGIN = "distillgov.example/test-log"
 
@@ -77,12 +77,54 @@ def test_a_failed_batch_leaves_nothing_behind(engine: Engine) -> None:
 
 
 def test_an_edited_body_is_named(engine: Engine) -> None:
-    log, key = filled(engine)
+    log, _ = filled(engine)
     sql(engine, "UPDATE log_entries SET body = REPLACE(body, 'model-3', 'model-X') WHERE idx = 3")
     finding = log.verify()
     assert finding is not None and finding.entry == 3 and "edited" in finding.reason
+
+
+def test_an_unsigned_entry_edited_is_never_signed(engine: Engine) -> None:
+    log, key = filled(engine)
+    log.append([("statement", {"text": "acknowledged"})])
+    sql(
+        engine,
+        "UPDATE log_entries SET body = REPLACE(body, 'acknowledged', 'denied') WHERE idx = 8",
+    )
     with pytest.raises(LogError, match="refusing to sign"):
         log.checkpoint(key)
+
+
+def test_a_stored_hash_that_no_longer_leads_to_the_signed_root_stops_signing(
+    engine: Engine,
+) -> None:
+    log, key = filled(engine)  # 8 entries: the signed tree's frontier is the one subtree (3, 0)
+    log.append([("statement", {"text": "acknowledged"})])
+    sql(engine, "UPDATE log_hashes SET hash = :h WHERE id = :i", h=b"\x00" * 32, i=3 << 48)
+    with pytest.raises(LogError, match="no longer matches the checkpoint at size 8"):
+        log.checkpoint(key)
+    finding = log.verify()
+    assert finding is not None and "stored hash of entries 0-7" in finding.reason
+
+
+def test_proofs_are_served_from_the_stored_hashes_and_checked_by_verify(engine: Engine) -> None:
+    log, _ = filled(engine)
+    sql(engine, "UPDATE log_hashes SET hash = :h WHERE id = :i", h=b"\x00" * 32, i=(1 << 48) | 3)
+    bundle = log.prove(0)  # the path of entry 0 does not pass through entries 6-7
+    name, public = parse_verifier_key(bundle["verifier_key"])
+    head = Checkpoint.parse(verify(bundle["checkpoint"], name, public))
+    proof = [bytes.fromhex(h) for h in bundle["proof"]]
+    verify_inclusion(leaf_hash(bundle["entry"].encode()), 0, head.size, proof, head.root)
+    bad = log.prove(5)
+    with pytest.raises(InvalidProof):
+        verify_inclusion(
+            leaf_hash(bad["entry"].encode()),
+            5,
+            head.size,
+            [bytes.fromhex(h) for h in bad["proof"]],
+            head.root,
+        )
+    finding = log.verify()
+    assert finding is not None and finding.entry == 6 and "entries 6-7" in finding.reason
 
 
 def test_an_edit_with_its_hash_fixed_up_is_still_named(engine: Engine) -> None:

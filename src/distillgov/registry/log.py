@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import (
 from sqlalchemy import Engine, text
 
 from distillgov.errors import DistillgovError
+from distillgov.registry import storedhashes
 from distillgov.registry.checkpoint import (
     Checkpoint,
     parse_verifier_key,
@@ -31,7 +33,16 @@ from distillgov.registry.checkpoint import (
     verifier_key,
     verify,
 )
-from distillgov.registry.merkle import MerkleTree, leaf_hash
+from distillgov.registry.merkle import (
+    MerkleTree,
+    extend,
+    frontier,
+    inclusion_of,
+    leaf_hash,
+    lookup,
+    nodes_needed,
+    root_of,
+)
 
 ENCODING = 1
 
@@ -105,14 +116,9 @@ class TransparencyLog:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def _tree(self, c: Any) -> MerkleTree:
-        hashes = c.execute(text("SELECT leaf_hash FROM log_entries ORDER BY idx")).scalars().all()
-        return MerkleTree([bytes(h) for h in hashes])
-
-    def _tree_from_bodies(self, c: Any) -> MerkleTree:
-        """The tree as the stored bodies say it is: what a checkpoint may sign."""
-        bodies = c.execute(text("SELECT body FROM log_entries ORDER BY idx")).scalars().all()
-        return MerkleTree([leaf_hash(str(b).encode()) for b in bodies])
+    def _size(self, c: Any) -> int:
+        last = c.execute(text("SELECT idx FROM log_entries ORDER BY idx DESC LIMIT 1")).scalar()
+        return 0 if last is None else int(last) + 1
 
     def append(self, entries: list[tuple[str, dict[str, Any]]]) -> list[int]:
         """Append entries in one transaction (all or none); returns their indexes."""
@@ -126,15 +132,16 @@ class TransparencyLog:
             raise LogError("the log is not initialised")
         if c.dialect.name == "postgresql":  # one writer at a time
             c.execute(text("LOCK TABLE log_entries IN EXCLUSIVE MODE"))
-        tree = self._tree(c)
-        rows, indexes = [], []
+        size = self._size(c)
+        stored = storedhashes.fetch(c, frontier(size))
+        rows: list[dict[str, Any]] = []
+        new_hashes: list[tuple[tuple[int, int], bytes]] = []
         for kind, data in entries:
-            index = len(tree)
-            body = encode(index, tree.root(), kind, data)
+            body = encode(size, root_of(lookup(stored), size), kind, data)
             h = leaf_hash(body.encode())
-            tree.append_hash(h)
-            rows.append({"idx": index, "kind": kind, "body": body, "leaf_hash": h})
-            indexes.append(index)
+            new_hashes += extend(size, stored, [h])
+            rows.append({"idx": size, "kind": kind, "body": body, "leaf_hash": h})
+            size += 1
         if rows:
             c.execute(
                 text(
@@ -143,7 +150,8 @@ class TransparencyLog:
                 ),
                 rows,
             )
-        return indexes
+            storedhashes.store(c, new_hashes)
+        return [int(r["idx"]) for r in rows]
 
     def checkpoint(self, key: Ed25519PrivateKey) -> str:
         """Sign the current tree head, after checking it extends the last signed one."""
@@ -152,27 +160,39 @@ class TransparencyLog:
         if verifier_key(self.origin, key.public_key()) != self.verifier:
             raise LogError("that key is not this log's key")
         with self.engine.begin() as c:
-            tree = self._tree_from_bodies(c)
+            size = self._size(c)
             last = c.execute(
-                text("SELECT size, root FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+                text("SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
             ).first()
-            if last is not None:
-                size, root = int(last[0]), bytes(last[1])
-                if size > len(tree) or tree.root(size) != root:
-                    raise LogError(
-                        f"refusing to sign: the stored entries no longer match the checkpoint at "
-                        f"size {size} (run `registry verify`)"
-                    )
-                if size == len(tree):
-                    return str(
-                        c.execute(
-                            text("SELECT note FROM log_checkpoints WHERE size = :s"), {"s": size}
-                        ).scalar_one()
-                    )
-            note = sign(Checkpoint(self.origin, len(tree), tree.root()).body(), self.origin, key)
+            signed_size = 0 if last is None else int(last[0])
+            if last is not None and signed_size == size:
+                return str(last[2])
+            # Sign what the stored bodies say, built on the frontier of the last signed tree: the
+            # frontier is trusted only because it recomputes that tree's signed root.
+            stored = storedhashes.fetch(c, frontier(signed_size))
+            if last is not None and (
+                signed_size > size or root_of(lookup(stored), signed_size) != bytes(last[1])
+            ):
+                raise LogError(
+                    f"refusing to sign: the stored log no longer matches the checkpoint at "
+                    f"size {signed_size} (run `registry verify`)"
+                )
+            bodies = c.execute(
+                text("SELECT body FROM log_entries WHERE idx >= :s ORDER BY idx"),
+                {"s": signed_size},
+            ).scalars()
+            extend(signed_size, stored, [leaf_hash(str(b).encode()) for b in bodies])
+            root = root_of(lookup(stored), size)
+            kept = storedhashes.fetch(c, frontier(size))
+            if root_of(lookup(kept), size) != root:
+                raise LogError(
+                    "refusing to sign: the stored hashes do not match the stored entries "
+                    "(run `registry verify`)"
+                )
+            note = sign(Checkpoint(self.origin, size, root).body(), self.origin, key)
             c.execute(
                 text("INSERT INTO log_checkpoints (size, root, note) VALUES (:s, :r, :n)"),
-                {"s": len(tree), "r": tree.root(), "n": note},
+                {"s": size, "r": root, "n": note},
             )
         return note
 
@@ -180,7 +200,7 @@ class TransparencyLog:
 
     def size(self) -> int:
         with self.engine.connect() as c:
-            return int(c.execute(text("SELECT COUNT(*) FROM log_entries")).scalar_one())
+            return self._size(c)
 
     def prove(self, index: int) -> dict[str, Any]:
         """An offline proof bundle: entry, inclusion proof, signed checkpoint and verifier key."""
@@ -198,19 +218,23 @@ class TransparencyLog:
             ).scalar_one_or_none()
             if body is None:
                 raise LogError(f"no entry {index}")
-            tree = self._tree(c)
+            stored = storedhashes.fetch(c, nodes_needed(lambda g: inclusion_of(g, index, size)))
         return {
             "version": 1,
             "entry": body,
             "index": index,
             "size": size,
-            "proof": [h.hex() for h in tree.inclusion_proof(index, size)],
+            "proof": [h.hex() for h in inclusion_of(lookup(stored), index, size)],
             "checkpoint": note,
             "verifier_key": self.verifier,
         }
 
     def verify(self) -> Finding | None:
-        """Recompute everything from the stored rows; the first problem found, or None."""
+        """Recompute everything from the stored rows; the first problem found, or None.
+
+        Every body is re-hashed and the tree rebuilt from them; a signed checkpoint that matches
+        proves every entry under it, so the entries' recorded tree roots are compared one by one
+        only after the last checkpoint, or to find the first bad entry under one that fails."""
         if self.verifier is None:
             return Finding(None, "the log is not initialised")
         name, public = parse_verifier_key(self.verifier)
@@ -221,29 +245,37 @@ class TransparencyLog:
             checkpoints = c.execute(
                 text("SELECT size, root, note FROM log_checkpoints ORDER BY size")
             ).all()
+            kept = c.execute(text("SELECT id, hash FROM log_hashes ORDER BY id")).all()
         tree = MerkleTree()
+        recorded_roots: list[bytes] = []
         for position, (idx, body, stored) in enumerate(rows):
             if int(idx) != position:
                 return Finding(position, f"missing (the next stored entry is {int(idx)})")
-            if leaf_hash(str(body).encode()) != bytes(stored):
+            raw = str(body).encode()
+            if leaf_hash(raw) != bytes(stored):
                 return Finding(position, "its body does not match its stored hash (edited)")
             try:
-                decoded = json.loads(body)
-                recorded_index, recorded_root = (
-                    int(decoded["index"]),
-                    bytes.fromhex(decoded["prev_root"]),
-                )
-            except (ValueError, KeyError, TypeError):
+                decoded = orjson.loads(raw)
+                recorded_index = int(decoded["index"])
+                recorded_roots.append(bytes.fromhex(decoded["prev_root"]))
+            except (orjson.JSONDecodeError, ValueError, KeyError, TypeError):
                 return Finding(position, "its body is not a valid log entry")
             if recorded_index != position:
                 return Finding(position, f"it was written as entry {recorded_index} (moved)")
-            if recorded_root != tree.root():
-                return Finding(
-                    position - 1, "edited: the next entry's recorded tree root no longer matches"
-                )
             tree.append_hash(bytes(stored))
-        # Every checkpoint's root is recomputed from the one tree of stored rows, so matching roots
-        # also prove the checkpoints consistent with each other.
+        if recorded_roots and recorded_roots[0] != tree.root(0):
+            return Finding(0, "its recorded tree root is not the empty tree's (forged)")
+
+        def first_edited(lo: int, hi: int) -> Finding | None:
+            for position in range(max(lo, 1), hi):
+                if recorded_roots[position] != tree.root(position):
+                    return Finding(
+                        position - 1,
+                        "edited: the next entry's recorded tree root no longer matches",
+                    )
+            return None
+
+        proven = 0  # entries [0, proven) are exactly what a valid checkpoint signed
         for size, root, note in checkpoints:
             size, root = int(size), bytes(root)
             try:
@@ -256,6 +288,29 @@ class TransparencyLog:
                 )
             if size > len(tree):
                 return Finding(len(tree), f"missing: the checkpoint at size {size} covers it")
+            # Roots recomputed from the one tree of stored rows: matching ones also prove the
+            # checkpoints consistent with each other.
             if tree.root(size) != root:
-                return Finding(size - 1, f"edited: the checkpoint at size {size} no longer matches")
+                return first_edited(proven, size) or Finding(
+                    size - 1, f"edited: the checkpoint at size {size} no longer matches"
+                )
+            proven = size
+        found = first_edited(proven, len(tree))
+        if found is not None:
+            return found
+        return self._check_stored_hashes(tree, [(int(i), bytes(h)) for i, h in kept])
+
+    @staticmethod
+    def _check_stored_hashes(tree: MerkleTree, kept: list[tuple[int, bytes]]) -> Finding | None:
+        """The table proofs are served from must hold exactly the recomputed tree's hashes."""
+        expected = [(storedhashes.node_id(n), n, h) for n, h in tree.stored()]
+        for (want_id, node, want), got in zip(expected, kept, strict=False):
+            if got != (want_id, want):
+                level, index = node
+                first, last = index << level, ((index + 1) << level) - 1
+                return Finding(
+                    first, f"the stored hash of entries {first}-{last} is wrong (used for proofs)"
+                )
+        if len(kept) != len(expected):
+            return Finding(None, f"{len(kept)} stored hashes where the tree has {len(expected)}")
         return None

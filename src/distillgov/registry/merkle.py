@@ -3,13 +3,15 @@
 leaf = SHA-256(0x00 || entry), node = SHA-256(0x01 || left || right), the empty tree SHA-256("").
 The tree keeps the hash of every complete, aligned subtree (as Go's sumdb tlog "stored hashes"),
 so appending costs amortised O(1) hashes and any root or proof is assembled from stored hashes in
-O(log^2 n) look-ups, never by re-hashing leaves. Verification needs only SHA-256.
+O(log^2 n) look-ups, never by re-hashing leaves. The algorithms take a lookup of stored hashes, so
+the log can keep them in its database and fetch only the few a proof needs. Verification needs
+only SHA-256.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
@@ -31,14 +33,117 @@ class InvalidProof(ValueError):
     """A proof does not verify."""
 
 
+# A stored hash is named by (level, index): the subtree of 2**level leaves starting at leaf
+# index * 2**level. Roots and proofs below are written once over a lookup of such names, so the
+# same code serves the in-memory tree and the database's table of stored hashes.
+Node = tuple[int, int]
+Lookup = Callable[[int, int], bytes]
+
+
+def lookup(stored: dict[Node, bytes]) -> Lookup:
+    return lambda level, index: stored[(level, index)]
+
+
+def _range(get: Lookup, lo: int, hi: int) -> bytes:
+    """MTH of leaves [lo, hi), with lo a multiple of the subtree sizes the recursion picks."""
+    size = hi - lo
+    if size & (size - 1) == 0:  # a complete subtree: stored
+        level = size.bit_length() - 1
+        return get(level, lo >> level)
+    k = _split(size)
+    return node_hash(_range(get, lo, lo + k), _range(get, lo + k, hi))
+
+
+def root_of(get: Lookup, size: int) -> bytes:
+    return EMPTY_ROOT if size == 0 else _range(get, 0, size)
+
+
+def _path(get: Lookup, m: int, lo: int, hi: int) -> list[bytes]:
+    if hi - lo == 1:
+        return []
+    k = _split(hi - lo)
+    if m < k:
+        return [*_path(get, m, lo, lo + k), _range(get, lo + k, hi)]
+    return [*_path(get, m - k, lo + k, hi), _range(get, lo, lo + k)]
+
+
+def inclusion_of(get: Lookup, index: int, size: int) -> list[bytes]:
+    """RFC 9162 2.1.3.1: the audit path of leaf `index` in the tree of `size` leaves."""
+    return _path(get, index, 0, size)
+
+
+def _subproof(get: Lookup, m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
+    n = hi - lo
+    if m == n:
+        return [] if complete else [_range(get, lo, hi)]
+    k = _split(n)
+    if m <= k:
+        return [*_subproof(get, m, lo, lo + k, complete), _range(get, lo + k, hi)]
+    return [*_subproof(get, m - k, lo + k, hi, False), _range(get, lo, lo + k)]
+
+
+def consistency_of(get: Lookup, old: int, new: int) -> list[bytes]:
+    """RFC 9162 2.1.4.1: proof that the tree of `old` leaves is a prefix of `new`."""
+    return _subproof(get, old, 0, new, True)
+
+
+def nodes_needed(compute: Callable[[Lookup], object]) -> set[Node]:
+    """The stored hashes a computation will look up: it is run once against placeholders (the
+    algorithms' paths depend on sizes and indexes only, never on hash values), so a database can
+    fetch them all in one query."""
+    seen: set[Node] = set()
+
+    def record(level: int, index: int) -> bytes:
+        seen.add((level, index))
+        return EMPTY_ROOT
+
+    compute(record)
+    return seen
+
+
+def frontier(size: int) -> list[Node]:
+    """The complete subtrees a tree of `size` leaves splits into, largest first: all that is
+    needed to append to it or to compute its root."""
+    nodes, start = [], 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            nodes.append((level, start >> level))
+            start += 1 << level
+    return nodes
+
+
+def extend(
+    size: int, stored: dict[Node, bytes], leaves: Sequence[bytes]
+) -> list[tuple[Node, bytes]]:
+    """Append leaf hashes to a tree of `size` leaves whose frontier is in `stored`; returns every
+    new stored hash (leaves included) and adds them to `stored`."""
+    new: list[tuple[Node, bytes]] = []
+    for h in leaves:
+        level, i = 0, size
+        stored[(0, i)] = h
+        new.append(((0, i), h))
+        while i % 2 == 1:  # a right child completes its parent
+            h = node_hash(stored[(level, i - 1)], h)
+            level, i = level + 1, i // 2
+            stored[(level, i)] = h
+            new.append(((level, i), h))
+        size += 1
+    return new
+
+
 class MerkleTree:
+    """The whole tree in memory: every stored hash, level by level."""
+
     def __init__(self, leaf_hashes: Sequence[bytes] = ()) -> None:
-        self._levels: list[list[bytes]] = [[]]  # _levels[h][i]: subtree of 2**h leaves from i*2**h
+        self._levels: list[list[bytes]] = [[]]  # _levels[h][i]: the stored hash (h, i)
         for h in leaf_hashes:
             self.append_hash(h)
 
     def __len__(self) -> int:
         return len(self._levels[0])
+
+    def _get(self, level: int, index: int) -> bytes:
+        return self._levels[level][index]
 
     def append(self, entry: bytes) -> int:
         return self.append_hash(leaf_hash(entry))
@@ -48,7 +153,7 @@ class MerkleTree:
         index = len(self._levels[0])
         self._levels[0].append(h)
         level, i = 0, index
-        while i % 2 == 1:  # a right child completes its parent
+        while i % 2 == 1:
             parent = node_hash(self._levels[level][i - 1], self._levels[level][i])
             level, i = level + 1, i // 2
             if len(self._levels) == level:
@@ -59,51 +164,29 @@ class MerkleTree:
     def leaf(self, index: int) -> bytes:
         return self._levels[0][index]
 
-    def _range(self, lo: int, hi: int) -> bytes:
-        """MTH of leaves [lo, hi), with lo a multiple of the subtree sizes the recursion picks."""
-        size = hi - lo
-        if size & (size - 1) == 0:  # a complete subtree: stored
-            level = size.bit_length() - 1
-            return self._levels[level][lo >> level]
-        k = _split(size)
-        return node_hash(self._range(lo, lo + k), self._range(lo + k, hi))
+    def stored(self) -> Iterator[tuple[Node, bytes]]:
+        """Every stored hash, level by level, left to right."""
+        for level, hashes in enumerate(self._levels):
+            for index, h in enumerate(hashes):
+                yield (level, index), h
 
     def root(self, size: int | None = None) -> bytes:
         n = len(self) if size is None else size
         if not 0 <= n <= len(self):
             raise ValueError(f"tree size {n} is not between 0 and {len(self)}")
-        return EMPTY_ROOT if n == 0 else self._range(0, n)
+        return root_of(self._get, n)
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
-        """RFC 9162 2.1.3.1: the audit path of leaf `index` in the tree of `size` leaves."""
         n = len(self) if size is None else size
         if not 0 <= index < n <= len(self):
             raise ValueError(f"leaf {index} is not in a tree of {n} leaves")
-        return self._path(index, 0, n)
-
-    def _path(self, m: int, lo: int, hi: int) -> list[bytes]:
-        if hi - lo == 1:
-            return []
-        k = _split(hi - lo)
-        if m < k:
-            return [*self._path(m, lo, lo + k), self._range(lo + k, hi)]
-        return [*self._path(m - k, lo + k, hi), self._range(lo, lo + k)]
+        return inclusion_of(self._get, index, n)
 
     def consistency_proof(self, old: int, new: int | None = None) -> list[bytes]:
-        """RFC 9162 2.1.4.1: proof that the tree of `old` leaves is a prefix of `new`."""
         n = len(self) if new is None else new
         if not 0 < old <= n <= len(self):
             raise ValueError(f"no consistency proof from size {old} to size {n}")
-        return self._subproof(old, 0, n, True)
-
-    def _subproof(self, m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
-        n = hi - lo
-        if m == n:
-            return [] if complete else [self._range(lo, hi)]
-        k = _split(n)
-        if m <= k:
-            return [*self._subproof(m, lo, lo + k, complete), self._range(lo + k, hi)]
-        return [*self._subproof(m - k, lo + k, hi, False), self._range(lo, lo + k)]
+        return consistency_of(self._get, old, n)
 
 
 def verify_inclusion(
