@@ -711,6 +711,66 @@ def registry_screen(database: DatabaseOpt = None) -> None:
     typer.echo(json.dumps(findings, indent=2))
 
 
+@registry_app.command("import-cards")
+def registry_import_cards(
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="A model card, or a directory of them.")
+    ],
+    database: DatabaseOpt = None,
+) -> None:
+    """Register models (and their owners and base models) from Hugging Face model cards.
+
+    Cards lie as ORG/NAME/README.md or ORG--NAME.md; their YAML front matter gives base_model,
+    base_model_relation, license and tags. All cards must be valid or nothing is added; what is
+    already registered is skipped, so importing twice adds nothing.
+
+    Example: distillgov registry import-cards examples/cards
+    """
+    from distillgov.registry.cards import import_cards
+
+    try:
+        read, added = import_cards(_registry(database), path)
+    except DistillgovError as exc:
+        fail(exc)
+    for r in added:
+        typer.echo(f"registered {type(r).__name__.lower()} '{r.id}'")
+    typer.echo(f"{read} card(s) read, {len(added)} record(s) added")
+
+
+class ExportFormat(StrEnum):
+    cyclonedx = "cyclonedx"
+    spdx = "spdx"
+
+
+@registry_app.command("export")
+def registry_export(
+    model: Annotated[str, typer.Argument(metavar="MODEL")],
+    as_: Annotated[
+        ExportFormat, typer.Option("--as", help="cyclonedx (1.6 JSON) or spdx (3.0.1 JSON-LD).")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """A model's distillation lineage as a CycloneDX or SPDX 3 document, checked before writing.
+
+    Example: distillgov registry export tiny-2 --as cyclonedx -o tiny-2.cdx.json
+    """
+    from distillgov.registry import export
+
+    try:
+        make = export.cyclonedx if as_ is ExportFormat.cyclonedx else export.spdx
+        document = make(_registry(database), model)
+    except DistillgovError as exc:
+        fail(exc)
+    if output is None:
+        sys.stdout.write(document)
+    else:
+        output.write_text(document, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
 @registry_app.command("watch")
 def registry_watch(
     teacher: Annotated[str, typer.Argument(metavar="TEACHER", help="A registered model id.")],
@@ -788,6 +848,7 @@ class GraphFormat(StrEnum):
     json = "json"
     dot = "dot"
     mermaid = "mermaid"
+    svg = "svg"
 
 
 @app.command()
@@ -797,13 +858,19 @@ def lineage(
     to: Annotated[
         str | None, typer.Option("--to", help="Print the shortest lineage path to this model.")
     ] = None,
+    depth: Annotated[
+        int | None, typer.Option("--depth", min=1, help="Stop after this many steps.")
+    ] = None,
     database: DatabaseOpt = None,
     fmt: Annotated[
-        GraphFormat, typer.Option("--format", "-f", help="text, json, dot or mermaid.")
+        GraphFormat, typer.Option("--format", "-f", help="text, json, dot, mermaid or svg.")
     ] = GraphFormat.text,
 ) -> None:
-    """A model's ancestors (or descendants) in the registry, to any depth."""
-    from distillgov.registry.graphs import dot, mermaid
+    """A model's ancestors (or descendants) in the registry, to any depth.
+
+    Example: distillgov lineage tiny-2 --format svg > tiny-2.svg
+    """
+    from distillgov.registry.graphs import dot, mermaid, svg
 
     if to is not None:
         try:
@@ -819,14 +886,17 @@ def lineage(
             typer.echo(model + "".join(f"{arrow}{s['model']} ({s['signal']})" for s in chain))
         return
     try:
-        rows = _registry(database).lineage(model, "descendants" if descendants else "ancestors")
+        rows = _registry(database).lineage(
+            model, "descendants" if descendants else "ancestors", depth
+        )
     except DistillgovError as exc:
         fail(exc)
     if fmt is GraphFormat.json:
         typer.echo(json.dumps(rows, indent=2))
         return
     if fmt is not GraphFormat.text:
-        sys.stdout.write((dot if fmt is GraphFormat.dot else mermaid)(model, rows, descendants))
+        draw = {GraphFormat.dot: dot, GraphFormat.mermaid: mermaid, GraphFormat.svg: svg}[fmt]
+        sys.stdout.write(draw(model, rows, descendants))
         return
     typer.echo(model)
     for r in rows:

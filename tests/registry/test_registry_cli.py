@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from tests.registry.conftest import PG_URL, _postgres_reachable
 
+CARDS = Path(__file__).resolve().parents[2] / "examples" / "cards"
 DISCLOSURE = """id: d-tiny-1
 student: tiny-1
 teachers:
@@ -79,11 +80,26 @@ def test_file_checkpoint_prove_verify_and_catch_tampering(database: str, tmp_pat
         "-->|output_sequences|" in cli("lineage", "big-1", "--descendants", "-f", "mermaid").stdout
     )
     assert json.loads(cli("registry", "watch", "big-1").stdout)[0]["disclosure"] == "d-tiny-1"
+    drawing = cli("lineage", "tiny-1", "-f", "svg").stdout
+    assert drawing.startswith("<svg") and ">output_sequences</text>" in drawing
+    imported = cli("registry", "import-cards", str(CARDS))
+    assert imported.stdout.endswith("5 card(s) read, 13 record(s) added\n"), imported.stderr
+    assert "'student-lab/tiny-reasoner-0.5b'" in imported.stdout
+    exported = cli("registry", "export", "tiny-1", "--as", "cyclonedx", "-o", "tiny-1.cdx.json")
+    assert exported.returncode == 0, exported.stderr
+    bom = json.loads((tmp_path / "tiny-1.cdx.json").read_text())
+    assert bom["metadata"]["component"]["pedigree"]["ancestors"][0]["name"] == "big-1"
+    spdx = json.loads(cli("registry", "export", "tiny-1", "--as", "spdx").stdout)
+    assert any(g.get("relationshipType") == "descendantOf" for g in spdx["@graph"])
+    unknown = cli("registry", "export", "nope", "--as", "spdx")
+    assert unknown.returncode == 2 and unknown.stderr.strip() == "error: no model with id 'nope'"
     assert (
         cli("lineage", "tiny-1", "--to", "big-1").stdout.strip()
         == "tiny-1 -> big-1 (output_sequences)"
     )
-    assert json.loads(cli("registry", "screen").stdout) == []
+    assert {f["finding"] for f in json.loads(cli("registry", "screen").stdout)} == {
+        "card_declares_distillation_without_disclosure"  # two imported cards say "distilled"
+    }
     (tmp_path / "v2.yaml").write_text(
         DISCLOSURE.replace("id: d-tiny-1", "id: d-tiny-1-v2\nsupersedes: d-tiny-1")
     )

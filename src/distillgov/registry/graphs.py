@@ -1,9 +1,10 @@
-"""Lineage as graphs: Graphviz DOT and Mermaid text, from the rows `Registry.lineage` returns."""
+"""Lineage as graphs: Graphviz DOT, Mermaid and SVG, from the rows `Registry.lineage` returns."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from xml.sax.saxutils import escape
 
 
 def _edges(rows: list[dict[str, Any]], descendants: bool) -> list[tuple[str, str, str]]:
@@ -42,3 +43,53 @@ def mermaid(model: str, rows: list[dict[str, Any]], descendants: bool = False) -
     lines = ["graph LR", f"  {node(model)}"]
     lines += [f"  {node(s)} -->|{sig}| {node(t)}" for s, t, sig in _edges(rows, descendants)]
     return "\n".join(lines) + "\n"
+
+
+_BOX_W, _BOX_H, _GAP_X, _GAP_Y, _PAD = 190, 34, 90, 22, 20
+
+
+def svg(model: str, rows: list[dict[str, Any]], descendants: bool = False) -> str:
+    """A standalone SVG drawing (no Graphviz needed): one column per lineage depth, the model
+    itself on the left, arrows pointing from student to teacher and labelled with the signal."""
+    depth = {model: 0}
+    for r in rows:  # rows come shortest depth first
+        depth.setdefault(r["model"], int(r["depth"]))
+    columns: dict[int, list[str]] = {}
+    for name, d in sorted(depth.items(), key=lambda kv: (kv[1], kv[0])):
+        columns.setdefault(d, []).append(name)
+    tallest = max(len(c) for c in columns.values())
+    width = _PAD * 2 + len(columns) * _BOX_W + (len(columns) - 1) * _GAP_X
+    height = _PAD * 2 + tallest * _BOX_H + (tallest - 1) * _GAP_Y
+    at: dict[str, tuple[int, int]] = {}
+    for d, names in columns.items():
+        top = _PAD + (tallest - len(names)) * (_BOX_H + _GAP_Y) // 2
+        for i, name in enumerate(names):
+            at[name] = (_PAD + d * (_BOX_W + _GAP_X), top + i * (_BOX_H + _GAP_Y))
+    title = f"{'Descendants' if descendants else 'Ancestors'} of {model}"
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" role="img">',
+        f"<title>{escape(title)}</title>",
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
+        'markerHeight="8" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#444"/>'
+        "</marker></defs>",
+    ]
+    for student, teacher, signal in _edges(rows, descendants):
+        (sx, sy), (tx, ty) = at[student], at[teacher]
+        # Arrows leave the student's side that faces the teacher.
+        x1, x2 = (sx + _BOX_W, tx) if sx < tx else (sx, tx + _BOX_W)
+        y1, y2 = sy + _BOX_H // 2, ty + _BOX_H // 2
+        out.append(
+            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#444" '
+            f'marker-end="url(#arrow)"/>'
+            f'<text x="{(x1 + x2) // 2}" y="{(y1 + y2) // 2 - 4}" text-anchor="middle" '
+            f'fill="#555">{escape(signal)}</text>'
+        )
+    for name, (x, y) in at.items():
+        fill = "#dbe8ff" if name == model else "#f4f4f4"
+        out.append(
+            f'<g><rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}" rx="5" fill="{fill}" '
+            f'stroke="#333"/><text x="{x + _BOX_W // 2}" y="{y + _BOX_H // 2 + 4}" '
+            f'text-anchor="middle">{escape(name)}</text></g>'
+        )
+    return "\n".join([*out, "</svg>"]) + "\n"

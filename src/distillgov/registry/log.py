@@ -129,7 +129,7 @@ class TransparencyLog:
         """Append inside the caller's transaction, so records and their projections commit
         together with their log entries."""
         if self.origin is None:
-            raise LogError("the log is not initialised")
+            raise LogError("the log is not initialised: run `distillgov registry init` first")
         if c.dialect.name == "postgresql":  # one writer at a time
             c.execute(text("LOCK TABLE log_entries IN EXCLUSIVE MODE"))
         size = self._size(c)

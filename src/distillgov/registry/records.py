@@ -11,13 +11,32 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 SLUG = r"^[a-z0-9][a-z0-9.\-_/]{0,119}$"
 
 
-class _Record(BaseModel):
+class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Record(_Part):
+    id: str = Field(pattern=SLUG)
 
 
 class Organisation(_Record):
     id: str = Field(pattern=SLUG)
     name: str = Field(min_length=1)
+
+
+class BaseRelation(StrEnum):
+    """How a model derives from a base model, in Hugging Face's model-card vocabulary. None of
+    these is distillation: a base model is the student's starting point, not its teacher."""
+
+    ADAPTER = "adapter"
+    MERGE = "merge"
+    QUANTIZED = "quantized"
+    FINETUNE = "finetune"
+
+
+class BaseModelLink(_Part):
+    model: str = Field(pattern=SLUG)
+    relation: BaseRelation | None = None
 
 
 class Model(_Record):
@@ -27,6 +46,11 @@ class Model(_Record):
     release_date: dt.date | None = None
     weights_digest: str | None = Field(None, pattern=r"^sha256:[0-9a-f]{64}$")
     catalogue_id: str | None = None
+    licence: str | None = Field(None, description="As the model card states it.")
+    base_models: list[BaseModelLink] = Field(default_factory=list)
+    card_declares_distillation: bool = Field(
+        False, description="Its model card says it was distilled (tags), disclosed or not."
+    )
 
 
 class Signal(StrEnum):
@@ -39,7 +63,7 @@ class Signal(StrEnum):
     PREFERENCE_LABELS = "preference_labels"
 
 
-class TeacherLink(_Record):
+class TeacherLink(_Part):
     model: str = Field(pattern=SLUG)
     signal: Signal
     share: float | None = Field(None, ge=0, le=1, description="Share of training, 0 to 1.")

@@ -30,13 +30,20 @@ class Registry:
 
     def add(self, record: _Record) -> int:
         """Check, log and project one record; returns its log index."""
+        return self.add_many([record])[0]
+
+    def add_many(self, records: list[_Record]) -> list[int]:
+        """Check, log and project records in one transaction: all are accepted, or none (the
+        error names the first refused). Each is checked against those before it."""
+        indexes = []
         with self.engine.begin() as c:
-            kind = type(record).__name__.lower()
-            check = getattr(self, f"_check_{kind}")
-            check(c, record)
-            (index,) = self.log.append_in(c, [(kind, record.model_dump(mode="json"))])
-            getattr(self, f"_project_{kind}")(c, record, index)
-        return index
+            for record in records:
+                kind = type(record).__name__.lower()
+                getattr(self, f"_check_{kind}")(c, record)
+                (index,) = self.log.append_in(c, [(kind, record.model_dump(mode="json"))])
+                getattr(self, f"_project_{kind}")(c, record, index)
+                indexes.append(index)
+        return indexes
 
     # --- checks: every refusal names the field, the value and why ---------------------------
 
@@ -52,6 +59,15 @@ class Registry:
             raise self._refuse("id", r.id, "a model with this id is already registered")
         if not self._exists(c, "reg_organisations", r.owner):
             raise self._refuse("owner", r.owner, "no such organisation: register it first")
+        for i, b in enumerate(r.base_models):
+            if b.model == r.id:
+                raise self._refuse(
+                    f"base_models[{i}].model", b.model, "a model is not its own base"
+                )
+            if not self._exists(c, "reg_models", b.model):
+                raise self._refuse(
+                    f"base_models[{i}].model", b.model, "no such model: register it first"
+                )
 
     def _check_disclosure(self, c: Any, r: Disclosure) -> None:
         if self._exists(c, "reg_disclosures", r.id):
@@ -105,7 +121,8 @@ class Registry:
         c.execute(
             text(
                 "INSERT INTO reg_models (id, name, owner, release_date, weights_digest, "
-                "catalogue_id, entry) VALUES (:id, :name, :owner, :rd, :wd, :cat, :e)"
+                "catalogue_id, licence, card_declares_distillation, entry) "
+                "VALUES (:id, :name, :owner, :rd, :wd, :cat, :lic, :cdd, :e)"
             ),
             {
                 "id": r.id,
@@ -114,9 +131,19 @@ class Registry:
                 "rd": r.release_date,
                 "wd": r.weights_digest,
                 "cat": r.catalogue_id,
+                "lic": r.licence,
+                "cdd": r.card_declares_distillation,
                 "e": index,
             },
         )
+        if r.base_models:
+            c.execute(
+                text("INSERT INTO reg_base_models (model, base, relation) VALUES (:m, :b, :r)"),
+                [
+                    {"m": r.id, "b": b.model, "r": None if b.relation is None else b.relation.value}
+                    for b in r.base_models
+                ],
+            )
 
     def _project_disclosure(self, c: Any, r: Disclosure, index: int) -> None:
         c.execute(
@@ -176,11 +203,17 @@ class Registry:
         entry: dict[str, Any] = json.loads(body)
         return entry
 
-    def lineage(self, model: str, direction: str = "ancestors") -> list[dict[str, Any]]:
-        """Every model reachable through the current disclosures' edges, with its depth.
+    def lineage(
+        self, model: str, direction: str = "ancestors", depth: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Every model reachable through the current disclosures' edges, with its depth (up to
+        `depth` steps, at most MAX_DEPTH).
 
         One recursive query that runs unchanged on SQLite and PostgreSQL; the depth bound makes it
         stop on a cycle, and only the shortest depth of each model is kept."""
+        limit = MAX_DEPTH if depth is None else min(depth, MAX_DEPTH)
+        if limit < 1:
+            raise RegistryError(f"field 'depth', value {depth}: must be at least 1")
         with self.engine.connect() as c:
             if not self._exists(c, "reg_models", model):
                 raise RegistryError(f"no model with id '{model}'")
@@ -207,7 +240,7 @@ class Registry:
                     WHERE model <> :m GROUP BY model, parent, signal ORDER BY MIN(depth), model
                     """
                 ),
-                {"m": model, "limit": MAX_DEPTH},
+                {"m": model, "limit": limit},
             ).all()
         return [{"model": r[0], "via": r[1], "signal": r[2], "depth": int(r[3])} for r in rows]
 
@@ -252,6 +285,13 @@ class Registry:
                     "(SELECT 1 FROM reg_disclosures d WHERE d.student = s.about) ORDER BY s.id"
                 )
             ).all()
+            undisclosed = c.execute(
+                text(
+                    "SELECT m.id, m.owner FROM reg_models m WHERE m.card_declares_distillation "
+                    "AND NOT EXISTS (SELECT 1 FROM reg_disclosures d WHERE d.student = m.id) "
+                    "ORDER BY m.id"
+                )
+            ).all()
             digests = c.execute(
                 text(
                     f"SELECT m.weights_digest, m.id, e.teacher FROM reg_models m "
@@ -282,6 +322,14 @@ class Registry:
                 "by": r[2],
             }
             for r in suspected
+        ]
+        out += [
+            {
+                "finding": "card_declares_distillation_without_disclosure",
+                "model": r[0],
+                "owner": r[1],
+            }
+            for r in undisclosed
         ]
         lineages: dict[str, dict[str, set[str]]] = {}
         for digest, model, teacher in digests:

@@ -1,0 +1,217 @@
+"""Hugging Face model cards in: the YAML front matter of a card (`base_model`,
+`base_model_relation`, `license`, `tags`) becomes organisation and model records.
+
+A card does not say which repository it belongs to, so the repository id comes from where the card
+lies: `ORG/NAME/README.md` (a checkout of the repository) or `ORG--NAME.md` (one file per card).
+Registry ids are lower case; the card's spelling is kept as the model's name. A card records a
+model's base (its starting weights), not a teacher: no distillation edge is invented from it, but a
+card tagged as distilled is flagged, so the screen can list it if no disclosure follows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from distillgov.errors import DistillgovError
+from distillgov.registry.records import (
+    SLUG,
+    BaseModelLink,
+    BaseRelation,
+    Model,
+    Organisation,
+    _Record,
+)
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*/[A-Za-z0-9][A-Za-z0-9._\-]*$")
+_DISTILLED_TAGS = {"distillation", "distilled", "knowledge-distillation"}
+_RELATIONS = ", ".join(r.value for r in BaseRelation)
+
+
+class CardError(DistillgovError):
+    """A model card cannot be read; names the file, the field and the value."""
+
+
+@dataclass(frozen=True)
+class Card:
+    path: Path
+    repo_id: str
+    licence: str | None
+    base_models: tuple[str, ...]
+    relation: BaseRelation | None
+    declares_distillation: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def repo_id_for(path: Path) -> str:
+    if path.name.lower() == "readme.md":
+        return f"{path.parent.parent.name}/{path.parent.name}"
+    return path.stem.replace("--", "/", 1)
+
+
+def front_matter(text: str) -> str | None:
+    """The YAML between the opening `---` line and the next one, or None if there is none."""
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            return "\n".join(lines[1:i])
+    return None
+
+
+def read_card(path: Path) -> Card:
+    where = str(path)
+    repo_id = repo_id_for(path)
+    if not _REPO_ID.match(repo_id) or not re.match(SLUG, repo_id.lower()):
+        raise CardError(
+            f"{where}: cannot tell the repository id from the path (got {repo_id!r}); "
+            "lay cards out as ORG/NAME/README.md or ORG--NAME.md"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CardError(f"{where}: cannot read it: {exc}") from None
+    raw = front_matter(text)
+    if raw is None:
+        raise CardError(f"{where}: no YAML front matter (a block between '---' lines at the top)")
+    try:
+        meta = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    except yaml.YAMLError as exc:
+        raise CardError(f"{where}: the front matter is not valid YAML: {exc}") from None
+    if not isinstance(meta, dict):
+        raise CardError(f"{where}: the front matter is not a mapping of fields")
+    return Card(
+        path=path,
+        repo_id=repo_id,
+        licence=_licence(where, meta),
+        base_models=_base_models(where, meta),
+        relation=_relation(where, meta),
+        declares_distillation=bool(_DISTILLED_TAGS & {str(t).lower() for t in _tags(where, meta)}),
+    )
+
+
+def _licence(where: str, meta: dict[str, Any]) -> str | None:
+    value = meta.get("license")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise CardError(f"{where}: field 'license', value {value!r}: must be a licence identifier")
+    if value == "other" and isinstance(meta.get("license_name"), str):
+        return str(meta["license_name"])
+    return value
+
+
+def _base_models(where: str, meta: dict[str, Any]) -> tuple[str, ...]:
+    value = meta.get("base_model")
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names:
+        raise CardError(f"{where}: field 'base_model', value {value!r}: must be an id or a list")
+    for name in names:
+        if not isinstance(name, str) or not _REPO_ID.match(name):
+            raise CardError(
+                f"{where}: field 'base_model', value {name!r}: not a repository id (ORG/NAME)"
+            )
+    return tuple(names)
+
+
+def _relation(where: str, meta: dict[str, Any]) -> BaseRelation | None:
+    value = meta.get("base_model_relation")
+    if value is None:
+        return None
+    try:
+        return BaseRelation(value)
+    except ValueError:
+        raise CardError(
+            f"{where}: field 'base_model_relation', value {value!r}: must be one of {_RELATIONS}"
+        ) from None
+
+
+def _tags(where: str, meta: dict[str, Any]) -> list[Any]:
+    value = meta.get("tags", [])
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise CardError(f"{where}: field 'tags', value {value!r}: must be a list")
+    return value
+
+
+def find_cards(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise CardError(f"{path}: no such file or directory")
+    found = sorted(p for p in path.rglob("*.md") if p.is_file())
+    if not found:
+        raise CardError(f"{path}: no model cards (*.md files) in it")
+    return found
+
+
+def records_for(cards: list[Card], known_models: set[str], known_orgs: set[str]) -> list[_Record]:
+    """The records to add, bases before the models that name them; what is already registered
+    (or repeated) is left out, so importing the same cards twice adds nothing."""
+    by_id = {c.repo_id.lower(): c for c in cards}
+    records: list[_Record] = []
+    orgs, models = set(known_orgs), set(known_models)
+
+    def ensure_org(repo_id: str) -> str:
+        org = repo_id.split("/", 1)[0]
+        if org.lower() not in orgs:
+            orgs.add(org.lower())
+            records.append(Organisation(id=org.lower(), name=org))
+        return org.lower()
+
+    def ensure_model(repo_id: str, visiting: tuple[str, ...] = ()) -> None:
+        mid = repo_id.lower()
+        if mid in models:
+            return
+        if mid in visiting:
+            raise CardError(f"{by_id[mid].path}: field 'base_model': the cards' bases form a cycle")
+        card = by_id.get(mid)
+        bases = card.base_models if card else ()
+        for base in bases:
+            ensure_model(base, (*visiting, mid))
+        owner = ensure_org(repo_id)
+        models.add(mid)
+        records.append(
+            Model(
+                id=mid,
+                name=repo_id if card is None else card.repo_id,
+                owner=owner,
+                licence=card.licence if card else None,
+                base_models=[
+                    BaseModelLink(model=b.lower(), relation=card.relation if card else None)
+                    for b in bases
+                ],
+                card_declares_distillation=bool(card and card.declares_distillation),
+            )
+        )
+
+    for card in cards:
+        ensure_model(card.repo_id)
+    return records
+
+
+def import_cards(registry: Any, path: Path) -> tuple[int, list[_Record]]:
+    """Read every card under `path` (all must be valid, or nothing is added), then add the
+    records they imply in one transaction. Returns the number of cards read and what was added."""
+    from sqlalchemy import text
+
+    cards = [read_card(p) for p in find_cards(path)]
+    seen: dict[str, Path] = {}
+    for card in cards:
+        other = seen.setdefault(card.repo_id.lower(), card.path)
+        if other != card.path:
+            raise CardError(f"{card.path}: the same repository as {other} ({card.repo_id})")
+    with registry.engine.connect() as c:
+        models = set(c.execute(text("SELECT id FROM reg_models")).scalars())
+        orgs = set(c.execute(text("SELECT id FROM reg_organisations")).scalars())
+    records = records_for(cards, models, orgs)
+    registry.add_many(records)
+    return len(cards), records

@@ -1,0 +1,246 @@
+"""One model's lineage out, as CycloneDX 1.6 and SPDX 3.0.1 JSON, each checked before it is
+written: CycloneDX against its JSON schema (bundled with cyclonedx-python-lib, checked offline),
+SPDX through the SPDX 3 model bindings (spdx-python-model), which refuse missing required
+properties and wrong types, and a read-back of the written document.
+
+Neither format has a "distilled from" relation. CycloneDX gets the teachers as the model's
+`pedigree.ancestors`, SPDX as `descendantOf` relationships, and the student is `trainedOn` a
+dataset standing for the teacher's outputs; the signal, the share of training and the disclosure
+go into namespaced properties (CycloneDX) or the relationship's comment (SPDX). See
+docs/registry.md for what is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import text
+
+from distillgov.errors import DistillgovError
+
+NOTE_CYCLONEDX = (
+    "CycloneDX has no 'distilled from' relation: teachers are listed as pedigree ancestors, the "
+    "way a fork lists its upstream; the distillation signal, the share of training and the "
+    "disclosure are distillgov properties that other tools will show but not interpret."
+)
+NOTE_SPDX = (
+    "SPDX 3 has no 'distilled from' relation: the student is descendantOf each teacher and "
+    "trainedOn a dataset standing for that teacher's outputs; the signal and share are written "
+    "in the relationship's comment, which no tool interprets."
+)
+_NAMESPACE = uuid.UUID("6f1d2a4e-8c0b-4f7e-9d55-1f7b3c0e2a91")
+
+
+class ExportError(DistillgovError):
+    """A document failed its format's check (a bug in distillgov, never in the user's data)."""
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    name: str
+    owner: str
+    licence: str | None
+    weights_digest: str | None
+    entry: int
+
+
+@dataclass(frozen=True)
+class Edge:
+    student: str
+    teacher: str
+    signal: str
+    share: float | None
+    disclosure: str
+
+
+def _lineage(registry: Any, model: str) -> tuple[dict[str, Node], list[Edge], int]:
+    rows = registry.lineage(model, "ancestors")  # also refuses an unknown model
+    ids = {model, *(r["model"] for r in rows)}
+    params = {f"m{i}": m for i, m in enumerate(sorted(ids))}
+    marks = ",".join(":" + k for k in params)
+    with registry.engine.connect() as c:
+        nodes = {
+            r[0]: Node(r[0], r[1], r[2], r[3], r[4], int(r[5]))
+            for r in c.execute(
+                text(
+                    "SELECT id, name, owner, licence, weights_digest, entry FROM reg_models "
+                    f"WHERE id IN ({marks})"
+                ),
+                params,
+            )
+        }
+        edges = [
+            Edge(r[0], r[1], r[2], r[3], r[4])
+            for r in c.execute(
+                text(
+                    "SELECT e.student, e.teacher, e.signal, e.share, e.disclosure "
+                    "FROM reg_edges e WHERE e.student IN (" + marks + ") AND NOT EXISTS "
+                    "(SELECT 1 FROM reg_disclosures d WHERE d.supersedes = e.disclosure) "
+                    "ORDER BY e.student, e.teacher"
+                ),
+                params,
+            )
+        ]
+        size = registry.log._size(c)
+    return nodes, edges, size
+
+
+@cache
+def _spdx_licence_ids() -> dict[str, str]:
+    """SPDX licence ids by lower case, from the SPDX list bundled with cyclonedx-python-lib."""
+    schema = resources.files("cyclonedx.schema._res") / "spdx.SNAPSHOT.schema.json"
+    return {i.lower(): i for i in json.loads(schema.read_text())["enum"]}
+
+
+def _cdx_component(node: Node, edges: list[Edge], nodes: dict[str, Node], seen: set[str]) -> Any:
+    component: dict[str, Any] = {"type": "machine-learning-model", "name": node.name}
+    if node.id not in seen:  # bom-refs must be unique: a model reached twice is named once
+        component["bom-ref"] = f"model:{node.id}"
+        seen.add(node.id)
+    component["supplier"] = {"name": node.owner}
+    if node.licence:
+        spdx = _spdx_licence_ids().get(node.licence.lower())
+        component["licenses"] = [{"license": {"id": spdx} if spdx else {"name": node.licence}}]
+    if node.weights_digest:
+        component["hashes"] = [{"alg": "SHA-256", "content": node.weights_digest.split(":")[1]}]
+    properties = [{"name": "distillgov:registry-id", "value": node.id}]
+    properties.append({"name": "distillgov:log-entry", "value": str(node.entry)})
+    component["properties"] = properties
+    teachers = [e for e in edges if e.student == node.id]
+    if teachers:
+        ancestors = []
+        for e in teachers:
+            a = _cdx_component(nodes[e.teacher], edges, nodes, seen)
+            a["properties"] += [
+                {"name": "distillgov:distillation-signal", "value": e.signal},
+                {"name": "distillgov:disclosure", "value": e.disclosure},
+            ]
+            if e.share is not None:
+                a["properties"].append({"name": "distillgov:training-share", "value": str(e.share)})
+            ancestors.append(a)
+        component["pedigree"] = {"ancestors": ancestors}
+    return component
+
+
+def cyclonedx(registry: Any, model: str, now: dt.datetime | None = None) -> str:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    nodes, edges, size = _lineage(registry, model)
+    from distillgov import __version__
+
+    bom = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "serialNumber": f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'cyclonedx/{model}/{size}')}",
+        "version": 1,
+        "metadata": {
+            "timestamp": (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "tools": {
+                "components": [
+                    {"type": "application", "name": "distillgov", "version": __version__}
+                ]
+            },
+            "component": _cdx_component(nodes[model], edges, nodes, set()),
+            "properties": [
+                {"name": "distillgov:log-size", "value": str(size)},
+                {"name": "distillgov:note", "value": NOTE_CYCLONEDX},
+            ],
+        },
+    }
+    document = json.dumps(bom, indent=2, ensure_ascii=False)
+    problem = JsonStrictValidator(SchemaVersion.V1_6).validate_str(document)
+    if problem is not None:
+        raise ExportError(f"the CycloneDX document does not match its schema: {problem}")
+    return document + "\n"
+
+
+def spdx(registry: Any, model: str, now: dt.datetime | None = None) -> str:
+    from spdx_python_model import load_data
+    from spdx_python_model import v3_0_1 as m
+
+    nodes, edges, size = _lineage(registry, model)
+    base = f"https://distillgov.example/spdx/{uuid.uuid5(_NAMESPACE, f'spdx/{model}/{size}')}"
+    created = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    agent_id, tool_id = f"{base}/agent/registry", f"{base}/tool/distillgov"
+    info = m.CreationInfo(
+        specVersion="3.0.1", created=created, createdBy=[agent_id], createdUsing=[tool_id]
+    )
+    agent = m.Organization(spdxId=agent_id, name="distillgov registry", creationInfo=info)
+    tool = m.Tool(spdxId=tool_id, name="distillgov", creationInfo=info)
+    packages = {
+        n.id: m.ai_AIPackage(
+            spdxId=f"{base}/model/{n.id}",
+            name=n.name,
+            creationInfo=info,
+            software_primaryPurpose=m.software_SoftwarePurpose.model,
+            comment=f"distillgov registry id {n.id}, log entry {n.entry}",
+        )
+        for n in nodes.values()
+    }
+    elements: list[Any] = [agent, tool, *packages.values()]
+    for i, e in enumerate(edges):
+        share = "" if e.share is None else f", {e.share:.0%} of training"
+        how = f"distilled ({e.signal}{share}); disclosure {e.disclosure}"
+        outputs = m.dataset_DatasetPackage(
+            spdxId=f"{base}/dataset/{i}",
+            name=f"outputs of {nodes[e.teacher].name} ({e.signal})",
+            creationInfo=info,
+            software_primaryPurpose=m.software_SoftwarePurpose.data,
+            dataset_datasetType=[m.dataset_DatasetType.other],
+            builtTime=created,
+            releaseTime=created,
+            originatedBy=[agent_id],
+        )
+        elements += [
+            outputs,
+            m.Relationship(
+                spdxId=f"{base}/relationship/{i}/descendant",
+                creationInfo=info,
+                from_=packages[e.student],
+                relationshipType=m.RelationshipType.descendantOf,
+                to=[packages[e.teacher]],
+                comment=how,
+            ),
+            m.Relationship(
+                spdxId=f"{base}/relationship/{i}/trained",
+                creationInfo=info,
+                from_=packages[e.student],
+                relationshipType=m.RelationshipType.trainedOn,
+                to=[outputs],
+                comment=how,
+            ),
+        ]
+    document = m.SpdxDocument(
+        spdxId=f"{base}/document",
+        name=f"Distillation lineage of {nodes[model].name}",
+        creationInfo=info,
+        rootElement=[packages[model]],
+        element=elements,
+        profileConformance=[
+            m.ProfileIdentifierType.core,
+            m.ProfileIdentifierType.software,
+            m.ProfileIdentifierType.ai,
+            m.ProfileIdentifierType.dataset,
+        ],
+        comment=NOTE_SPDX,
+    )
+    objects = m.SHACLObjectSet()
+    for obj in (document, *elements):
+        objects.add(obj)
+    buffer = io.BytesIO()
+    try:
+        m.JSONLDSerializer().write(objects, buffer, indent=2)
+        written = buffer.getvalue().decode()
+        load_data(json.loads(written))
+    except (ValueError, TypeError) as exc:
+        raise ExportError(f"the SPDX document does not check: {exc}") from None
+    return written + "\n"

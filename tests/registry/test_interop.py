@@ -1,0 +1,189 @@
+"""Model cards in, CycloneDX and SPDX out, and lineage drawn as SVG, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from spdx_python_model import load_data
+from sqlalchemy import Engine, text
+
+from distillgov.registry.cards import CardError, import_cards
+from distillgov.registry.export import cyclonedx, spdx
+from distillgov.registry.graphs import svg
+from distillgov.registry.records import Disclosure
+from distillgov.registry.registry import Registry, RegistryError
+
+CARDS = Path(__file__).resolve().parents[2] / "examples" / "cards"
+
+
+def imported(engine: Engine) -> Registry:
+    reg = Registry(engine)
+    reg.log.initialise("distillgov.example/test", Ed25519PrivateKey.generate())
+    import_cards(reg, CARDS)
+    return reg
+
+
+def file_lineage(reg: Registry) -> None:
+    for d in (
+        {
+            "id": "d-llama-3.2-1b",
+            "student": "meta-llama/llama-3.2-1b",
+            "teachers": [{"model": "meta-llama/llama-3.1-70b-instruct", "signal": "logits"}],
+        },
+        {
+            "id": "d-tiny",
+            "student": "student-lab/tiny-reasoner-0.5b",
+            "teachers": [
+                {"model": "meta-llama/llama-3.2-1b", "signal": "output_sequences", "share": 0.9},
+                {"model": "qwen/qwen2.5-7b", "signal": "synthetic_data"},
+            ],
+        },
+    ):
+        reg.add(
+            Disclosure.model_validate(
+                {
+                    **d,
+                    "method_summary": "Distillation.",
+                    "data_sources_summary": "Teacher outputs.",
+                    "filed_on": "2025-03-01",
+                }
+            )
+        )
+
+
+def test_cards_register_models_owners_bases_and_licences(engine: Engine) -> None:
+    reg = imported(engine)
+    with engine.connect() as c:
+        models = dict(c.execute(text("SELECT id, licence FROM reg_models")).all())
+        bases = set(c.execute(text("SELECT model, base, relation FROM reg_base_models")).all())
+    assert models["meta-llama/llama-3.2-1b"] == "llama3.2"
+    assert models["student-lab/tiny-reasoner-0.5b"] == "student-lab-research-licence"
+    assert models["mistralai/mistral-7b-v0.1"] is None  # a base without a card of its own
+    assert ("acme-ai/acme-merge-7b", "qwen/qwen2.5-7b", "merge") in bases
+    assert ("acme-ai/acme-chat-1b-lora", "meta-llama/llama-3.2-1b", "adapter") in bases
+    assert reg.show("meta-llama/llama-3.2-1b")["data"]["name"] == "meta-llama/Llama-3.2-1B"
+    assert reg.lineage("acme-ai/acme-chat-1b-lora") == []  # a base is not a teacher
+    size = reg.log.size()
+    assert import_cards(reg, CARDS)[1] == [] and reg.log.size() == size  # twice adds nothing
+
+
+def test_cards_tagged_distilled_are_screened_until_disclosed(engine: Engine) -> None:
+    reg = imported(engine)
+    flagged = {
+        f["model"]
+        for f in reg.screen()
+        if f["finding"] == "card_declares_distillation_without_disclosure"
+    }
+    assert flagged == {"meta-llama/llama-3.2-1b", "student-lab/tiny-reasoner-0.5b"}
+    file_lineage(reg)
+    assert not [f for f in reg.screen() if f["finding"].startswith("card_declares")]
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "message"),
+    [
+        ("base_model_relation: distilled\n", "field 'base_model_relation', value 'distilled'"),
+        ("base_model: [not-a-repo-id]\n", "field 'base_model', value 'not-a-repo-id'"),
+        ("license: [mit]\n", "field 'license', value ['mit']"),
+        ("tags: {a: 1}\n", "field 'tags'"),
+        ("base_model: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_card_is_refused_whole_naming_file_and_field(
+    engine: Engine, tmp_path: Path, front_matter: str, message: str
+) -> None:
+    shutil.copytree(CARDS, tmp_path / "cards")
+    bad = tmp_path / "cards" / "bad-org--bad-model.md"
+    bad.write_text(f"---\n{front_matter}---\n# A bad card\n")
+    reg = Registry(engine)
+    reg.log.initialise("distillgov.example/test", Ed25519PrivateKey.generate())
+    with pytest.raises(CardError, match=r"bad-org--bad-model\.md") as err:
+        import_cards(reg, tmp_path / "cards")
+    assert message in str(err.value)
+    assert reg.log.size() == 0  # nothing from the good cards either
+
+
+def test_a_card_without_front_matter_or_a_readable_id_is_refused(tmp_path: Path) -> None:
+    from distillgov.registry.cards import read_card
+
+    (tmp_path / "org--plain.md").write_text("# No metadata here\n")
+    with pytest.raises(CardError, match="no YAML front matter"):
+        read_card(tmp_path / "org--plain.md")
+    (tmp_path / "nameless.md").write_text("---\nlicense: mit\n---\n")
+    with pytest.raises(CardError, match="cannot tell the repository id"):
+        read_card(tmp_path / "nameless.md")
+    checkout = tmp_path / "Org" / "Repo"
+    checkout.mkdir(parents=True)
+    (checkout / "README.md").write_text("---\nlicense: mit\n---\n")
+    assert read_card(checkout / "README.md").repo_id == "Org/Repo"
+
+
+def test_cyclonedx_export_matches_the_schema_and_carries_the_lineage(engine: Engine) -> None:
+    reg = imported(engine)
+    file_lineage(reg)
+    document = cyclonedx(reg, "student-lab/tiny-reasoner-0.5b")
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(document) is None
+    bom = json.loads(document)
+    model = bom["metadata"]["component"]
+    assert model["type"] == "machine-learning-model"
+    teachers = {a["name"]: a for a in model["pedigree"]["ancestors"]}
+    assert set(teachers) == {"meta-llama/Llama-3.2-1B", "Qwen/Qwen2.5-7B"}
+    props = {p["name"]: p["value"] for p in teachers["meta-llama/Llama-3.2-1B"]["properties"]}
+    assert props["distillgov:distillation-signal"] == "output_sequences"
+    assert props["distillgov:training-share"] == "0.9"
+    grand = teachers["meta-llama/Llama-3.2-1B"]["pedigree"]["ancestors"][0]
+    assert grand["name"] == "meta-llama/Llama-3.1-70B-Instruct"
+    assert model["licenses"] == [{"license": {"name": "student-lab-research-licence"}}]
+    assert grand["licenses"] == [{"license": {"name": "llama3.1"}}]  # not an SPDX id
+    lora = json.loads(cyclonedx(reg, "acme-ai/acme-chat-1b-lora"))["metadata"]["component"]
+    assert lora["licenses"] == [{"license": {"id": "Apache-2.0"}}]
+
+
+def test_spdx_export_reads_back_with_descendant_and_trained_on_relations(engine: Engine) -> None:
+    reg = imported(engine)
+    file_lineage(reg)
+    document = json.loads(spdx(reg, "student-lab/tiny-reasoner-0.5b"))
+    load_data(document)  # raises if the document does not fit the SPDX 3 model
+    relations = [g for g in document["@graph"] if g["type"] == "Relationship"]
+    descendant = {
+        (r["from"], r["to"][0]) for r in relations if r["relationshipType"] == "descendantOf"
+    }
+    assert (
+        len(descendant) == 3
+        and len([r for r in relations if r["relationshipType"] == "trainedOn"]) == 3
+    )
+    names = {g["spdxId"]: g.get("name") for g in document["@graph"] if "spdxId" in g}
+    assert ("student-lab/tiny-reasoner-0.5b", "Qwen/Qwen2.5-7B") in {
+        (names[a], names[b]) for a, b in descendant
+    }
+
+
+def test_export_of_an_unknown_model_is_a_clear_error(engine: Engine) -> None:
+    reg = imported(engine)
+    with pytest.raises(RegistryError, match="no model with id 'nope'"):
+        cyclonedx(reg, "nope")
+
+
+def test_lineage_depth_and_svg_drawing(engine: Engine) -> None:
+    reg = imported(engine)
+    file_lineage(reg)
+    rows = reg.lineage("student-lab/tiny-reasoner-0.5b")
+    assert max(r["depth"] for r in rows) == 2
+    assert {r["model"] for r in reg.lineage("student-lab/tiny-reasoner-0.5b", depth=1)} == {
+        "meta-llama/llama-3.2-1b",
+        "qwen/qwen2.5-7b",
+    }
+    with pytest.raises(RegistryError, match="field 'depth', value 0"):
+        reg.lineage("student-lab/tiny-reasoner-0.5b", depth=0)
+    drawing = ET.fromstring(svg("student-lab/tiny-reasoner-0.5b", rows))
+    ns = "{http://www.w3.org/2000/svg}"
+    labels = [t.text for t in drawing.iter(f"{ns}text")]
+    assert labels.count("output_sequences") == 1 and "meta-llama/llama-3.1-70b-instruct" in labels
+    assert len(list(drawing.iter(f"{ns}line"))) == len(rows) == 3
