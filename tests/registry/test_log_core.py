@@ -171,3 +171,12 @@ def test_tampered_or_foreign_checkpoints_fail() -> None:
         )
     with pytest.raises(InvalidCheckpoint, match="malformed"):
         Checkpoint.parse(f"{NAME}\n-1\n{base64.b64encode(bytes(32)).decode()}\n")
+
+
+def test_the_root_from_the_frontier_alone_is_the_tree_root() -> None:
+    from distillgov.registry.merkle import frontier, root_from_frontier
+
+    tree = many(70)
+    stored = dict(tree.stored())
+    for size in range(71):
+        assert root_from_frontier(size, {n: stored[n] for n in frontier(size)}) == tree.root(size)

@@ -9,7 +9,7 @@ consistent with the last one it signed.
 
 from __future__ import annotations
 
-import json
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from distillgov.registry.merkle import (
     leaf_hash,
     lookup,
     nodes_needed,
+    root_from_frontier,
     root_of,
 )
 
@@ -54,7 +55,7 @@ class LogError(DistillgovError):
 def encode(index: int, prev_root: bytes, kind: str, data: dict[str, Any]) -> str:
     """The canonical, versioned entry body: what the leaf hash commits to."""
     body = {"v": ENCODING, "index": index, "prev_root": prev_root.hex(), "kind": kind, "data": data}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def create_key(path: Path) -> Ed25519PrivateKey:
@@ -134,24 +135,24 @@ class TransparencyLog:
             c.execute(text("LOCK TABLE log_entries IN EXCLUSIVE MODE"))
         size = self._size(c)
         stored = storedhashes.fetch(c, frontier(size))
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[int, str, str, bytes]] = []
         new_hashes: list[tuple[tuple[int, int], bytes]] = []
         for kind, data in entries:
-            body = encode(size, root_of(lookup(stored), size), kind, data)
+            body = encode(size, root_from_frontier(size, stored), kind, data)
             h = leaf_hash(body.encode())
             new_hashes += extend(size, stored, [h])
-            rows.append({"idx": size, "kind": kind, "body": body, "leaf_hash": h})
+            rows.append((size, kind, body, h))
             size += 1
         if rows:
-            c.execute(
-                text(
-                    "INSERT INTO log_entries (idx, kind, body, leaf_hash) "
-                    "VALUES (:idx, :kind, :body, :leaf_hash)"
-                ),
+            # Straight to the driver: at bulk sizes SQLAlchemy's per-row parameter handling
+            # costs more than the database does.
+            c.exec_driver_sql(
+                "INSERT INTO log_entries (idx, kind, body, leaf_hash) "
+                f"VALUES ({storedhashes.marks(c, 4)})",
                 rows,
             )
             storedhashes.store(c, new_hashes)
-        return [int(r["idx"]) for r in rows]
+        return [int(r[0]) for r in rows]
 
     def checkpoint(self, key: Ed25519PrivateKey) -> str:
         """Sign the current tree head, after checking it extends the last signed one."""
@@ -232,26 +233,80 @@ class TransparencyLog:
     def verify(self) -> Finding | None:
         """Recompute everything from the stored rows; the first problem found, or None.
 
-        Every body is re-hashed and the tree rebuilt from them; a signed checkpoint that matches
-        proves every entry under it, so the entries' recorded tree roots are compared one by one
-        only after the last checkpoint, or to find the first bad entry under one that fails."""
+        Every body is re-hashed and the tree rebuilt from them. A signed checkpoint whose root
+        matches proves every entry under it exactly as signed, so the entries' own recorded
+        index and tree root are read only after the last checkpoint. If anything fails, a
+        slower pass goes entry by entry to name the first bad one."""
         if self.verifier is None:
             return Finding(None, "the log is not initialised")
-        name, public = parse_verifier_key(self.verifier)
+        # Bodies come back as bytes (what the leaf hash is over) and rows as plain tuples,
+        # straight from the driver: at a million rows the conversions are most of the cost.
+        body = (
+            "CAST(body AS BLOB)"
+            if self.engine.dialect.name == "sqlite"
+            else "convert_to(body, 'UTF8')"
+        )
         with self.engine.connect() as c:
-            rows = c.execute(
-                text("SELECT idx, body, leaf_hash FROM log_entries ORDER BY idx")
-            ).all()
-            checkpoints = c.execute(
-                text("SELECT size, root, note FROM log_checkpoints ORDER BY size")
-            ).all()
-            kept = c.execute(text("SELECT id, hash FROM log_hashes ORDER BY id")).all()
+            cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(f"SELECT idx, {body}, leaf_hash FROM log_entries ORDER BY idx")
+            rows = [(i, bytes(b), bytes(h)) for i, b, h in cursor.fetchall()]
+            cursor.execute("SELECT size, root, note FROM log_checkpoints ORDER BY size")
+            checkpoints = cursor.fetchall()
+            cursor.execute("SELECT id, hash FROM log_hashes ORDER BY id")
+            kept = cursor.fetchall()
+            cursor.close()
+        if self._all_good(rows, checkpoints, kept):
+            return None
+        return self._first_problem(rows, checkpoints, kept) or Finding(
+            None, "the log does not verify"
+        )
+
+    def _all_good(self, rows: Any, checkpoints: Any, kept: Any) -> bool:
+        """The fast pass: whole columns compared at once."""
+        name, public = parse_verifier_key(str(self.verifier))
+        n = len(rows)
+        if [int(r[0]) for r in rows] != list(range(n)):
+            return False
+        sha256 = hashlib.sha256
+        leaves = [sha256(b"\x00" + r[1]).digest() for r in rows]
+        if leaves != [r[2] for r in rows]:
+            return False
+        tree = MerkleTree.from_leaves(leaves)
+        proven = 0
+        for size, root, note in checkpoints:
+            try:
+                signed = Checkpoint.parse(verify(str(note), name, public))
+            except ValueError:
+                return False
+            size, root = int(size), bytes(root)
+            if (signed.size, signed.root) != (size, root) or size > n or tree.root(size) != root:
+                return False
+            proven = size
+        for position in range(proven, n):
+            try:
+                decoded = orjson.loads(rows[position][1])
+                if int(decoded["index"]) != position or bytes.fromhex(
+                    decoded["prev_root"]
+                ) != tree.root(position):
+                    return False
+            except (orjson.JSONDecodeError, ValueError, KeyError, TypeError):
+                return False
+        levels = tree.levels()[1:]
+        shift = storedhashes.INDEX_BITS
+        ids = [(lvl + 1) << shift | i for lvl, hs in enumerate(levels) for i in range(len(hs))]
+        return [int(r[0]) for r in kept] == ids and [bytes(r[1]) for r in kept] == [
+            h for hs in levels for h in hs
+        ]
+
+    def _first_problem(self, rows: Any, checkpoints: Any, kept: Any) -> Finding | None:
+        """The slow pass: entry by entry, naming the first bad one."""
+        name, public = parse_verifier_key(str(self.verifier))
         tree = MerkleTree()
         recorded_roots: list[bytes] = []
         for position, (idx, body, stored) in enumerate(rows):
             if int(idx) != position:
                 return Finding(position, f"missing (the next stored entry is {int(idx)})")
-            raw = str(body).encode()
+            raw = bytes(body)
             if leaf_hash(raw) != bytes(stored):
                 return Finding(position, "its body does not match its stored hash (edited)")
             try:
@@ -303,7 +358,7 @@ class TransparencyLog:
     @staticmethod
     def _check_stored_hashes(tree: MerkleTree, kept: list[tuple[int, bytes]]) -> Finding | None:
         """The table proofs are served from must hold exactly the recomputed tree's hashes."""
-        expected = [(storedhashes.node_id(n), n, h) for n, h in tree.stored()]
+        expected = [(storedhashes.node_id(n), n, h) for n, h in tree.stored() if n[0] > 0]
         for (want_id, node, want), got in zip(expected, kept, strict=False):
             if got != (want_id, want):
                 level, index = node

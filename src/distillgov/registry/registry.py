@@ -220,21 +220,21 @@ class Registry:
             near, far = (
                 ("student", "teacher") if direction == "ancestors" else ("teacher", "student")
             )
+            # Only the edges of current disclosures (not superseded by an amendment), checked per
+            # step so the index on the walked column is used instead of a scan of every edge.
+            current = (
+                "NOT EXISTS (SELECT 1 FROM reg_disclosures d WHERE d.supersedes = e.disclosure)"
+            )
             rows = c.execute(
                 text(
                     f"""
-                    WITH RECURSIVE edges AS (
-                        SELECT e.* FROM reg_edges e
-                        WHERE NOT EXISTS (
-                            SELECT 1 FROM reg_disclosures d WHERE d.supersedes = e.disclosure
-                        )
-                    ),
-                    walk(model, parent, signal, depth) AS (
-                        SELECT {far}, {near}, signal, 1 FROM edges WHERE {near} = :m
+                    WITH RECURSIVE walk(model, parent, signal, depth) AS (
+                        SELECT e.{far}, e.{near}, e.signal, 1 FROM reg_edges e
+                        WHERE e.{near} = :m AND {current}
                         UNION
                         SELECT e.{far}, e.{near}, e.signal, w.depth + 1
-                        FROM edges e JOIN walk w ON e.{near} = w.model
-                        WHERE w.depth < :limit
+                        FROM walk w JOIN reg_edges e ON e.{near} = w.model
+                        WHERE w.depth < :limit AND {current}
                     )
                     SELECT model, parent, signal, MIN(depth) FROM walk
                     WHERE model <> :m GROUP BY model, parent, signal ORDER BY MIN(depth), model

@@ -1,40 +1,51 @@
-"""The log's stored hashes in the database: one row per complete subtree, keyed by one integer."""
+"""The log's stored hashes in the database: one row per complete subtree of two or more leaves,
+keyed by one integer. A leaf's hash (level 0) is kept once, with its entry in `log_entries`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import text
-
 from distillgov.errors import DistillgovError
 from distillgov.registry.merkle import Node
 
-_INDEX_BITS = 48  # room for 2**48 leaves; the level goes in the bits above
+INDEX_BITS = 48  # room for 2**48 leaves; the level goes in the bits above
+_CHUNK = 500  # ids per query: well under any driver's parameter limit
 
 
 def node_id(node: Node) -> int:
     level, index = node
-    return level << _INDEX_BITS | index
+    return level << INDEX_BITS | index
+
+
+def marks(c: Any, n: int) -> str:
+    """`?, ?` or `%s, %s`: n parameters in the driver's own style."""
+    return ", ".join(["?" if c.dialect.paramstyle == "qmark" else "%s"] * n)
+
+
+def _select(c: Any, sql: str, keys: list[int]) -> list[tuple[int, bytes]]:
+    out: list[tuple[int, bytes]] = []
+    for at in range(0, len(keys), _CHUNK):
+        chunk = tuple(keys[at : at + _CHUNK])
+        rows = c.exec_driver_sql(sql.format(marks(c, len(chunk))), chunk).all()
+        out += [(int(k), bytes(h)) for k, h in rows]
+    return out
 
 
 def fetch(c: Any, nodes: Iterable[Node]) -> dict[Node, bytes]:
-    """The stored hashes of `nodes`, in one query; a missing one means tampering."""
-    wanted = {node_id(n): n for n in nodes}
-    if not wanted:
-        return {}
+    """The stored hashes of `nodes`, in one query per table; a missing one means tampering."""
+    wanted = set(nodes)
+    leaves = [index for level, index in wanted if level == 0]
+    inner = {node_id(n): n for n in wanted if n[0] > 0}
     found: dict[Node, bytes] = {}
-    ids = list(wanted)
-    for at in range(0, len(ids), 500):  # stay well under any driver's parameter limit
-        chunk = ids[at : at + 500]
-        params = {f"i{k}": v for k, v in enumerate(chunk)}
-        placeholders = ",".join(":" + p for p in params)
-        rows = c.execute(
-            text(f"SELECT id, hash FROM log_hashes WHERE id IN ({placeholders})"), params
-        ).all()
-        found.update({wanted[int(i)]: bytes(h) for i, h in rows})
+    if leaves:
+        sql = "SELECT idx, leaf_hash FROM log_entries WHERE idx IN ({})"
+        found.update({(0, i): h for i, h in _select(c, sql, leaves)})
+    if inner:
+        sql = "SELECT id, hash FROM log_hashes WHERE id IN ({})"
+        found.update({inner[i]: h for i, h in _select(c, sql, list(inner))})
     if len(found) != len(wanted):
-        missing = sorted(set(wanted.values()) - set(found))[0]
+        missing = sorted(wanted - set(found))[0]
         raise DistillgovError(
             f"the log's stored hash of subtree {missing} is missing: run `registry verify`"
         )
@@ -42,8 +53,7 @@ def fetch(c: Any, nodes: Iterable[Node]) -> dict[Node, bytes]:
 
 
 def store(c: Any, hashes: list[tuple[Node, bytes]]) -> None:
-    if hashes:
-        c.execute(
-            text("INSERT INTO log_hashes (id, hash) VALUES (:id, :hash)"),
-            [{"id": node_id(n), "hash": h} for n, h in hashes],
-        )
+    """Keep the new subtrees' hashes (leaves are stored with their entries)."""
+    rows = [(node_id(n), h) for n, h in hashes if n[0] > 0]
+    if rows:
+        c.exec_driver_sql(f"INSERT INTO log_hashes (id, hash) VALUES ({marks(c, 2)})", rows)
