@@ -173,10 +173,15 @@ def test_tampered_or_foreign_checkpoints_fail() -> None:
         Checkpoint.parse(f"{NAME}\n-1\n{base64.b64encode(bytes(32)).decode()}\n")
 
 
-def test_the_root_from_the_frontier_alone_is_the_tree_root() -> None:
-    from distillgov.registry.merkle import frontier, root_from_frontier
+def test_the_frontier_alone_appends_and_gives_the_tree_root() -> None:
+    from distillgov.registry.merkle import Frontier, frontier
 
     tree = many(70)
     stored = dict(tree.stored())
-    for size in range(71):
-        assert root_from_frontier(size, {n: stored[n] for n in frontier(size)}) == tree.root(size)
+    for size in range(70):
+        edge = Frontier(size, {n: stored[n] for n in frontier(size)})
+        assert edge.root() == tree.root(size)
+        new = edge.append(tree.leaf(size))
+        assert edge.root() == tree.root(size + 1)
+        assert all(stored[n] == h for n, h in new) and new[0] == ((0, size), tree.leaf(size))
+    assert MerkleTree.from_leaves([tree.leaf(i) for i in range(70)]).root() == tree.root()

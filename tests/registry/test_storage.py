@@ -184,3 +184,46 @@ def test_only_the_logs_key_signs_and_a_log_is_initialised_once(engine: Engine) -
         log.initialise(ORIGIN, key)
     with pytest.raises(LogError, match="no signed checkpoint covers entry 2"):
         log.append([("statement", {})]) and log.prove(2)
+
+
+def test_entries_written_in_encoding_1_still_verify_and_forgeries_are_named(
+    engine: Engine,
+) -> None:
+    """Logs written before encoding 2 recorded the tree root before each entry; they must go on
+    verifying, and a forged entry among them must still be named."""
+    from distillgov.registry import storedhashes
+    from distillgov.registry.merkle import MerkleTree, extend
+
+    key = Ed25519PrivateKey.generate()
+    log = TransparencyLog(engine)
+    log.initialise(ORIGIN, key)
+    tree, rows = MerkleTree(), []
+    for i in range(6):
+        body = json.dumps(
+            {
+                "data": {"student": f"model-{i}"},
+                "index": i,
+                "kind": "disclosure",
+                "prev_root": tree.root().hex(),
+                "v": 1,
+            },
+            separators=(",", ":"),
+        )
+        tree.append(body.encode())
+        rows.append({"i": i, "b": body, "h": leaf_hash(body.encode())})
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO log_entries (idx, kind, body, leaf_hash) "
+                "VALUES (:i, 'disclosure', :b, :h)"
+            ),
+            rows,
+        )
+        storedhashes.store(c, extend(0, {}, [r["h"] for r in rows]))
+    log.append([("statement", {"text": "written as encoding 2"})])
+    log.checkpoint(key)
+    assert log.verify() is None
+    assert json.loads(log.prove(6)["entry"])["prev_leaf"] == rows[-1]["h"].hex()
+    forge(engine, 2)
+    finding = log.verify()
+    assert finding is not None and finding.entry == 2 and "edited" in finding.reason

@@ -34,6 +34,8 @@ from distillgov.registry.checkpoint import (
     verify,
 )
 from distillgov.registry.merkle import (
+    EMPTY_ROOT,
+    Frontier,
     MerkleTree,
     extend,
     frontier,
@@ -41,21 +43,35 @@ from distillgov.registry.merkle import (
     leaf_hash,
     lookup,
     nodes_needed,
-    root_from_frontier,
     root_of,
 )
 
-ENCODING = 1
+# Entry encodings. Version 1 recorded the tree root before the entry (popcount(n) hashes per
+# append); version 2 records the previous entry's leaf hash, a hash chain that names an edited
+# entry just as well for O(1). Both are verified; new entries are written as version 2.
+ENCODING = 2
 
 
 class LogError(DistillgovError):
     """The log refused an operation."""
 
 
-def encode(index: int, prev_root: bytes, kind: str, data: dict[str, Any]) -> str:
-    """The canonical, versioned entry body: what the leaf hash commits to."""
-    body = {"v": ENCODING, "index": index, "prev_root": prev_root.hex(), "kind": kind, "data": data}
+def encode(index: int, prev_leaf: bytes, kind: str, data: dict[str, Any]) -> str:
+    """The canonical, versioned entry body (sorted keys, no spaces, UTF-8): what the leaf hash
+    commits to. `prev_leaf` is the previous entry's leaf hash, or the empty tree's root."""
+    body = {"v": ENCODING, "index": index, "prev_leaf": prev_leaf.hex(), "kind": kind, "data": data}
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _link_holds(decoded: dict[str, Any], position: int, tree: MerkleTree) -> bool:
+    """Does an entry's record of what came before it match the tree of the entries before it?"""
+    version = decoded.get("v")
+    if version == 1:
+        return bytes.fromhex(decoded["prev_root"]) == tree.root(position)
+    if version == 2:
+        before = tree.leaf(position - 1) if position else EMPTY_ROOT
+        return bytes.fromhex(decoded["prev_leaf"]) == before
+    raise ValueError(f"unknown entry encoding {version!r}")
 
 
 def create_key(path: Path) -> Ed25519PrivateKey:
@@ -134,13 +150,15 @@ class TransparencyLog:
         if c.dialect.name == "postgresql":  # one writer at a time
             c.execute(text("LOCK TABLE log_entries IN EXCLUSIVE MODE"))
         size = self._size(c)
-        stored = storedhashes.fetch(c, frontier(size))
+        known = storedhashes.fetch(c, {*frontier(size), *([(0, size - 1)] if size else [])})
+        edge = Frontier(size, known)
+        prev = known[(0, size - 1)] if size else EMPTY_ROOT
         rows: list[tuple[int, str, str, bytes]] = []
         new_hashes: list[tuple[tuple[int, int], bytes]] = []
         for kind, data in entries:
-            body = encode(size, root_from_frontier(size, stored), kind, data)
-            h = leaf_hash(body.encode())
-            new_hashes += extend(size, stored, [h])
+            body = encode(size, prev, kind, data)
+            h = prev = leaf_hash(body.encode())
+            new_hashes += edge.append(h)
             rows.append((size, kind, body, h))
             size += 1
         if rows:
@@ -285,9 +303,7 @@ class TransparencyLog:
         for position in range(proven, n):
             try:
                 decoded = orjson.loads(rows[position][1])
-                if int(decoded["index"]) != position or bytes.fromhex(
-                    decoded["prev_root"]
-                ) != tree.root(position):
+                if int(decoded["index"]) != position or not _link_holds(decoded, position, tree):
                     return False
             except (orjson.JSONDecodeError, ValueError, KeyError, TypeError):
                 return False
@@ -302,7 +318,7 @@ class TransparencyLog:
         """The slow pass: entry by entry, naming the first bad one."""
         name, public = parse_verifier_key(str(self.verifier))
         tree = MerkleTree()
-        recorded_roots: list[bytes] = []
+        recorded: list[dict[str, Any]] = []
         for position, (idx, body, stored) in enumerate(rows):
             if int(idx) != position:
                 return Finding(position, f"missing (the next stored entry is {int(idx)})")
@@ -312,21 +328,32 @@ class TransparencyLog:
             try:
                 decoded = orjson.loads(raw)
                 recorded_index = int(decoded["index"])
-                recorded_roots.append(bytes.fromhex(decoded["prev_root"]))
+                if decoded.get("v") not in (1, 2) or not isinstance(
+                    decoded.get("prev_root", decoded.get("prev_leaf")), str
+                ):
+                    raise ValueError("no record of what came before")
+                recorded.append(decoded)
             except (orjson.JSONDecodeError, ValueError, KeyError, TypeError):
                 return Finding(position, "its body is not a valid log entry")
             if recorded_index != position:
                 return Finding(position, f"it was written as entry {recorded_index} (moved)")
             tree.append_hash(bytes(stored))
-        if recorded_roots and recorded_roots[0] != tree.root(0):
-            return Finding(0, "its recorded tree root is not the empty tree's (forged)")
+
+        def holds(position: int) -> bool:
+            try:
+                return _link_holds(recorded[position], position, tree)
+            except ValueError:
+                return False
+
+        if recorded and not holds(0):
+            return Finding(0, "it does not record the empty log before it (forged)")
 
         def first_edited(lo: int, hi: int) -> Finding | None:
             for position in range(max(lo, 1), hi):
-                if recorded_roots[position] != tree.root(position):
+                if not holds(position):
                     return Finding(
                         position - 1,
-                        "edited: the next entry's recorded tree root no longer matches",
+                        "edited: the next entry's record of it no longer matches",
                     )
             return None
 
