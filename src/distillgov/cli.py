@@ -136,7 +136,7 @@ def assess(
 ) -> None:
     """Assess one case: category, rule, obligations, royalty window, trace and lens notes.
 
-    Example: distillgov assess examples/cases/startup-clones-chat-model-via-api.yaml -j cn
+    Example: distillgov assess examples/cases/startup-clones-chat-model-via-public-api.yaml -j cn
     """
     from distillgov.casefiles import load_case
     from distillgov.render import render
@@ -947,6 +947,20 @@ def version() -> None:
     from distillgov.framework.rules import FRAMEWORK_VERSION
 
     typer.echo(f"distillgov {__version__} ({FRAMEWORK_VERSION})")
+
+
+def _add_clearinghouse() -> None:
+    from distillgov import cli_licensing as lic
+
+    app.add_typer(lic.license_app, name="license")
+    app.add_typer(lic.usage_app, name="usage")
+    app.command("settle")(lic.settle_command)
+    app.add_typer(lic.ledger_app, name="ledger")
+    app.add_typer(lic.pool_app, name="pool")
+    app.add_typer(lic.statement_app, name="statement")
+
+
+_add_clearinghouse()
 
 
 def main() -> None:

@@ -182,8 +182,8 @@ class MerkleTree:
         sha256 = hashlib.sha256
         while len(level) > 1:
             level = [
-                sha256(b"\x01" + level[i] + level[i + 1]).digest()
-                for i in range(0, len(level) - 1, 2)
+                sha256(b"\x01" + left + right).digest()
+                for left, right in zip(level[0::2], level[1::2], strict=False)
             ]
             tree._levels.append(level)
         return tree
