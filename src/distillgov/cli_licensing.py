@@ -1,0 +1,481 @@
+"""The clearinghouse's commands: licences, usage, settlement, the ledger, the collective pool and
+statements. A thin door: every rule, formula and query lives in `distillgov.licensing`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from distillgov.errors import DistillgovError
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="Database URL (default $DISTILLGOV_DATABASE_URL, else sqlite:///distillgov.sqlite).",
+    ),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Where usage reports are kept (default $DISTILLGOV_DATA_DIR, else ./distillgov-data).",
+    ),
+]
+OnOpt = Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD. Default: today.")]
+
+license_app = typer.Typer(
+    help="Compulsory licences opened from determinations.", no_args_is_help=True
+)
+usage_app = typer.Typer(help="Usage reports from licensees.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+pool_app = typer.Typer(help="The collective licensing pool.", no_args_is_help=True)
+statement_app = typer.Typer(help="Statements as CSV or HTML.", no_args_is_help=True)
+
+
+def _fail(error: DistillgovError | str, code: int = 2) -> Any:
+    from distillgov.cli import fail
+
+    return fail(error, code)
+
+
+def _engine(database: str | None) -> Any:
+    from distillgov.registry.db import connect, migrate
+
+    engine = connect(database)
+    migrate(engine)
+    return engine
+
+
+def _day(on: str | None) -> dt.date:
+    from distillgov.cli import parse_day
+
+    return parse_day(on, "--on") or dt.date.today()
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@license_app.command("open")
+def license_open(
+    case_file: Annotated[Path, typer.Argument(metavar="CASE", help="The case file (YAML/JSON).")],
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="Profile id: us, cn, global_south.")
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Opening date. Default: the case's, else today.")
+    ] = None,
+    student: Annotated[
+        str | None, typer.Option(help="The student model's id (default: the case id).")
+    ] = None,
+    licence_id: Annotated[str | None, typer.Option("--id", help="The licence id to use.")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Open the compulsory licence a determination calls for (its rule must be
+    compulsory_license). The window comes from the determination, the tariff from the profile.
+
+    Example:
+    distillgov license open examples/cases/startup-clones-chat-model-via-public-api.yaml -j cn
+    """
+    from distillgov.casefiles import load_case
+    from distillgov.cli import _profile, parse_day
+    from distillgov.licensing.licences import open_licence
+    from distillgov.teachers.assessment import assess_case
+
+    try:
+        case = load_case(case_file)
+        day = parse_day(on, "--on") or case.assessed_on or dt.date.today()
+        profile = _profile(jurisdiction or case.jurisdiction, None)
+        determination = assess_case(case, profile, day)
+        licence = open_licence(
+            _engine(database), determination, case, profile, day, student, licence_id
+        )
+    except DistillgovError as exc:
+        _fail(exc)
+    typer.echo(
+        f"opened licence '{licence.id}': {licence.licensee} may use {licence.teacher} "
+        f"({licence.teacher_owner}) from {licence.window_start} to {licence.window_end}; "
+        f"royalties in {licence.currency}, rate set by {licence.tariff.set_by}"
+    )
+
+
+@license_app.command("show")
+def license_show(
+    licence_id: Annotated[str, typer.Argument(metavar="ID")],
+    on: OnOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """A licence, its tariff and its state on a day (JSON)."""
+    from distillgov.licensing.licences import get
+
+    try:
+        _echo_json(get(_engine(database), licence_id).as_dict(_day(on)))
+    except DistillgovError as exc:
+        _fail(exc)
+
+
+@license_app.command("list")
+def license_list(
+    licensee: Annotated[str | None, typer.Option(help="Only this licensee's.")] = None,
+    on: OnOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Every licence, one line each: id, licensee, teacher, window, state."""
+    from distillgov.licensing.licences import all_licences
+
+    day = _day(on)
+    try:
+        found = all_licences(_engine(database), licensee)
+    except DistillgovError as exc:
+        _fail(exc)
+    for lic in found:
+        typer.echo(
+            f"{lic.id}\t{lic.licensee}\t{lic.teacher}\t{lic.window_start}..{lic.window_end}\t"
+            f"{lic.state(day)}"
+        )
+
+
+class Status(StrEnum):
+    active = "active"
+    suspended = "suspended"
+    revoked = "revoked"
+
+
+@license_app.command("status")
+def license_status(
+    licence_id: Annotated[str, typer.Argument(metavar="ID")],
+    status: Annotated[Status, typer.Argument(metavar="STATE", help="active|suspended|revoked")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Suspend, revoke or reinstate a licence (a clearinghouse decision)."""
+    from distillgov.licensing.licences import set_status
+
+    try:
+        lic = set_status(_engine(database), licence_id, status.value)
+    except DistillgovError as exc:
+        _fail(exc)
+    typer.echo(f"licence '{lic.id}' is now {lic.status}")
+
+
+@usage_app.command("ingest")
+def usage_ingest(
+    report: Annotated[Path, typer.Argument(metavar="FILE", help=".csv, .jsonl or .parquet")],
+    report_id: Annotated[
+        str | None, typer.Option("--id", help="The report's id (default: the file name).")
+    ] = None,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Take in a usage report: columns licence, period (YYYY-MM), units, revenue, currency.
+    All rows are checked; a bad file is refused whole, listing every bad row.
+
+    Example: distillgov usage ingest examples/usage/cheap-chat-2025-q1.csv
+    """
+    from distillgov.licensing.usage import ingest
+
+    try:
+        done = ingest(_engine(database), report, report_id, data_dir)
+    except DistillgovError as exc:
+        _fail(exc)
+    if done.new:
+        typer.echo(f"ingested report '{done.report}': {done.rows} row(s)")
+    else:
+        typer.echo(f"report '{done.report}' was already ingested: nothing changed")
+
+
+class SettleEngine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+def _settle_progress() -> Any:
+    if not sys.stderr.isatty():
+        return None
+    from rich.progress import Progress
+
+    return Progress(transient=True)
+
+
+def settle_command(
+    on: OnOpt = None,
+    engine_name: Annotated[
+        SettleEngine, typer.Option("--engine", help="duckdb (this machine) or spark (a cluster).")
+    ] = SettleEngine.duckdb,
+    database: DatabaseOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Settle every licence for every reported month and post the royalties to the ledger.
+    Safe to run again: only what changed is posted.
+
+    Example: distillgov settle --on 2025-04-01
+    """
+    from distillgov.licensing.settlement import settle
+    from distillgov.licensing.usage import report_files
+
+    day = _day(on)
+    bar = _settle_progress()
+    try:
+        engine = _engine(database)
+        files = report_files(engine, data_dir)
+        if bar is None:
+            _, posted = settle(engine, files, day, engine_name.value)
+        else:
+            with bar:
+                task = bar.add_task("settling", total=max(len(files), 1))
+                _, posted = settle(
+                    engine,
+                    files,
+                    day,
+                    engine_name.value,
+                    lambda done, total: bar.update(task, completed=done, total=total),
+                )
+    except DistillgovError as exc:
+        _fail(exc)
+    from distillgov.licensing.money import format_minor
+
+    totals = "; ".join(f"{format_minor(v, c)} {c}" for c, v in sorted(posted.royalty_minor.items()))
+    typer.echo(
+        f"settled {posted.periods} licence-month(s) from {len(files)} report(s): "
+        f"{posted.changed} changed, {posted.transfers} transfer(s) posted; "
+        f"royalties to date: {totals or 'none'}"
+    )
+
+
+@ledger_app.command("balance")
+def ledger_balance(
+    account: Annotated[str | None, typer.Argument(metavar="[ACCOUNT]")] = None,
+    prefix: Annotated[str, typer.Option(help="All accounts whose id starts so.")] = "",
+    database: DatabaseOpt = None,
+) -> None:
+    """One account's balance, or every account's (credits minus debits)."""
+    from distillgov.licensing import ledger
+
+    try:
+        engine = _engine(database)
+        rows = [ledger.balance(engine, account)] if account else ledger.accounts(engine, prefix)
+    except DistillgovError as exc:
+        _fail(exc)
+    for b in rows:
+        typer.echo(f"{b['account']}\t{b['balance']} {b['currency']}")
+
+
+@ledger_app.command("history")
+def ledger_history(
+    account: Annotated[str, typer.Argument(metavar="ACCOUNT")], database: DatabaseOpt = None
+) -> None:
+    """Every transfer in or out of an account, in posting order (JSON)."""
+    from distillgov.licensing import ledger
+
+    try:
+        _echo_json(ledger.history(_engine(database), account))
+    except DistillgovError as exc:
+        _fail(exc)
+
+
+@ledger_app.command("check")
+def ledger_check(database: DatabaseOpt = None) -> None:
+    """Prove the books balance: debits equal credits in every currency, every account's totals
+    match its transfers, no protected account below zero, the pool's lines match its accounts.
+    Exit 1 if not."""
+    from distillgov.licensing import ledger, pool
+
+    engine = _engine(database)
+    problems = ledger.check(engine) + pool.check(engine)
+    if problems:
+        for p in problems:
+            typer.echo(f"error: {p}", err=True)
+        raise typer.Exit(1)
+    from distillgov.licensing.money import format_minor
+
+    moved = "; ".join(f"{format_minor(v, c)} {c}" for c, v in sorted(ledger.totals(engine).items()))
+    typer.echo(f"ok: debits equal credits ({moved or 'nothing posted yet'})")
+
+
+@pool_app.command("claims")
+def pool_claims(
+    claims_file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="CSV or JSONL: id, holder, work, weight, matched")
+    ],
+    pool: Annotated[str, typer.Option(help="The pool: a profile id, e.g. global_south.")],
+    on: OnOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Register rights-holders' claims on works, with weights (all or none)."""
+    import polars as pl
+
+    from distillgov.licensing.pool import register_claims
+
+    try:
+        df = (
+            pl.read_csv(claims_file, infer_schema=False)
+            if claims_file.suffix.lower() == ".csv"
+            else pl.read_ndjson(claims_file)
+        )
+        claims = _claims_from(df, str(claims_file))
+        added = register_claims(_engine(database), pool, claims, _day(on))
+    except (DistillgovError, pl.exceptions.PolarsError, OSError) as exc:
+        _fail(exc if isinstance(exc, DistillgovError) else f"{claims_file}: {exc}")
+    typer.echo(f"{added} claim(s) registered, {len(claims) - added} already there")
+
+
+def _claims_from(df: Any, origin: str) -> list[Any]:
+    from distillgov.errors import Problem
+    from distillgov.licensing.pool import Claim, PoolError
+
+    missing = [c for c in ("id", "holder", "work", "weight", "matched") if c not in df.columns]
+    if missing:
+        raise PoolError(f"{origin}: missing column(s) {', '.join(missing)}")
+    claims, problems = [], []
+    for n, r in enumerate(df.iter_rows(named=True), start=2):
+        weight, matched = str(r["weight"]).strip(), str(r["matched"]).strip().lower()
+        if not weight.isdigit() or int(weight) == 0:
+            problems.append(Problem("weight", r["weight"], "a whole number above 0", f"line {n}"))
+            continue
+        if matched not in ("true", "false"):
+            problems.append(Problem("matched", r["matched"], "true or false", f"line {n}"))
+            continue
+        if not r["id"] or not r["holder"]:
+            problems.append(Problem("id/holder", r["id"], "both are required", f"line {n}"))
+            continue
+        claims.append(
+            Claim(
+                str(r["id"]), str(r["holder"]), str(r["work"] or ""), int(weight), matched == "true"
+            )
+        )
+    if problems:
+        raise PoolError(
+            f"{origin}: refused, {len(problems)} bad row(s); nothing was kept", problems
+        )
+    return claims
+
+
+@pool_app.command("match")
+def pool_match(
+    claim: Annotated[str, typer.Argument(metavar="CLAIM")], database: DatabaseOpt = None
+) -> None:
+    """Mark a claim as matched to its rights-holder (its held shares are paid at the next run)."""
+    from distillgov.licensing.pool import match
+
+    try:
+        match(_engine(database), claim)
+    except DistillgovError as exc:
+        _fail(exc)
+    typer.echo(f"claim '{claim}' matched")
+
+
+@pool_app.command("distribute")
+def pool_distribute(
+    pool: Annotated[str, typer.Argument(metavar="POOL", help="A profile id, e.g. global_south.")],
+    on: OnOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Pay the pool out pro rata to its claims, after the administrative deduction; small
+    amounts carry forward, unmatched claims' shares are held (the profile's pool rules)."""
+    from distillgov.licensing.money import format_minor
+    from distillgov.licensing.pool import distribute
+    from distillgov.licensing.tariffs import builtin
+
+    day = _day(on)
+    try:
+        tariff = builtin(pool).as_of(day)
+        run = distribute(_engine(database), pool, tariff.currency, tariff.pool, day)
+    except DistillgovError as exc:
+        _fail(exc)
+    cur = run.currency
+
+    def f(v: int) -> str:
+        return f"{format_minor(v, cur)} {cur}"
+
+    typer.echo(
+        f"{run.id}: {f(run.amount)} to distribute over {run.claims} claim(s): administration "
+        f"{f(run.admin)}, paid {f(run.paid)}, carried forward {f(run.carried)}, held "
+        f"{f(run.held)} (released from earlier holds: {f(run.released)})"
+    )
+
+
+class StatementFormat(StrEnum):
+    csv = "csv"
+    html = "html"
+    json = "json"
+
+
+def _statement(
+    kind: str,
+    who: str,
+    fmt: StatementFormat,
+    output: Path | None,
+    database: str | None,
+    on: str | None,
+) -> None:
+    from distillgov.licensing import statements
+
+    try:
+        make = {
+            "licensee": statements.licensee_statement,
+            "account": statements.account_statement,
+            "holder": statements.holder_statement,
+        }[kind]
+        s = make(_engine(database), who, _day(on))
+    except DistillgovError as exc:
+        _fail(exc)
+    text = (
+        statements.to_csv(s)
+        if fmt is StatementFormat.csv
+        else statements.to_html(s)
+        if fmt is StatementFormat.html
+        else json.dumps(s, indent=2) + "\n"
+    )
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+FormatOpt = Annotated[StatementFormat, typer.Option("--format", "-f", help="csv, html or json.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")]
+
+
+@statement_app.command("licensee")
+def statement_licensee(
+    licensee: Annotated[str, typer.Argument(metavar="ORG")],
+    fmt: FormatOpt = StatementFormat.csv,
+    output: OutputOpt = None,
+    on: OnOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """What a licensee owes: licence by licence, month by month."""
+    _statement("licensee", licensee, fmt, output, database, on)
+
+
+@statement_app.command("account")
+def statement_account(
+    account: Annotated[
+        str, typer.Argument(metavar="ACCOUNT", help="e.g. developer:frontier-labs:CNY")
+    ],
+    fmt: FormatOpt = StatementFormat.csv,
+    output: OutputOpt = None,
+    on: OnOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """A beneficiary's account (teacher developer, data creators, pool): every transfer."""
+    _statement("account", account, fmt, output, database, on)
+
+
+@statement_app.command("holder")
+def statement_holder(
+    holder: Annotated[str, typer.Argument(metavar="HOLDER")],
+    fmt: FormatOpt = StatementFormat.csv,
+    output: OutputOpt = None,
+    on: OnOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """A rights-holder's collective-pool payouts: only its own lines."""
+    _statement("holder", holder, fmt, output, database, on)

@@ -1,0 +1,302 @@
+"""Settlement: the royalty each licence owes for each month of reported usage, posted to the ledger.
+
+The aggregation is SQL (DuckDB over the reports' Parquet files, or Spark SQL for a cluster; both
+run `AGGREGATE`): usage summed per licence and month, with the days of that month that fall inside
+the licence window. The tariff is then applied per licence and month, exactly, in one place
+(`royalties`), whichever engine aggregated. A month that straddles the window's end (or start) is
+pro-rated by its days inside; usage wholly outside the window owes nothing
+(types/commercial_cloning: royalty-free after the window).
+
+Posting is idempotent and crash-safe: each (licence, month) keeps its cumulative royalty; a run
+posts only the difference from what was posted before, split among the layered shares, under
+transfer ids derived from the licence, month and version, all in one transaction. Killing a run at
+any point and running again gives the totals of one clean run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from distillgov.errors import DistillgovError
+from distillgov.licensing import ledger
+from distillgov.licensing.licences import Licence, accounts_for, all_licences
+from distillgov.licensing.money import split
+from distillgov.licensing.tariffs import Tariff
+
+SHARES = ("teacher_developer", "data_creators", "collective_pool")
+
+# The one aggregation, in SQL both DuckDB and Spark run; `aggregate_sql` fills in the date
+# arithmetic their dialects spell differently. `usage` holds the ingested rows, `licences` each
+# licence's window; a month's days inside the window are [max(month, window_start),
+# min(next month, window_end)).
+AGGREGATE = """
+SELECT u.licence,
+       u.period_start,
+       SUM(u.units) AS units,
+       SUM(u.revenue_minor) AS revenue_minor,
+       GREATEST(0, {days_from_inside_start_to_inside_end}) AS days_inside,
+       {days_from_month_start_to_next_month} AS days
+FROM {usage} u JOIN licences l ON l.id = u.licence
+GROUP BY u.licence, u.period_start, l.window_start, l.window_end
+ORDER BY u.licence, u.period_start
+"""
+_INSIDE_START = "GREATEST(u.period_start, l.window_start)"
+_DIALECTS = {
+    "duckdb": {
+        "days_from_inside_start_to_inside_end": f"DATE_DIFF('day', {_INSIDE_START}, "
+        "LEAST(CAST(u.period_start + INTERVAL 1 MONTH AS DATE), l.window_end))",
+        "days_from_month_start_to_next_month": "DATE_DIFF('day', u.period_start, "
+        "CAST(u.period_start + INTERVAL 1 MONTH AS DATE))",
+    },
+    "spark": {
+        "days_from_inside_start_to_inside_end": "DATEDIFF(LEAST(ADD_MONTHS(u.period_start, 1), "
+        f"l.window_end), {_INSIDE_START})",
+        "days_from_month_start_to_next_month": "DATEDIFF(ADD_MONTHS(u.period_start, 1), "
+        "u.period_start)",
+    },
+}
+
+
+def aggregate_sql(dialect: str, usage: str = "usage") -> str:
+    return AGGREGATE.format(usage=usage, **_DIALECTS[dialect])
+
+
+class SettlementError(DistillgovError):
+    """Settlement could not run; nothing was posted."""
+
+
+@dataclass(frozen=True)
+class PeriodTotal:
+    licence: str
+    period_start: dt.date
+    units: int
+    revenue_minor: int
+    days_inside: int
+    days: int
+
+
+@dataclass(frozen=True)
+class Royalty:
+    licence: str
+    period: str  # YYYY-MM
+    units: int
+    revenue_minor: int
+    share: Fraction  # of the month inside the window
+    royalty_minor: int
+
+
+def royalties(totals: Iterable[PeriodTotal], tariffs: dict[str, Tariff]) -> list[Royalty]:
+    out = []
+    for t in totals:
+        share = Fraction(t.days_inside, t.days)
+        due = (
+            tariffs[t.licence].royalty(Fraction(t.units), Fraction(t.revenue_minor), share)
+            if share
+            else 0
+        )
+        out.append(
+            Royalty(t.licence, f"{t.period_start:%Y-%m}", t.units, t.revenue_minor, share, due)
+        )
+    return out
+
+
+def duckdb_totals(
+    files: list[Path], licences: list[Licence], progress: Callable[[int, int], None] | None = None
+) -> list[PeriodTotal]:
+    """AGGREGATE in DuckDB, one report file after another (so a progress bar can follow), the
+    partial sums combined exactly in DuckDB too."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(
+            "CREATE TABLE licences (id VARCHAR, window_start DATE, window_end DATE);"
+            "CREATE TABLE partial (licence VARCHAR, period_start DATE, units HUGEINT, "
+            "revenue_minor HUGEINT)"
+        )
+        con.executemany(
+            "INSERT INTO licences VALUES (?, ?, ?)",
+            [(lic.id, lic.window_start, lic.window_end) for lic in licences],
+        )
+        for done, batch in enumerate(_batches(files, 8), start=1):
+            con.execute(
+                "INSERT INTO partial SELECT licence, period_start, SUM(units), SUM(revenue_minor) "
+                "FROM read_parquet(?) GROUP BY ALL",
+                [[str(f) for f in batch]],
+            )
+            if progress:
+                progress(min(done * 8, len(files)), len(files))
+        rows = con.execute(aggregate_sql("duckdb", usage="partial")).fetchall()
+    finally:
+        con.close()
+    return [PeriodTotal(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
+
+
+def _batches(files: list[Path], size: int) -> Iterable[list[Path]]:
+    for at in range(0, len(files), size):
+        yield files[at : at + size]
+
+
+@dataclass(frozen=True)
+class Posted:
+    periods: int
+    changed: int
+    transfers: int
+    royalty_minor: dict[str, int]  # by currency, cumulative
+
+
+def post_royalties(engine: Engine, due: list[Royalty], on: dt.date) -> Posted:
+    """Post what changed since the last run, in one transaction."""
+    licences = {lic.id: lic for lic in all_licences(engine)}
+    transfers: list[ledger.Transfer] = []
+    changed = 0
+    with engine.begin() as c:
+        before = {
+            (r[0], r[1]): (int(r[2]), int(r[3]))
+            for r in c.execute(
+                text("SELECT licence, period, royalty_minor, version FROM lic_settlements")
+            ).all()
+        }
+        for r in due:
+            old, version = before.get((r.licence, r.period), (0, 0))
+            if (r.licence, r.period) in before and old == r.royalty_minor:
+                continue
+            lic = licences[r.licence]
+            transfers += _adjustment(lic, r, old, version + 1, on)
+            changed += 1
+            params = {
+                "l": r.licence,
+                "p": r.period,
+                "u": str(r.units),
+                "rev": str(r.revenue_minor),
+                "s": f"{r.share.numerator}/{r.share.denominator}",
+                "roy": r.royalty_minor,
+                "v": version + 1,
+            }
+            if (r.licence, r.period) in before:
+                c.execute(
+                    text(
+                        "UPDATE lic_settlements SET units = :u, revenue_minor = :rev, share = :s, "
+                        "royalty_minor = :roy, version = :v WHERE licence = :l AND period = :p"
+                    ),
+                    params,
+                )
+            else:
+                c.execute(
+                    text(
+                        "INSERT INTO lic_settlements (licence, period, units, revenue_minor, "
+                        "share, royalty_minor, version) VALUES (:l, :p, :u, :rev, :s, :roy, :v)"
+                    ),
+                    params,
+                )
+        ledger.post(c, transfers)
+        totals: dict[str, int] = {}
+        for lic_id, roy in c.execute(
+            text("SELECT licence, royalty_minor FROM lic_settlements")
+        ).all():
+            cur = licences[lic_id].currency
+            totals[cur] = totals.get(cur, 0) + int(roy)
+    return Posted(len(due), changed, len(transfers), totals)
+
+
+def _adjustment(
+    lic: Licence, r: Royalty, old: int, version: int, on: dt.date
+) -> list[ledger.Transfer]:
+    """The transfers that move the posted shares from split(old) to split(new)."""
+    weights = lic.tariff.split.weights()
+    before = split(old, weights) if old else [0, 0, 0]
+    after = split(r.royalty_minor, weights) if r.royalty_minor else [0, 0, 0]
+    accounts = accounts_for(lic)
+    payer = accounts["licensee"].id
+    out = []
+    for name, b, a in zip(SHARES, before, after, strict=True):
+        delta = a - b
+        if not delta:
+            continue
+        payee = accounts[name].id
+        debit, credit = (payer, payee) if delta > 0 else (payee, payer)
+        out.append(
+            ledger.Transfer(
+                id=f"royalty/{lic.id}/{r.period}/v{version}/{name}",
+                debit=debit,
+                credit=credit,
+                amount=abs(delta),
+                currency=lic.currency,
+                memo=f"royalty {r.period} ({name.replace('_', ' ')}), licence {lic.id}",
+                posted_on=on,
+            )
+        )
+    return out
+
+
+def settle(
+    engine: Engine,
+    files: list[Path],
+    on: dt.date,
+    engine_name: str = "duckdb",
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[Royalty], Posted]:
+    licences = all_licences(engine)
+    if engine_name == "duckdb":
+        totals = duckdb_totals(files, licences, progress)
+    elif engine_name == "spark":
+        from distillgov.licensing.spark import spark_totals
+
+        totals = spark_totals(files, licences)
+    else:
+        raise SettlementError(f"field 'engine', value {engine_name!r}: use duckdb or spark")
+    due = royalties(totals, {lic.id: lic.tariff for lic in licences})
+    return due, post_royalties(engine, due, on)
+
+
+def settlements(engine: Engine, licence: str | None = None) -> list[dict[str, Any]]:
+    with engine.connect() as c:
+        rows = c.execute(
+            text(
+                "SELECT s.licence, s.period, s.units, s.revenue_minor, s.share, s.royalty_minor, "
+                "s.version, l.currency, l.licensee FROM lic_settlements s "
+                "JOIN lic_licences l ON l.id = s.licence "
+                "WHERE :l IS NULL OR s.licence = :l ORDER BY s.licence, s.period"
+            ),
+            {"l": licence},
+        ).all()
+    return [
+        {
+            "licence": r[0],
+            "period": r[1],
+            "units": int(r[2]),
+            "revenue_minor": int(r[3]),
+            "share_of_period_in_window": r[4],
+            "royalty_minor": int(r[5]),
+            "version": int(r[6]),
+            "currency": r[7],
+            "licensee": r[8],
+        }
+        for r in rows
+    ]
+
+
+def as_json(rows: list[Royalty]) -> str:
+    return json.dumps(
+        [
+            {
+                "licence": r.licence,
+                "period": r.period,
+                "units": r.units,
+                "revenue_minor": r.revenue_minor,
+                "share": f"{r.share.numerator}/{r.share.denominator}",
+                "royalty_minor": r.royalty_minor,
+            }
+            for r in rows
+        ],
+        indent=2,
+    )

@@ -1,0 +1,217 @@
+"""Royalty tariffs: each jurisdiction profile's rate schedule, layered split and collective-pool
+rules, as dated, cited data (`schedules/<profile>.yaml`).
+
+A schedule is a tree of the forms real tariffs use: a rate per unit (per million tokens, per
+request), a percentage of revenue, marginal tiers by receipts, the greater of several, plus a
+minimum per period. Who sets it must be who the profile's `royalty.rate_setter` lever says, and a
+profile whose `royalty.shared_with_creators` lever is false gives creators no share.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from distillgov.errors import DistillgovError
+from distillgov.licensing.money import exponent, round_half_even
+
+UNIT_SIZES = {"million_tokens": 1_000_000, "thousand_requests": 1_000, "request": 1, "token": 1}
+
+
+class TariffError(DistillgovError):
+    """A tariff file that does not hold together."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _cited(text: str) -> str:
+    from distillgov.framework.citations import Citation
+
+    Citation.parse(text)  # raises ValueError naming what is wrong
+    return text
+
+
+Cite = Annotated[str, AfterValidator(_cited)]
+
+
+class PerUnit(_Strict):
+    per_unit: Annotated[
+        dict[Literal["million_tokens", "thousand_requests", "request", "token"], Decimal],
+        Field(min_length=1, max_length=1, description="{unit: price in major units}"),
+    ]
+
+    def amount(self, units: Fraction, revenue: Fraction, e: int) -> Fraction:
+        ((unit, price),) = self.per_unit.items()
+        per_unit: Fraction = Fraction(price) * 10**e / UNIT_SIZES[unit]
+        return units * per_unit
+
+
+class PercentOfRevenue(_Strict):
+    percent_of_revenue: Decimal = Field(ge=0, le=100)
+
+    def amount(self, units: Fraction, revenue: Fraction, e: int) -> Fraction:
+        return revenue * Fraction(self.percent_of_revenue) / 100
+
+
+class Tier(_Strict):
+    up_to: Decimal | None = Field(None, description="Receipts in major units; none: no ceiling.")
+    percent: Decimal = Field(ge=0, le=100)
+
+
+class Tiered(_Strict):
+    """Marginal rates by receipts in the period: each tier's percent applies to the revenue that
+    falls within it."""
+
+    tiered: list[Tier] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> Tiered:
+        ceilings = [t.up_to for t in self.tiered]
+        if any(c is None for c in ceilings[:-1]):
+            raise ValueError("only the last tier may have no ceiling")
+        bounded = [c for c in ceilings if c is not None]
+        if bounded != sorted(bounded) or len(set(bounded)) != len(bounded):
+            raise ValueError("tier ceilings must rise")
+        return self
+
+    def amount(self, units: Fraction, revenue: Fraction, e: int) -> Fraction:
+        total, floor = Fraction(0), Fraction(0)
+        for tier in self.tiered:
+            ceiling = None if tier.up_to is None else Fraction(tier.up_to) * 10**e
+            band = (revenue if ceiling is None else min(revenue, ceiling)) - floor
+            if band <= 0:
+                break
+            total += band * Fraction(tier.percent) / 100
+            if ceiling is None:
+                break
+            floor = ceiling
+        return total
+
+
+class GreaterOf(_Strict):
+    greater_of: list[Formula] = Field(min_length=2)
+
+    def amount(self, units: Fraction, revenue: Fraction, e: int) -> Fraction:
+        return max(f.amount(units, revenue, e) for f in self.greater_of)
+
+
+Formula = PerUnit | PercentOfRevenue | Tiered | GreaterOf
+GreaterOf.model_rebuild()
+
+
+class Split(_Strict):
+    """The layered (Lockean) split of each royalty: shares summing to one."""
+
+    teacher_developer: Decimal = Field(ge=0, le=1)
+    data_creators: Decimal = Field(ge=0, le=1)
+    collective_pool: Decimal = Field(ge=0, le=1)
+    cite: Cite
+
+    @model_validator(mode="after")
+    def _whole(self) -> Split:
+        if self.teacher_developer + self.data_creators + self.collective_pool != 1:
+            raise ValueError("the three shares must sum to 1")
+        return self
+
+    def weights(self) -> list[Decimal]:
+        return [self.teacher_developer, self.data_creators, self.collective_pool]
+
+
+class PoolRules(_Strict):
+    admin_deduction: Decimal = Field(ge=0, lt=1, description="Share kept for administration.")
+    minimum_payout: Decimal = Field(ge=0, description="Major units; smaller amounts carry forward.")
+    hold_days: int = Field(ge=0, description="How long unmatched claims' shares are held.")
+    cite: Cite
+
+
+class Tariff(_Strict):
+    from_: dt.date = Field(alias="from")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    set_by: Literal["negotiated", "state", "tribunal", "collective_body"]
+    schedule: Formula
+    minimum_per_period: Decimal = Field(Decimal(0), ge=0, description="Major units.")
+    cite: Cite
+    note: str | None = None
+    split: Split
+    pool: PoolRules
+
+    @model_validator(mode="after")
+    def _known_currency(self) -> Tariff:
+        exponent(self.currency)  # raises for a currency we cannot count in
+        return self
+
+    def royalty(self, units: Fraction, revenue_minor: Fraction, share: Fraction) -> int:
+        """The royalty for one period, in minor units. `share` is the part of the period inside
+        the licence window; usage, revenue and the minimum are pro-rated by it."""
+        e = exponent(self.currency)
+        due = self.schedule.amount(units * share, revenue_minor * share, e)
+        minimum = Fraction(self.minimum_per_period) * 10**e * share
+        return round_half_even(max(due, minimum))
+
+
+class TariffFile(_Strict):
+    profile: str
+    versions: list[Tariff] = Field(min_length=1)
+
+    def as_of(self, day: dt.date) -> Tariff:
+        usable = [v for v in self.versions if v.from_ <= day]
+        if not usable:
+            raise TariffError(f"tariff '{self.profile}': nothing in force on {day}")
+        return max(usable, key=lambda v: v.from_)
+
+
+def _read(path: Path | Any, origin: str) -> TariffFile:
+    from distillgov.casefiles import problems_from
+    from distillgov.yamlfiles import YAMLError, load_yaml
+
+    try:
+        return TariffFile.model_validate(load_yaml(path.read_text(encoding="utf-8")))
+    except YAMLError as exc:
+        raise TariffError(f"{origin}: not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        raise TariffError(f"{origin}: invalid tariff", problems_from(exc)) from None
+
+
+@cache
+def builtin(profile_id: str) -> TariffFile:
+    path = resources.files("distillgov.licensing") / "schedules" / f"{profile_id}.yaml"
+    if not path.is_file():
+        raise TariffError(f"no built-in tariff for profile '{profile_id}'")
+    return _read(path, f"schedules/{profile_id}.yaml")
+
+
+def load(path: Path) -> TariffFile:
+    return _read(path, str(path))
+
+
+def check_against_profile(tariff: Tariff, levers: dict[str, Any], profile_id: str) -> None:
+    """A tariff may not contradict its profile's royalty levers."""
+    setter = levers.get("royalty.rate_setter")
+    if setter is not None and setter != tariff.set_by:
+        raise TariffError(
+            f"tariff for '{profile_id}': field 'set_by', value {tariff.set_by!r}: the profile's "
+            f"royalty.rate_setter lever says {setter!r}"
+        )
+    if levers.get("royalty.shared_with_creators") is False and (
+        tariff.split.data_creators or tariff.split.collective_pool
+    ):
+        raise TariffError(
+            f"tariff for '{profile_id}': field 'split': the profile does not share royalties "
+            "with creators (royalty.shared_with_creators is false)"
+        )

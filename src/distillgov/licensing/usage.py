@@ -1,0 +1,223 @@
+"""Usage reports in: CSV, JSONL or Parquet rows of (licence, period, units, revenue, currency).
+
+A report is checked whole; if any row is bad, nothing is kept and every bad row is listed (line,
+field, value, reason). A good report is written as a Parquet file under the data directory
+(to a temporary name, flushed to disk, then renamed) and only then recorded in the database, in
+one transaction: a report is either fully in or not in at all, whenever the process dies.
+Settlement reads only recorded reports. Re-submitting the same report (same id, same rows) changes
+nothing and says so; a different report under a used id is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, text
+
+from distillgov.errors import DistillgovError, InputFileError, Problem
+from distillgov.licensing.money import EXPONENTS
+
+COLUMNS = ("licence", "period", "units", "revenue", "currency")
+DATA_DIR_ENV = "DISTILLGOV_DATA_DIR"
+MAX_LISTED = 50  # bad rows listed one by one; the rest are counted
+_PERIOD = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+_INTEGER = r"^[0-9]+$"
+_AMOUNT = r"^[0-9]+(\.[0-9]+)?$"
+
+
+class UsageError(DistillgovError):
+    """A usage report was refused whole; nothing was kept."""
+
+
+@dataclass(frozen=True)
+class Ingested:
+    report: str
+    rows: int
+    new: bool  # False: the same report was already in, nothing changed
+
+
+def data_dir(explicit: Path | None = None) -> Path:
+    return explicit or Path(os.environ.get(DATA_DIR_ENV, "distillgov-data"))
+
+
+def _read(path: Path) -> tuple[pl.DataFrame, str]:
+    """The file as text columns, and how to name a row's place in it."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    try:
+        if suffix == ".csv":
+            return pl.read_csv(path, infer_schema=False), "line"
+        if suffix in (".jsonl", ".ndjson"):
+            return pl.read_ndjson(path), "line"
+        if suffix == ".parquet":
+            return pl.read_parquet(path), "row"
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise InputFileError(f"{path}: cannot read: {exc}") from None
+    raise InputFileError(f"{path}: unknown file type '{path.suffix}'; use .csv, .jsonl or .parquet")
+
+
+def validate(df: pl.DataFrame, licences: dict[str, str], origin: str, unit: str) -> pl.DataFrame:
+    """Every row checked at once; the rows as they will be stored, or UsageError listing every
+    bad row. `licences` maps each known licence id to its currency."""
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise UsageError(
+            f"{origin}: missing column(s) {', '.join(missing)}; a usage report has "
+            f"{', '.join(COLUMNS)}"
+        )
+    first = 2 if unit == "line" and origin.lower().endswith(".csv") else 1
+    text_cols = df.select(
+        [pl.col(c).cast(pl.String, strict=False).str.strip_chars().alias(c) for c in COLUMNS]
+    ).with_row_index("n")
+    known = pl.DataFrame(
+        {"licence": list(licences), "licence_currency": list(licences.values())},
+        schema={"licence": pl.String, "licence_currency": pl.String},
+    )
+    exps = pl.DataFrame(
+        {"currency": list(EXPONENTS), "exp": list(EXPONENTS.values())},
+        schema={"currency": pl.String, "exp": pl.Int64},
+    )
+    rows = text_cols.join(known, on="licence", how="left").join(exps, on="currency", how="left")
+    rows = rows.sort("n")
+    frac = pl.col("revenue").str.extract(r"\.([0-9]+)$", 1)
+    checks: list[tuple[str, pl.Expr, str]] = [
+        ("licence", pl.col("licence").is_null(), "missing"),
+        (
+            "licence",
+            pl.col("licence").is_not_null() & pl.col("licence_currency").is_null(),
+            "no such licence",
+        ),
+        ("period", ~pl.col("period").str.contains(_PERIOD).fill_null(False), "must be YYYY-MM"),
+        (
+            "units",
+            ~pl.col("units").str.contains(_INTEGER).fill_null(False),
+            "must be a whole number, 0 or more",
+        ),
+        (
+            "revenue",
+            ~pl.col("revenue").str.contains(_AMOUNT).fill_null(False),
+            "must be an amount, 0 or more, like 1234.56",
+        ),
+        (
+            "currency",
+            pl.col("licence_currency").is_not_null()
+            & (pl.col("currency").fill_null("") != pl.col("licence_currency")),
+            "not the licence's currency",
+        ),
+        (
+            "revenue",
+            pl.col("exp").is_not_null() & (frac.str.len_chars().fill_null(0) > pl.col("exp")),
+            "more decimals than the currency has minor units",
+        ),
+    ]
+    flagged = rows.select(
+        "n",
+        *[c for c in COLUMNS],
+        "licence_currency",
+        *[expr.alias(f"bad{i}") for i, (_, expr, _) in enumerate(checks)],
+    )
+    bad_any = pl.any_horizontal([f"bad{i}" for i in range(len(checks))])
+    bad = flagged.filter(bad_any)
+    if bad.height:
+        problems: list[Problem] = []
+        for r in bad.head(MAX_LISTED).iter_rows(named=True):
+            for i, (field, _, reason) in enumerate(checks):
+                if r[f"bad{i}"]:
+                    why = reason
+                    if field == "currency" and r["licence_currency"]:
+                        why = f"{reason} ({r['licence_currency']})"
+                    problems.append(Problem(field, r[field], why, f"{unit} {r['n'] + first}"))
+                    break
+        more = f"; {bad.height - MAX_LISTED} more not listed" if bad.height > MAX_LISTED else ""
+        raise UsageError(
+            f"{origin}: refused, {bad.height} bad row(s) of {df.height}{more}; nothing was kept",
+            problems,
+        )
+    whole = pl.col("revenue").str.extract(r"^([0-9]+)", 1).cast(pl.Int64)
+    minor = whole * pl.lit(10).pow(pl.col("exp")) + (
+        frac.fill_null("")
+        .str.pad_end(8, "0")
+        .str.slice(0, pl.col("exp"))
+        .cast(pl.Int64, strict=False)
+    ).fill_null(0)
+    return rows.select(
+        pl.col("n").cast(pl.Int64).alias("row"),
+        "licence",
+        (pl.col("period") + "-01").str.to_date("%Y-%m-%d").alias("period_start"),
+        pl.col("units").cast(pl.Int64).alias("units"),
+        minor.cast(pl.Int64).alias("revenue_minor"),
+    )
+
+
+def content_hash(rows: pl.DataFrame) -> str:
+    """What the report says, independent of the file format it came in."""
+    digest = hashlib.sha256()
+    for chunk in rows.iter_slices(200_000):
+        digest.update(chunk.write_csv(include_header=False).encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def ingest(
+    engine: Engine, path: Path, report_id: str | None = None, folder: Path | None = None
+) -> Ingested:
+    report = report_id or path.stem
+    if not report or len(report) > 160:
+        raise UsageError(f"field 'report', value {report!r}: 1 to 160 characters")
+    df, unit = _read(path)
+    with engine.connect() as c:
+        licences = {
+            r[0]: r[1] for r in c.execute(text("SELECT id, currency FROM lic_licences")).all()
+        }
+        old = c.execute(
+            text("SELECT content_hash, rows FROM lic_reports WHERE id = :i"), {"i": report}
+        ).first()
+    rows = validate(df, licences, str(path), unit).with_columns(pl.lit(report).alias("report"))
+    digest = content_hash(rows.drop("report"))
+    if old is not None:
+        if old[0] == digest:
+            return Ingested(report, int(old[1]), new=False)
+        raise UsageError(
+            f"field 'report', value {report!r}: a different report was already ingested under "
+            "this id; give this one its own id"
+        )
+    target_dir = data_dir(folder) / "usage"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(report.encode()).hexdigest()[:32] + ".parquet"
+    final, temporary = target_dir / name, target_dir / (name + ".partial")
+    rows.write_parquet(temporary)
+    with open(temporary, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(temporary, final)  # atomic: a reader sees the whole file or none
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO lic_reports (id, content_hash, file, rows, received_at) "
+                "VALUES (:i, :h, :f, :n, :t)"
+            ),
+            {
+                "i": report,
+                "h": digest,
+                "f": name,
+                "n": rows.height,
+                "t": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            },
+        )
+    return Ingested(report, rows.height, new=True)
+
+
+def report_files(engine: Engine, folder: Path | None = None) -> list[Path]:
+    """The Parquet files of every recorded report (a file without a record is ignored)."""
+    with engine.connect() as c:
+        names = list(c.execute(text("SELECT file FROM lic_reports ORDER BY id")).scalars())
+    base = data_dir(folder) / "usage"
+    files = [base / n for n in names]
+    missing = [f for f in files if not f.exists()]
+    if missing:
+        raise UsageError(f"{missing[0]}: a recorded usage report's file is missing from {base}")
+    return files
