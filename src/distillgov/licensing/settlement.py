@@ -265,7 +265,7 @@ def settlements(engine: Engine, licence: str | None = None) -> list[dict[str, An
                 "SELECT s.licence, s.period, s.units, s.revenue_minor, s.share, s.royalty_minor, "
                 "s.version, l.currency, l.licensee FROM lic_settlements s "
                 "JOIN lic_licences l ON l.id = s.licence "
-                "WHERE :l IS NULL OR s.licence = :l ORDER BY s.licence, s.period"
+                "WHERE CAST(:l AS VARCHAR) IS NULL OR s.licence = :l ORDER BY s.licence, s.period"
             ),
             {"l": licence},
         ).all()

@@ -50,6 +50,16 @@ def _cited(text: str) -> str:
 Cite = Annotated[str, AfterValidator(_cited)]
 
 
+def _known_currency(code: str) -> str:
+    from distillgov.licensing.money import MoneyError
+
+    try:
+        exponent(code)
+    except MoneyError as exc:
+        raise ValueError(exc.message) from None
+    return code
+
+
 class PerUnit(_Strict):
     per_unit: Annotated[
         dict[Literal["million_tokens", "thousand_requests", "request", "token"], Decimal],
@@ -142,7 +152,7 @@ class PoolRules(_Strict):
 
 class Tariff(_Strict):
     from_: dt.date = Field(alias="from")
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: Annotated[str, AfterValidator(_known_currency)]
     set_by: Literal["negotiated", "state", "tribunal", "collective_body"]
     schedule: Formula
     minimum_per_period: Decimal = Field(Decimal(0), ge=0, description="Major units.")
@@ -150,11 +160,6 @@ class Tariff(_Strict):
     note: str | None = None
     split: Split
     pool: PoolRules
-
-    @model_validator(mode="after")
-    def _known_currency(self) -> Tariff:
-        exponent(self.currency)  # raises for a currency we cannot count in
-        return self
 
     def royalty(self, units: Fraction, revenue_minor: Fraction, share: Fraction) -> int:
         """The royalty for one period, in minor units. `share` is the part of the period inside

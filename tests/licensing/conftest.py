@@ -1,0 +1,37 @@
+"""The clearinghouse's storage tests run on SQLite and PostgreSQL, like the registry's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from distillgov.casefiles import load_case
+from distillgov.jurisdictions import load_builtin
+from distillgov.licensing.licences import Licence, open_licence
+from distillgov.teachers.assessment import assess_case
+from tests.registry.conftest import engine  # noqa: F401  (the fixture, shared)
+
+ROOT = Path(__file__).resolve().parents[2]
+CLONE_CASE = ROOT / "examples" / "cases" / "startup-clones-chat-model-via-public-api.yaml"
+USAGE = ROOT / "examples" / "usage"
+
+
+def open_example(engine: Engine, profile_id: str, licence_id: str) -> Licence:  # noqa: F811
+    case = load_case(CLONE_CASE)
+    profile = load_builtin(profile_id)
+    day = dt.date(2025, 3, 1)
+    return open_licence(
+        engine, assess_case(case, profile, day), case, profile, day, "cheap-chat-1", licence_id
+    )
+
+
+@pytest.fixture
+def licensed(engine: Engine) -> Engine:  # noqa: F811
+    """Both example licences open: CNY under cn (window to 2026-11-13) and USD under
+    global_south (window to 2025-05-13)."""
+    open_example(engine, "cn", "lic-cheap-chat-cn")
+    open_example(engine, "global_south", "lic-cheap-chat-gs")
+    return engine
