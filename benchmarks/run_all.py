@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from benchmarks import bench_batch, bench_lab, bench_single, bench_startup
+from benchmarks import (
+    bench_batch,
+    bench_lab,
+    bench_registry,
+    bench_settlement,
+    bench_single,
+    bench_startup,
+)
 
 
 def main() -> None:
@@ -10,6 +17,8 @@ def main() -> None:
     bench_batch.main()
     bench_startup.main()
     bench_lab.main()
+    bench_registry.main()
+    bench_settlement.main()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """The main job on embedded defaults: what `make demo` runs after setting up.
 
-Assesses a realistic case under each built-in jurisdiction, shows the levers side by side, and
-assesses every example case in one batch, writing the results to out/.
+Assesses a realistic case under each built-in jurisdiction, shows the levers side by side,
+assesses every example case in one batch, then runs the registry and the clearinghouse on a
+fresh SQLite file in out/: model cards imported, a disclosure logged, signed and verified, a
+compulsory licence opened from a determination, usage settled, the collective pool paid out.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +18,58 @@ CLI = [sys.executable, "-m", "distillgov"]
 CASE = ROOT / "examples" / "cases" / "startup-clones-chat-model-via-public-api.yaml"
 
 
-def step(title: str, *args: str) -> None:
+def step(title: str, *args: str, cwd: Path = ROOT) -> None:
     print(f"\n$ distillgov {' '.join(args)}\n# {title}", flush=True)
-    subprocess.run([*CLI, *args], check=True, cwd=ROOT)
+    subprocess.run([*CLI, *args], check=True, cwd=cwd)
+
+
+DISCLOSURE = """id: d-tiny-reasoner
+student: student-lab/tiny-reasoner-0.5b
+teachers:
+  - {model: meta-llama/llama-3.2-1b, signal: output_sequences, share: 0.9}
+  - {model: qwen/qwen2.5-7b, signal: synthetic_data}
+method_summary: Supervised fine-tuning on sampled reasoning traces.
+data_sources_summary: Teacher outputs on public maths prompts.
+commercial_release_date: 2025-04-01
+filed_on: 2025-03-01
+"""
+
+
+def registry_and_clearinghouse(out: Path) -> None:
+    """On a fresh database in out/, so the demo can run again and again."""
+    work = out / "registry"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir()
+    (work / "disclosure.yaml").write_text(DISCLOSURE)
+    db = ["--database", f"sqlite:///{work / 'distillgov.sqlite'}"]
+    data = ["--data-dir", str(work / "data")]
+
+    def run(title: str, *args: str) -> None:
+        step(title, *args, cwd=work)
+
+    run("A transparency log with its signing key", "registry", "init", "--origin",
+        "demo.distillgov.example/log", *db)  # fmt: skip
+    run("Models from Hugging Face model cards", "registry", "import-cards",
+        str(ROOT / "examples" / "cards"), *db)  # fmt: skip
+    run("A disclosure of a distilled model's teachers", "registry", "disclose",
+        "disclosure.yaml", *db)  # fmt: skip
+    run("A signed checkpoint of the log", "registry", "checkpoint", *db)
+    run("Everything recomputed and checked", "registry", "verify", *db)
+    run("The lineage, as a tree", "lineage", "student-lab/tiny-reasoner-0.5b", *db)
+    student = "student-lab/tiny-reasoner-0.5b"
+    run("The lineage as a CycloneDX document", "registry", "export", student, "--as",
+        "cyclonedx", "-o", "lineage.cdx.json", *db)  # fmt: skip
+    run("A compulsory licence from a determination (Global South)", "license", "open",
+        str(CASE), "-j", "global_south", "--id", "lic-cheap-chat-gs", *db)  # fmt: skip
+    run("The licensee's usage report", "usage", "ingest",
+        str(ROOT / "examples" / "usage" / "cheap-chat-gs-2025.jsonl"), *db, *data)  # fmt: skip
+    run("Royalties settled and posted", "settle", "--on", "2025-07-01", *db, *data)
+    run("Creators' claims on the collective pool", "pool", "claims",
+        str(ROOT / "examples" / "pool-claims.csv"), "--pool", "global_south", *db)  # fmt: skip
+    run("The pool paid out", "pool", "distribute", "global_south", "--on", "2025-07-01", *db)
+    run("The books balance", "ledger", "check", *db)
+    run("A creator's statement", "statement", "holder", "maria-ruiz", *db)
 
 
 def main() -> None:
@@ -79,6 +131,7 @@ def main() -> None:
         "-o",
         "out/example-results.csv",
     )
+    registry_and_clearinghouse(out)
     print(f"\nDone. Open {out / 'determination-us.html'} or read out/example-results.csv.")
 
 

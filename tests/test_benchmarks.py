@@ -3,7 +3,14 @@ speed targets live in the benchmarks and docs/performance.md, not in tests."""
 
 from __future__ import annotations
 
-from benchmarks import bench_batch, bench_lab, bench_single, bench_startup
+from benchmarks import (
+    bench_batch,
+    bench_lab,
+    bench_registry,
+    bench_settlement,
+    bench_single,
+    bench_startup,
+)
 
 
 def test_single_case_benchmark_runs() -> None:
@@ -27,4 +34,16 @@ def test_startup_benchmark_runs() -> None:
 
 def test_lab_benchmark_runs() -> None:
     figures = bench_lab.run(draws=200)
+    assert all(v > 0 for v in figures.values())
+
+
+def test_registry_benchmark_runs() -> None:
+    figures = bench_registry.run(entries=3_000, models=1_000)
+    assert figures["full verification, ours (s)"] > 0
+    assert all(v > 0 for v in figures.values())
+
+
+def test_settlement_benchmark_runs() -> None:
+    figures = bench_settlement.run(rows=20_000, holders=2_000)
+    assert figures["overhead ratio (ours / hand-written)"] > 0
     assert all(v > 0 for v in figures.values())

@@ -295,7 +295,7 @@ def ledger_check(database: DatabaseOpt = None) -> None:
     from distillgov.licensing.money import format_minor
 
     moved = "; ".join(f"{format_minor(v, c)} {c}" for c, v in sorted(ledger.totals(engine).items()))
-    typer.echo(f"ok: debits equal credits ({moved or 'nothing posted yet'})")
+    typer.echo(f"ok: debits equal credits (transfers total {moved or 'nothing yet'})")
 
 
 @pool_app.command("claims")

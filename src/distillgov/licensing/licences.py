@@ -213,7 +213,8 @@ def all_licences(engine: Engine, licensee: str | None = None) -> list[Licence]:
     with engine.connect() as c:
         rows = c.execute(
             text(
-                f"SELECT {_COLUMNS} FROM lic_licences WHERE CAST(:l AS VARCHAR) IS NULL OR licensee = :l ORDER BY id"
+                f"SELECT {_COLUMNS} FROM lic_licences "
+                "WHERE CAST(:l AS VARCHAR) IS NULL OR licensee = :l ORDER BY id"
             ),
             {"l": licensee},
         ).all()

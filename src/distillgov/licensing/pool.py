@@ -64,33 +64,36 @@ def register_claims(engine: Engine, pool: str, claims: list[Claim], on: dt.date)
     ]
     if problems:
         raise PoolError(problems[0])
-    added = 0
+    ids = [claim.id for claim in claims]
+    if len(set(ids)) != len(ids):
+        raise PoolError("the same claim id is listed twice")
+    new = []
     with engine.begin() as c:
+        mark = "?" if c.dialect.paramstyle == "qmark" else "%s"
+        existing: dict[str, tuple[Any, ...]] = {}
+        for at in range(0, len(ids), 500):
+            chunk = tuple(ids[at : at + 500])
+            rows = c.exec_driver_sql(
+                "SELECT id, pool, holder, work, weight FROM pool_claims "
+                f"WHERE id IN ({', '.join([mark] * len(chunk))})",
+                chunk,
+            ).all()
+            existing.update({r[0]: (r[1], r[2], r[3], int(r[4])) for r in rows})
         for claim in claims:
-            old = c.execute(
-                text("SELECT pool, holder, work, weight FROM pool_claims WHERE id = :i"),
-                {"i": claim.id},
-            ).first()
-            if old is not None:
-                if tuple(old) != (pool, claim.holder, claim.work, claim.weight):
-                    raise PoolError(f"claim '{claim.id}' is registered already, differently")
-                continue
-            c.execute(
-                text(
-                    "INSERT INTO pool_claims (id, pool, holder, work, weight, matched, "
-                    "registered_on) VALUES (:i, :p, :h, :w, :wt, :m, :on)"
-                ),
-                {
-                    "i": claim.id,
-                    "p": pool,
-                    "h": claim.holder,
-                    "w": claim.work,
-                    "wt": claim.weight,
-                    "m": claim.matched,
-                    "on": on,
-                },
+            old = existing.get(claim.id)
+            if old is None:
+                new.append(
+                    (claim.id, pool, claim.holder, claim.work, claim.weight, claim.matched, on)
+                )
+            elif old != (pool, claim.holder, claim.work, claim.weight):
+                raise PoolError(f"claim '{claim.id}' is registered already, differently")
+        if new:
+            c.exec_driver_sql(
+                "INSERT INTO pool_claims (id, pool, holder, work, weight, matched, registered_on) "
+                f"VALUES ({', '.join([mark] * 7)})",
+                new,
             )
-            added += 1
+    added = len(new)
     return added
 
 
@@ -126,29 +129,32 @@ def distribute(engine: Engine, profile: str, currency: str, rules: PoolRules, on
         ledger.ensure_accounts(c, list(acc.values()))
         done = c.execute(
             text(
-                "SELECT amount, admin, paid, carried, held, released FROM pool_runs WHERE id = :i"
+                "SELECT amount, admin, paid, carried, held, released, seq FROM pool_runs "
+                "WHERE id = :i"
             ),
             {"i": run_id},
         ).first()
         if done is not None:
             n = c.execute(
-                text("SELECT COUNT(*) FROM pool_lines WHERE run = :r"), {"r": run_id}
+                text("SELECT COUNT(*) FROM pool_lines WHERE run = :r"), {"r": done[6]}
             ).scalar_one()
-            amount, admin, paid, carried, held, released = (int(x) for x in done)
+            amount, admin, paid, carried, held, released = (int(x) for x in done[:6])
             return Run(run_id, amount, admin, paid, carried, held, released, int(n), currency)
-        claims = c.execute(
-            text("SELECT id, holder, weight, matched FROM pool_claims WHERE pool = :p ORDER BY id"),
-            {"p": profile},
-        ).all()
+        mark = "?" if c.dialect.paramstyle == "qmark" else "%s"
+        cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(
+            f"SELECT id, holder, weight, matched FROM pool_claims WHERE pool = {mark} ORDER BY id",
+            (profile,),
+        )
+        claims = cursor.fetchall()
+        cursor.close()
         if not claims:
             raise PoolError(f"pool '{profile}' has no claims registered: nothing to distribute to")
         last = c.execute(
-            text(
-                "SELECT id FROM pool_runs WHERE pool = :p AND id <> :r ORDER BY run_on DESC, id "
-                "DESC LIMIT 1"
-            ),
-            {"p": f"{profile}:{currency}", "r": run_id},
+            text("SELECT seq FROM pool_runs WHERE pool = :p ORDER BY run_on DESC, id DESC LIMIT 1"),
+            {"p": f"{profile}:{currency}"},
         ).scalar()
+        seq = int(c.execute(text("SELECT COALESCE(MAX(seq), 0) FROM pool_runs")).scalar_one()) + 1
         carried_in: dict[str, int] = {}
         if last is not None:
             carried_in = {
@@ -167,7 +173,7 @@ def distribute(engine: Engine, profile: str, currency: str, rules: PoolRules, on
         open_holds = c.execute(
             text(
                 "SELECT l.run, l.claim, l.held, l.hold_until FROM pool_lines l "
-                "JOIN pool_runs r ON r.id = l.run WHERE r.pool = :p AND l.hold_open"
+                "JOIN pool_runs r ON r.seq = l.run WHERE r.pool = :p AND l.hold_open"
             ),
             {"p": f"{profile}:{currency}"},
         ).all()
@@ -204,7 +210,7 @@ def distribute(engine: Engine, profile: str, currency: str, rules: PoolRules, on
             held_total += held
             lines.append(
                 (
-                    run_id,
+                    seq,
                     claim_id,
                     holder,
                     share,
@@ -235,11 +241,12 @@ def distribute(engine: Engine, profile: str, currency: str, rules: PoolRules, on
         )
         c.execute(
             text(
-                "INSERT INTO pool_runs (id, pool, run_on, amount, admin, paid, carried, held, "
-                "released) VALUES (:i, :p, :on, :a, :ad, :pd, :c, :h, :r)"
+                "INSERT INTO pool_runs (id, seq, pool, run_on, amount, admin, paid, carried, held, "
+                "released) VALUES (:i, :seq, :p, :on, :a, :ad, :pd, :c, :h, :r)"
             ),
             {
                 "i": run_id,
+                "seq": seq,
                 "p": f"{profile}:{currency}",
                 "on": on,
                 "a": balance,
@@ -250,7 +257,6 @@ def distribute(engine: Engine, profile: str, currency: str, rules: PoolRules, on
                 "r": released,
             },
         )
-        mark = "?" if c.dialect.paramstyle == "qmark" else "%s"
         c.exec_driver_sql(
             "INSERT INTO pool_lines (run, claim, holder, share, carried_in, paid, carried_out, "
             f"held, hold_until, hold_open) VALUES ({', '.join([mark] * 10)})",
@@ -292,7 +298,8 @@ def check(engine: Engine) -> list[str]:
             acc = pool_accounts(profile, currency)
             last = c.execute(
                 text(
-                    "SELECT id FROM pool_runs WHERE pool = :p ORDER BY run_on DESC, id DESC LIMIT 1"
+                    "SELECT seq FROM pool_runs WHERE pool = :p "
+                    "ORDER BY run_on DESC, id DESC LIMIT 1"
                 ),
                 {"p": pool},
             ).scalar_one()
@@ -303,14 +310,14 @@ def check(engine: Engine) -> list[str]:
             held = c.execute(
                 text(
                     "SELECT COALESCE(SUM(l.held), 0) FROM pool_lines l JOIN pool_runs r "
-                    "ON r.id = l.run WHERE r.pool = :p AND l.hold_open"
+                    "ON r.seq = l.run WHERE r.pool = :p AND l.hold_open"
                 ),
                 {"p": pool},
             ).scalar_one()
             paid = c.execute(
                 text(
                     "SELECT COALESCE(SUM(l.paid), 0) FROM pool_lines l JOIN pool_runs r "
-                    "ON r.id = l.run WHERE r.pool = :p"
+                    "ON r.seq = l.run WHERE r.pool = :p"
                 ),
                 {"p": pool},
             ).scalar_one()
@@ -328,8 +335,8 @@ def payouts(engine: Engine, holder: str) -> list[dict[str, Any]]:
     with engine.connect() as c:
         rows = c.execute(
             text(
-                "SELECT l.run, r.run_on, l.claim, l.share, l.carried_in, l.paid, l.carried_out, "
-                "l.held, l.hold_until, r.pool FROM pool_lines l JOIN pool_runs r ON r.id = l.run "
+                "SELECT r.id, r.run_on, l.claim, l.share, l.carried_in, l.paid, l.carried_out, "
+                "l.held, l.hold_until, r.pool FROM pool_lines l JOIN pool_runs r ON r.seq = l.run "
                 "WHERE l.holder = :h ORDER BY r.run_on, l.claim"
             ),
             {"h": holder},

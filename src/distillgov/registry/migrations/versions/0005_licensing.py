@@ -93,6 +93,7 @@ def upgrade() -> None:
     op.create_table(
         "pool_runs",
         sa.Column("id", ID, primary_key=True),
+        sa.Column("seq", sa.BigInteger, nullable=False, unique=True),  # the lines' compact key
         sa.Column("pool", sa.String(80), nullable=False),
         sa.Column("run_on", sa.Date, nullable=False),
         sa.Column("amount", MONEY, nullable=False),
@@ -104,7 +105,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "pool_lines",
-        sa.Column("run", ID, sa.ForeignKey("pool_runs.id"), nullable=False),
+        sa.Column("run", sa.BigInteger, sa.ForeignKey("pool_runs.seq"), nullable=False),
         sa.Column("claim", ID, nullable=False),
         sa.Column("holder", ID, nullable=False),
         sa.Column("share", MONEY, nullable=False),  # this run's share, before carry
