@@ -949,6 +949,72 @@ def version() -> None:
     typer.echo(f"distillgov {__version__} ({FRAMEWORK_VERSION})")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database: Annotated[
+        str | None,
+        typer.Option("--database", help="Database URL (default $DISTILLGOV_DATABASE_URL)."),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) on the embedded SQLite default or PostgreSQL.
+
+    Example: distillgov serve --port 8000
+    """
+    import uvicorn
+
+    if database:
+        os.environ["DISTILLGOV_DATABASE_URL"] = database
+    typer.echo(
+        f"distillgov API on http://{host}:{port}/api/v1 (OpenAPI: http://{host}:{port}/docs)"
+    )
+    uvicorn.run(
+        "distillgov.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+@app.command()
+def accounts(
+    account: Annotated[str, typer.Argument(metavar="ID")],
+    role: Annotated[
+        str,
+        typer.Option(help="distiller, teacher_owner, rights_holder, regulator or administrator."),
+    ],
+    organisation: Annotated[
+        str | None, typer.Option("--org", help="The organisation it belongs to.")
+    ] = None,
+    token_days: Annotated[
+        int, typer.Option(help="Also issue a token valid this many days (0: none).")
+    ] = 30,
+    write: Annotated[bool, typer.Option(help="Give the token the 'write' scope.")] = False,
+    database: Annotated[str | None, typer.Option("--database", help="Database URL.")] = None,
+) -> None:
+    """Create a service account (and print an API token for it, shown only once).
+
+    Example: distillgov accounts admin --role administrator --write
+    """
+    from distillgov.api import auth
+    from distillgov.registry.db import connect, migrate
+
+    try:
+        engine = connect(database)
+        migrate(engine)
+        auth.add_account(engine, account, role, organisation)
+        if token_days:
+            scopes = ["read", "write"] if write else ["read"]
+            typer.echo(auth.issue_token(engine, account, scopes, token_days))
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(f"account '{account}' ({role}) created", err=True)
+
+
 def _add_clearinghouse() -> None:
     from distillgov import cli_licensing as lic
 

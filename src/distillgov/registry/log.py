@@ -114,6 +114,14 @@ class TransparencyLog:
         self.origin = rows.get("origin", origin)
         self.verifier = rows.get("verifier_key")
 
+    def reload_settings(self, c: Any) -> None:
+        """Pick up an initialisation done by another process since this object was made (a
+        server started before `registry init`)."""
+        if self.verifier is None:
+            rows = dict(c.execute(text("SELECT name, value FROM log_settings")).all())
+            self.origin = rows.get("origin", self.origin)
+            self.verifier = rows.get("verifier_key")
+
     # --- setting up ---------------------------------------------------------------------------
 
     def initialise(self, origin: str, key: Ed25519PrivateKey) -> str:
@@ -146,6 +154,7 @@ class TransparencyLog:
     def append_in(self, c: Any, entries: list[tuple[str, dict[str, Any]]]) -> list[int]:
         """Append inside the caller's transaction, so records and their projections commit
         together with their log entries."""
+        self.reload_settings(c)
         if self.origin is None:
             raise LogError("the log is not initialised: run `distillgov registry init` first")
         if c.dialect.name == "postgresql":  # one writer at a time
@@ -225,6 +234,7 @@ class TransparencyLog:
     def prove(self, index: int) -> dict[str, Any]:
         """An offline proof bundle: entry, inclusion proof, signed checkpoint and verifier key."""
         with self.engine.connect() as c:
+            self.reload_settings(c)
             row = c.execute(
                 text("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
             ).first()

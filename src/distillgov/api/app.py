@@ -1,0 +1,430 @@
+"""The versioned JSON API, `/api/v1/...`, over assessment, jurisdictions, teachers, the registry
+and the clearinghouse. OpenAPI at `/docs` (and `/openapi.json`). Every error is a problem
+document; every assessment served is kept in the decision log under a decision id."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine, text
+
+from distillgov import __version__
+from distillgov.api import auth
+from distillgov.api.auth import Principal
+from distillgov.api.problems import Problem, install
+
+MAX_BODY_BYTES = int(os.environ.get("DISTILLGOV_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
+MAX_BATCH = 1_000
+
+
+def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    """The caller, from its token (or the public), after its rate limit."""
+    who = auth.principal_for(request.app.state.engine, authorization)
+    client = who.account or (request.client.host if request.client else "unknown")
+    request.app.state.limiter.check(client)
+    return who
+
+
+Who = Annotated[Principal, Depends(principal)]
+
+
+class AssessmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    case: dict[str, Any] = Field(description="The facts, as in a case file.")
+    jurisdiction: str | None = Field(None, description="us, cn, global_south (else the case's).")
+    on: dt.date | None = Field(None, description="Assessment date (else the case's, else today).")
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cases: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
+    jurisdiction: str
+    on: dt.date | None = None
+
+
+class AccountRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=120, pattern=r"^[a-z0-9][a-z0-9._\-]*$")
+    role: str
+    organisation: str | None = None
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scopes: list[str] = Field(default_factory=lambda: ["read"])
+    days: int = Field(30, ge=1, le=366)
+
+
+def create_app(
+    database_url: str | None = None,
+    data_dir: Path | None = None,
+    rate: float | None = None,
+    burst: int = 200,
+) -> FastAPI:
+    from distillgov.registry.db import connect, migrate
+    from distillgov.registry.registry import Registry
+
+    engine = connect(database_url)
+    migrate(engine)
+    registry = Registry(engine)
+    limiter = auth.RateLimiter(
+        float(os.environ.get("DISTILLGOV_RATE_LIMIT", "100")) if rate is None else rate, burst
+    )
+    app = FastAPI(
+        title="distillgov",
+        version=__version__,
+        description="The Balanced Framework for AI Model Distillation, as a service.",
+    )
+    app.state.engine, app.state.limiter = engine, limiter
+    install(app)
+
+    @app.middleware("http")
+    async def _limit_body(request: Request, call_next: Any) -> Any:
+        from distillgov.api.problems import problem_response
+
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return problem_response(
+                413, "Request too large", f"the body may be at most {MAX_BODY_BYTES} bytes"
+            )
+        return await call_next(request)
+
+    # --- assessment ---------------------------------------------------------------------------
+
+    @app.get("/api/v1/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.post("/api/v1/assessments", status_code=201)
+    def assess(body: AssessmentRequest, who: Who) -> dict[str, Any]:
+        determination, profile, day = _assess(body.case, body.jurisdiction, body.on)
+        output = json.loads(determination.to_json())
+        decision = str(uuid.uuid4())
+        with engine.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO svc_decisions (id, created_at, framework_version, profile_id, "
+                    "profile_hash, assessed_on, input, output) VALUES (:i, :t, :f, :p, :h, :d, "
+                    ":inp, :out)"
+                ),
+                {
+                    "i": decision,
+                    "t": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    "f": determination.framework_version,
+                    "p": profile.id,
+                    "h": profile.content_hash,
+                    "d": day,
+                    "inp": json.dumps(body.model_dump(mode="json"), sort_keys=True),
+                    "out": determination.to_json(),
+                },
+            )
+        return {"decision_id": decision, "determination": output}
+
+    @app.post("/api/v1/assessments/batch")
+    def assess_batch(body: BatchRequest, who: Who) -> dict[str, Any]:
+        rows = [
+            _assess(case, body.jurisdiction, body.on, f"cases[{i}]")[0].row()
+            for i, case in enumerate(body.cases)
+        ]
+        return {"count": len(rows), "results": rows}
+
+    @app.get("/api/v1/decisions/{decision_id}")
+    def decision(decision_id: str, who: Who) -> dict[str, Any]:
+        return _decision(engine, decision_id)
+
+    @app.get("/api/v1/decisions/{decision_id}/recheck")
+    def recheck(decision_id: str, who: Who) -> dict[str, Any]:
+        """Assess the stored input again with today's rules and profile; say whether the
+        outcome, the rules or the profile changed."""
+        from distillgov.framework.rules import FRAMEWORK_VERSION
+
+        stored = _decision(engine, decision_id)
+        request = stored["input"]
+        again, profile, _ = _assess(request["case"], request.get("jurisdiction"), request.get("on"))
+        return {
+            "decision_id": decision_id,
+            "same_output": json.loads(again.to_json()) == stored["output"],
+            "framework_version": {"then": stored["framework_version"], "now": FRAMEWORK_VERSION},
+            "profile_hash": {"then": stored["profile_hash"], "now": profile.content_hash},
+        }
+
+    # --- jurisdictions and teachers -----------------------------------------------------------
+
+    @app.get("/api/v1/jurisdictions")
+    def jurisdictions(who: Who) -> list[dict[str, Any]]:
+        from distillgov.jurisdictions import builtin_ids, load_builtin
+
+        return [load_builtin(i).public_dict() for i in builtin_ids()]
+
+    @app.get("/api/v1/jurisdictions/{profile_id}")
+    def jurisdiction(profile_id: str, who: Who) -> dict[str, Any]:
+        from distillgov.jurisdictions import load_profile
+
+        return load_profile(profile_id, None).public_dict()
+
+    @app.get("/api/v1/teachers")
+    def teachers(who: Who) -> list[dict[str, Any]]:
+        from distillgov.teachers.catalogue import catalogue
+
+        return [
+            {
+                **t.model.model_dump(mode="json"),
+                "family": t.family.family,
+                "owner": t.family.owner,
+                "terms": [v.model_dump(mode="json") for v in t.versions()],
+            }
+            for t in catalogue().values()
+        ]
+
+    # --- registry -----------------------------------------------------------------------------
+
+    @app.get("/api/v1/registry/records/{record_id:path}/proof")
+    def proof(record_id: str, who: Who) -> dict[str, Any]:
+        bundle: dict[str, Any] = registry.log.prove(registry.entry_of(record_id))
+        return bundle
+
+    @app.get("/api/v1/registry/records/{record_id:path}")
+    def record(record_id: str, who: Who) -> dict[str, Any]:
+        found: dict[str, Any] = registry.show(record_id)
+        return found
+
+    @app.get("/api/v1/registry/models/{model:path}/lineage")
+    def lineage(
+        model: str,
+        who: Who,
+        direction: Annotated[str, Query(pattern="^(ancestors|descendants)$")] = "ancestors",
+        depth: Annotated[int | None, Query(ge=1, le=64)] = None,
+    ) -> dict[str, Any]:
+        return {
+            "model": model,
+            "direction": direction,
+            "lineage": registry.lineage(model, direction, depth),
+        }
+
+    @app.get("/api/v1/registry/checkpoint")
+    def checkpoint(who: Who) -> dict[str, Any]:
+        with engine.connect() as c:
+            registry.log.reload_settings(c)
+            row = c.execute(
+                text("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+            ).first()
+        if row is None:
+            raise Problem(404, "Not found", "no checkpoint has been signed yet")
+        return {"size": int(row[0]), "checkpoint": row[1], "verifier_key": registry.log.verifier}
+
+    @app.get("/api/v1/registry/screen")
+    def screen(who: Who) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = registry.screen()
+        return found
+
+    @app.post("/api/v1/registry/disclosures", status_code=201)
+    def disclose(body: dict[str, Any], who: Who) -> dict[str, Any]:
+        """File (or, with `supersedes`, amend) a disclosure: only a member of the organisation
+        that owns the student model may."""
+        who.require_write()
+        record = _record("disclosure", body)
+        owner = _owner_of(engine, record.student)
+        if not who.acts_for(owner):
+            raise Problem(
+                403, "Forbidden", f"only members of '{owner}' may disclose for '{record.student}'"
+            )
+        return {"id": record.id, "entry": registry.add(record)}
+
+    @app.post("/api/v1/registry/statements", status_code=201)
+    def statement(body: dict[str, Any], who: Who) -> dict[str, Any]:
+        """A statement is made in the name of the caller's organisation."""
+        who.require_write()
+        record = _record("statement", body)
+        if not who.acts_for(record.by):
+            raise Problem(403, "Forbidden", f"you may make statements only as '{who.organisation}'")
+        return {"id": record.id, "entry": registry.add(record)}
+
+    # --- clearinghouse ------------------------------------------------------------------------
+
+    @app.get("/api/v1/licences")
+    def licences(who: Who) -> list[dict[str, Any]]:
+        from distillgov.licensing.licences import all_licences
+
+        who.require_signed_in()
+        today = dt.date.today()
+        return [lic.as_dict(today) for lic in all_licences(engine) if _may_see_licence(who, lic)]
+
+    @app.get("/api/v1/licences/{licence_id}")
+    def licence(licence_id: str, who: Who) -> dict[str, Any]:
+        from distillgov.licensing.licences import get
+
+        who.require_signed_in()
+        lic = get(engine, licence_id)
+        if not _may_see_licence(who, lic):
+            raise Problem(403, "Forbidden", "not a party to this licence")
+        return lic.as_dict(dt.date.today())
+
+    @app.post("/api/v1/licences/{licence_id}/usage", status_code=201)
+    async def usage(
+        licence_id: str, report: UploadFile, who: Who, report_id: str | None = None
+    ) -> dict[str, Any]:
+        """Upload a usage report (CSV, JSONL or Parquet) for one licence: only its licensee may.
+        A bad file is refused whole with every bad row listed."""
+        from distillgov.licensing.licences import get, slug
+        from distillgov.licensing.usage import UsageError, ingest
+
+        who.require_write()
+        lic = get(engine, licence_id)
+        if not who.acts_for(slug(lic.licensee)):
+            raise Problem(403, "Forbidden", "only the licensee reports usage on a licence")
+        name = Path(report.filename or "report.csv").name
+        suffix = Path(name).suffix.lower()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(await report.read())
+            import polars as pl
+
+            from distillgov.licensing.usage import _read
+
+            frame, _ = _read(path)
+            if "licence" in frame.columns:
+                others = set(frame["licence"].cast(pl.String).drop_nulls().unique().to_list()) - {
+                    licence_id
+                }
+                if others:
+                    raise UsageError(
+                        f"{name}: rows for other licences ({', '.join(sorted(others))})"
+                    )
+            done = ingest(engine, path, report_id or Path(name).stem, data_dir)
+        return {"report": done.report, "rows": done.rows, "new": done.new}
+
+    @app.get("/api/v1/settlements")
+    def settlements_(who: Who) -> list[dict[str, Any]]:
+        from distillgov.licensing.licences import all_licences
+        from distillgov.licensing.settlement import settlements
+
+        who.require_signed_in()
+        visible = {lic.id for lic in all_licences(engine) if _may_see_licence(who, lic)}
+        return [s for s in settlements(engine) if s["licence"] in visible]
+
+    @app.get("/api/v1/ledger/accounts/{account:path}")
+    def ledger_account(account: str, who: Who) -> dict[str, Any]:
+        from distillgov.licensing import ledger
+
+        who.require_signed_in()
+        owner = account.split(":")[1] if account.count(":") >= 2 else None
+        if not (who.reads_everything() or (owner is not None and who.acts_for(owner))):
+            raise Problem(403, "Forbidden", "only the account's owner or a regulator may read it")
+        return {**ledger.balance(engine, account), "history": ledger.history(engine, account)}
+
+    @app.get("/api/v1/statements/holder/{holder}")
+    def holder_statement(holder: str, who: Who) -> dict[str, Any]:
+        from distillgov.licensing.statements import holder_statement as make
+
+        who.require_signed_in()
+        if not (who.reads_everything() or who.acts_for(holder)):
+            raise Problem(403, "Forbidden", "a rights-holder sees only its own statement")
+        return make(engine, holder, dt.date.today())
+
+    # --- accounts -----------------------------------------------------------------------------
+
+    @app.post("/api/v1/accounts", status_code=201)
+    def add_account(body: AccountRequest, who: Who) -> dict[str, Any]:
+        _require_admin(who)
+        auth.add_account(engine, body.id, body.role, body.organisation)
+        return {"id": body.id, "role": body.role, "organisation": body.organisation}
+
+    @app.post("/api/v1/accounts/{account}/tokens", status_code=201)
+    def add_token(account: str, body: TokenRequest, who: Who) -> dict[str, Any]:
+        _require_admin(who)
+        token = auth.issue_token(engine, account, body.scopes, body.days)
+        return {"account": account, "token": token, "scopes": body.scopes, "days": body.days}
+
+    return app
+
+
+def _assess(
+    case_data: dict[str, Any], jurisdiction: str | None, on: Any, origin: str = "case"
+) -> Any:
+    from distillgov.casefiles import case_from_data
+    from distillgov.jurisdictions import load_profile
+    from distillgov.teachers.assessment import assess_case
+
+    case = case_from_data(case_data, origin)
+    day = (
+        (dt.date.fromisoformat(on) if isinstance(on, str) else on)
+        or case.assessed_on
+        or dt.date.today()
+    )
+    profile = load_profile(jurisdiction or case.jurisdiction, None)
+    return assess_case(case, profile, day), profile, day
+
+
+def _decision(engine: Engine, decision_id: str) -> dict[str, Any]:
+    with engine.connect() as c:
+        row = c.execute(
+            text(
+                "SELECT created_at, framework_version, profile_id, profile_hash, assessed_on, "
+                "input, output FROM svc_decisions WHERE id = :i"
+            ),
+            {"i": decision_id},
+        ).first()
+    if row is None:
+        raise Problem(404, "Not found", f"no decision '{decision_id}'")
+    return {
+        "decision_id": decision_id,
+        "created_at": str(row[0]),
+        "framework_version": row[1],
+        "profile_id": row[2],
+        "profile_hash": row[3],
+        "assessed_on": str(row[4]),
+        "input": json.loads(row[5]),
+        "output": json.loads(row[6]),
+    }
+
+
+def _record(kind: str, body: dict[str, Any]) -> Any:
+    from pydantic import ValidationError
+
+    from distillgov.casefiles import problems_from
+    from distillgov.errors import DistillgovError
+    from distillgov.registry.records import KINDS
+
+    try:
+        return KINDS[kind].model_validate(body)
+    except ValidationError as exc:
+        raise DistillgovError(f"invalid {kind}", problems_from(exc)) from None
+
+
+def _owner_of(engine: Engine, model: str) -> str:
+    with engine.connect() as c:
+        owner = c.execute(text("SELECT owner FROM reg_models WHERE id = :m"), {"m": model}).scalar()
+    if owner is None:
+        raise Problem(404, "Not found", f"no model '{model}': register it first")
+    return str(owner)
+
+
+def _may_see_licence(who: Principal, lic: Any) -> bool:
+    from distillgov.licensing.licences import slug
+
+    return (
+        who.reads_everything()
+        or who.acts_for(slug(lic.licensee))
+        or who.acts_for(slug(lic.teacher_owner))
+    )
+
+
+def _require_admin(who: Principal) -> None:
+    who.require_write()
+    if who.role != "administrator":
+        raise Problem(403, "Forbidden", "only an administrator manages accounts")
+
+
+def app_from_env() -> FastAPI:
+    """The app as `distillgov serve` (and any ASGI server) builds it: configured by
+    DISTILLGOV_DATABASE_URL, DISTILLGOV_DATA_DIR and DISTILLGOV_RATE_LIMIT."""
+    data = os.environ.get("DISTILLGOV_DATA_DIR")
+    return create_app(None, Path(data) if data else None)

@@ -1,0 +1,164 @@
+"""Who may do what: accounts belonging to organisations, with one role each, and API tokens.
+
+A token is 32 random bytes shown once when issued; only its SHA-256 is stored, with its scopes
+(`read`, `write`) and expiry. Requests carry it as `Authorization: Bearer <token>`; without one a
+request is the public. Roles: `distiller`, `teacher_owner`, `rights_holder`, `regulator`,
+`administrator` (and the anonymous `public`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+
+from distillgov.api.problems import Problem
+from distillgov.errors import DistillgovError
+
+ROLES = ("distiller", "teacher_owner", "rights_holder", "regulator", "administrator")
+SCOPES = ("read", "write")
+
+
+class AccountError(DistillgovError):
+    """An account or token could not be created; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    account: str | None
+    organisation: str | None
+    role: str
+    scopes: frozenset[str]
+
+    @property
+    def anonymous(self) -> bool:
+        return self.account is None
+
+    def require_write(self) -> None:
+        if self.anonymous:
+            raise Problem(401, "Unauthorized", "sign in: this needs an API token", headers={
+                "WWW-Authenticate": "Bearer"
+            })  # fmt: skip
+        if "write" not in self.scopes:
+            raise Problem(403, "Forbidden", "this token has no 'write' scope")
+
+    def require_signed_in(self) -> None:
+        if self.anonymous:
+            raise Problem(401, "Unauthorized", "sign in: this needs an API token", headers={
+                "WWW-Authenticate": "Bearer"
+            })  # fmt: skip
+
+    def acts_for(self, organisation: str) -> bool:
+        return self.organisation is not None and self.organisation == organisation
+
+    def reads_everything(self) -> bool:
+        return self.role in ("regulator", "administrator")
+
+
+PUBLIC = Principal(None, None, "public", frozenset({"read"}))
+
+
+def _hash(token: str) -> str:
+    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_account(engine: Engine, account: str, role: str, organisation: str | None) -> None:
+    if role not in ROLES:
+        raise AccountError(f"field 'role', value {role!r}: must be one of {', '.join(ROLES)}")
+    if role not in ("regulator", "administrator") and not organisation:
+        raise AccountError(f"field 'organisation': a {role} account belongs to an organisation")
+    with engine.begin() as c:
+        if c.execute(text("SELECT 1 FROM svc_accounts WHERE id = :i"), {"i": account}).first():
+            raise AccountError(f"field 'id', value {account!r}: an account with this id exists")
+        c.execute(
+            text(
+                "INSERT INTO svc_accounts (id, organisation, role, created_at) "
+                "VALUES (:i, :o, :r, :t)"
+            ),
+            {"i": account, "o": organisation, "r": role, "t": _now()},
+        )
+
+
+def issue_token(engine: Engine, account: str, scopes: list[str], days: int) -> str:
+    bad = [s for s in scopes if s not in SCOPES]
+    if bad or not scopes:
+        raise AccountError(f"field 'scopes', value {scopes!r}: choose from {', '.join(SCOPES)}")
+    if not 1 <= days <= 366:
+        raise AccountError(f"field 'days', value {days}: between 1 and 366")
+    token = "dg_" + secrets.token_urlsafe(32)
+    with engine.begin() as c:
+        if not c.execute(text("SELECT 1 FROM svc_accounts WHERE id = :i"), {"i": account}).first():
+            raise AccountError(f"no account '{account}'")
+        c.execute(
+            text(
+                "INSERT INTO svc_tokens (hash, account, scopes, expires_at, created_at) "
+                "VALUES (:h, :a, :s, :e, :t)"
+            ),
+            {
+                "h": _hash(token),
+                "a": account,
+                "s": " ".join(sorted(set(scopes))),
+                "e": _now() + dt.timedelta(days=days),
+                "t": _now(),
+            },
+        )
+    return token
+
+
+def principal_for(engine: Engine, authorization: str | None) -> Principal:
+    if not authorization:
+        return PUBLIC
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "Unauthorized", "use 'Authorization: Bearer <token>'")
+    with engine.connect() as c:
+        row = c.execute(
+            text(
+                "SELECT a.id, a.organisation, a.role, t.scopes, t.expires_at FROM svc_tokens t "
+                "JOIN svc_accounts a ON a.id = t.account WHERE t.hash = :h"
+            ),
+            {"h": _hash(token.strip())},
+        ).first()
+    if row is None:
+        raise Problem(401, "Unauthorized", "unknown token")
+    expires = row[4] if isinstance(row[4], dt.datetime) else dt.datetime.fromisoformat(str(row[4]))
+    if expires <= _now():
+        raise Problem(401, "Unauthorized", f"the token expired on {expires:%Y-%m-%d}")
+    return Principal(row[0], row[1], row[2], frozenset(str(row[3]).split()))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class RateLimiter:
+    """A token bucket per client (token, else address): `rate` requests a second on average,
+    bursts up to `burst`. Zero rate turns it off."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, client: str) -> None:
+        if self.rate <= 0:
+            return
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(client, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            if tokens < 1:
+                wait = (1 - tokens) / self.rate
+                self._buckets[client] = (tokens, now)
+                raise Problem(
+                    429,
+                    "Too many requests",
+                    f"more than {self.rate:g} requests a second; retry in {wait:.1f} s",
+                    headers={"Retry-After": str(max(1, round(wait)))},
+                )
+            self._buckets[client] = (tokens - 1, now)

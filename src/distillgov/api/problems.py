@@ -1,0 +1,106 @@
+"""Errors as RFC 9457 problem documents (`application/problem+json`): a type, a title, the
+status, a detail a person can read, and the fields at fault. Never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from distillgov.errors import DistillgovError
+
+MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("distillgov.api")
+
+
+class Problem(Exception):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+        self.errors, self.headers = errors or [], headers or {}
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://distillgov.example/problems/{title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _status_for(exc: DistillgovError) -> int:
+    text = exc.message
+    if text.startswith("no ") or " no such " in text or text.startswith("no such"):
+        return 404
+    if "already" in text or "exists" in text:
+        return 409
+    return 422
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.title, exc.detail, exc.errors, exc.headers)
+
+    @app.exception_handler(DistillgovError)
+    async def _domain(_: Request, exc: DistillgovError) -> JSONResponse:
+        errors = [
+            {"field": p.field, "value": p.value, "reason": p.reason, "location": p.location}
+            for p in exc.problems
+        ]
+        status = _status_for(exc)
+        title = {404: "Not found", 409: "Conflict"}.get(status, "Invalid input")
+        return problem_response(status, title, exc.message, errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": ".".join(str(part) for part in e.get("loc", ()) if part != "body"),
+                "value": e.get("input"),
+                "reason": e.get("msg", "invalid"),
+            }
+            for e in exc.errors()
+        ]
+        return problem_response(
+            422, "Invalid input", f"{len(errors)} field(s) at fault", _jsonable(errors)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        return problem_response(exc.status_code, title, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error serving %s %s", request.method, request.url.path)
+        return problem_response(
+            500, "Internal error", "the server failed to answer; the error has been logged"
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))

@@ -1,0 +1,77 @@
+"""The API served for real: uvicorn on a free loopback port in a thread, on SQLite and on
+PostgreSQL (its own schema), talked to over HTTP with httpx."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import Engine, create_engine, text
+
+from distillgov.api import auth
+from distillgov.api.app import create_app
+from tests.registry.conftest import PG_URL, _postgres_reachable
+
+
+@dataclass
+class Served:
+    url: str
+    engine: Engine
+    data_dir: Path
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def account(self, account: str, role: str, organisation: str | None, write: bool = True) -> str:
+        auth.add_account(self.engine, account, role, organisation)
+        return auth.issue_token(self.engine, account, ["read", "write"] if write else ["read"], 30)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'api.sqlite'}"
+    else:
+        problem = _postgres_reachable()
+        if problem is not None:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"PostgreSQL not reachable: {problem}")
+            pytest.skip(f"PostgreSQL not reachable: {problem}")
+        schema = f"a_{uuid.uuid4().hex[:12]}"
+        with create_engine(PG_URL).begin() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    app = create_app(url, tmp_path / "data", rate=0)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.02)
+    yield Served(f"http://127.0.0.1:{port}", app.state.engine, tmp_path / "data")
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.engine.dispose()
+    if schema is not None:
+        with create_engine(PG_URL).begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -1,0 +1,232 @@
+"""The API over real HTTP, on SQLite and PostgreSQL: assessment and the decision log, problem
+documents, the registry, the clearinghouse, and who may do what."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from distillgov.registry.checkpoint import Checkpoint, parse_verifier_key, verify
+from distillgov.registry.merkle import leaf_hash, verify_inclusion
+from distillgov.registry.registry import Registry
+from tests.api.conftest import Served
+
+ROOT = Path(__file__).resolve().parents[2]
+CASE = json.loads(  # as a JSON client would send it: dates as strings
+    json.dumps(
+        yaml.safe_load(
+            (ROOT / "examples/cases/startup-clones-chat-model-via-public-api.yaml").read_text()
+        ),
+        default=str,
+    )
+)
+
+
+def test_an_assessment_is_served_logged_and_rechecked(served: Served) -> None:
+    with served.client() as http:
+        made = http.post("/api/v1/assessments", json={"case": CASE, "jurisdiction": "cn"})
+        assert made.status_code == 201
+        body = made.json()
+        d = body["determination"]
+        assert (d["category"], d["rule"]) == ("commercial_cloning", "compulsory_license")
+        assert d["royalty"]["window_end"] == "2026-11-13"
+        stored = http.get(f"/api/v1/decisions/{body['decision_id']}").json()
+        assert stored["output"] == d and stored["input"]["jurisdiction"] == "cn"
+        assert stored["profile_hash"] == d["profile"]["hash"]
+        again = http.get(f"/api/v1/decisions/{body['decision_id']}/recheck").json()
+        assert again["same_output"] is True
+        batch = http.post(
+            "/api/v1/assessments/batch",
+            json={"cases": [CASE, {**CASE, "access": "intrusion"}], "jurisdiction": "us"},
+        ).json()
+        assert [r["rule"] for r in batch["results"]] == ["prohibited", "prohibited"]
+        assert [r["category"] for r in batch["results"]][1] == "illicit"
+
+
+def test_errors_are_problem_documents_naming_the_fields(served: Served) -> None:
+    with served.client() as http:
+        bad = http.post(
+            "/api/v1/assessments",
+            json={"case": {**CASE, "access": "telepathy"}, "jurisdiction": "cn"},
+        )
+        assert bad.status_code == 422
+        assert bad.headers["content-type"].startswith("application/problem+json")
+        problem = bad.json()
+        assert problem["status"] == 422 and problem["errors"][0]["field"] == "access"
+        assert problem["errors"][0]["value"] == "telepathy"
+        shape = http.post("/api/v1/assessments", json={"jurisdiction": "cn"})
+        assert shape.status_code == 422 and shape.json()["errors"][0]["field"] == "case"
+        unknown = http.get("/api/v1/decisions/nope")
+        assert unknown.status_code == 404 and unknown.json()["title"] == "Not found"
+        nowhere = http.get("/api/v1/nowhere")
+        assert (
+            nowhere.status_code == 404
+            and "application/problem+json" in nowhere.headers["content-type"]
+        )
+        profile = http.post("/api/v1/assessments", json={"case": CASE, "jurisdiction": "mars"})
+        assert profile.status_code == 422 and "mars" in profile.json()["detail"]
+        huge = http.post(
+            "/api/v1/assessments/batch",
+            json={"cases": [CASE] * 1001, "jurisdiction": "us"},
+        )
+        assert huge.status_code == 422 and huge.json()["errors"][0]["field"] == "cases"
+        for r in (bad, shape, unknown, profile, huge):
+            assert "Traceback" not in r.text
+
+
+def registry_with_a_model(served: Served) -> Registry:
+    from distillgov.registry.records import Model, Organisation
+
+    reg = Registry(served.engine)
+    reg.log.initialise("api.example/log", key := Ed25519PrivateKey.generate())
+    for org in ("lab", "big"):
+        reg.add(Organisation(id=org, name=org))
+    reg.add(Model(id="big-1", name="Big", owner="big"))
+    reg.add(Model(id="tiny-1", name="Tiny", owner="lab"))
+    reg.log.checkpoint(key)
+    served.key = key  # type: ignore[attr-defined]
+    return reg
+
+
+DISCLOSURE = {
+    "id": "d-tiny-1",
+    "student": "tiny-1",
+    "teachers": [{"model": "big-1", "signal": "logits"}],
+    "method_summary": "Logit distillation.",
+    "data_sources_summary": "Teacher outputs.",
+    "filed_on": "2025-01-10",
+}
+
+
+def test_only_the_owning_organisation_files_a_disclosure_and_anyone_verifies_it(
+    served: Served,
+) -> None:
+    reg = registry_with_a_model(served)
+    distiller = served.account("ana", "distiller", "lab")
+    other = served.account("bob", "distiller", "big")
+    reader = served.account("eve", "distiller", "lab", write=False)
+    with served.client() as public:
+        anonymous = public.post("/api/v1/registry/disclosures", json=DISCLOSURE)
+        assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+    with served.client(other) as http:
+        assert http.post("/api/v1/registry/disclosures", json=DISCLOSURE).status_code == 403
+    with served.client(reader) as http:
+        refused = http.post("/api/v1/registry/disclosures", json=DISCLOSURE)
+        assert refused.status_code == 403 and "write" in refused.json()["detail"]
+    size = reg.log.size()
+    assert size == 4  # the refusals left no trace
+    with served.client("dg_not-a-token") as http:
+        assert http.get("/api/v1/registry/screen").status_code == 401
+    with served.client(distiller) as http:
+        filed = http.post("/api/v1/registry/disclosures", json=DISCLOSURE)
+        assert filed.status_code == 201 and filed.json()["entry"] == 4, filed.text
+        again = http.post("/api/v1/registry/disclosures", json=DISCLOSURE)
+        assert again.status_code == 409
+    reg.log.checkpoint(served.key)  # type: ignore[attr-defined]
+    with served.client() as public:
+        bundle = public.get("/api/v1/registry/records/d-tiny-1/proof").json()
+        name, key = parse_verifier_key(bundle["verifier_key"])
+        head = Checkpoint.parse(verify(bundle["checkpoint"], name, key))
+        verify_inclusion(
+            leaf_hash(bundle["entry"].encode()),
+            bundle["index"],
+            head.size,
+            [bytes.fromhex(h) for h in bundle["proof"]],
+            head.root,
+        )
+        lineage = public.get("/api/v1/registry/models/tiny-1/lineage").json()
+        assert lineage["lineage"][0]["model"] == "big-1"
+        assert public.get("/api/v1/registry/checkpoint").json()["size"] == 5
+
+
+def test_licensing_reads_and_usage_upload_follow_the_parties(
+    served: Served, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from distillgov.casefiles import load_case
+    from distillgov.jurisdictions import load_builtin
+    from distillgov.licensing.licences import open_licence
+    from distillgov.teachers.assessment import assess_case
+
+    case = load_case(ROOT / "examples/cases/startup-clones-chat-model-via-public-api.yaml")
+    profile = load_builtin("global_south")
+    day = dt.date(2025, 3, 1)
+    open_licence(
+        served.engine, assess_case(case, profile, day), case, profile, day, "s-1", "lic-gs"
+    )
+    licensee = served.account("cc", "distiller", "cheap-chat-inc")
+    owner = served.account("fl", "teacher_owner", "frontier-labs")
+    stranger = served.account("xx", "distiller", "someone-else")
+    regulator = served.account("reg", "regulator", None)
+    usage = (
+        (ROOT / "examples/usage/cheap-chat-gs-2025.jsonl")
+        .read_text()
+        .replace("lic-cheap-chat-gs", "lic-gs")
+    )
+    files = {"report": ("gs.jsonl", usage.encode(), "application/x-ndjson")}
+    with served.client(stranger) as http:
+        assert http.get("/api/v1/licences").json() == []
+        assert http.get("/api/v1/licences/lic-gs").status_code == 403
+        assert http.post("/api/v1/licences/lic-gs/usage", files=files).status_code == 403
+    with served.client(licensee) as http:
+        bad = http.post(
+            "/api/v1/licences/lic-gs/usage",
+            files={
+                "report": (
+                    "bad.csv",
+                    b"licence,period,units,revenue,currency\nlic-gs,2025-13,1,1.00,USD\n",
+                )
+            },
+        )
+        assert bad.status_code == 422
+        assert bad.json()["errors"][0] == {
+            "field": "period",
+            "value": "2025-13",
+            "reason": "must be YYYY-MM",
+            "location": "line 2",
+        }
+        done = http.post("/api/v1/licences/lic-gs/usage", files=files)
+        assert done.status_code == 201 and done.json() == {"report": "gs", "rows": 4, "new": True}
+    from distillgov.licensing.settlement import settle
+    from distillgov.licensing.usage import report_files
+
+    settle(served.engine, report_files(served.engine, served.data_dir), dt.date(2025, 7, 1))
+    with served.client(owner) as http:
+        assert [lic["id"] for lic in http.get("/api/v1/licences").json()] == ["lic-gs"]
+        account = http.get("/api/v1/ledger/accounts/developer:frontier-labs:USD").json()
+        assert account["balance"] == "1599.44"
+        assert http.get("/api/v1/ledger/accounts/licensee:cheap-chat-inc:USD").status_code == 403
+    with served.client(regulator) as http:
+        periods = http.get("/api/v1/settlements").json()
+        assert sum(p["royalty_minor"] for p in periods) == 266_573
+        assert http.post("/api/v1/licences/lic-gs/usage", files=files).status_code == 403
+    with served.client() as public:
+        assert public.get("/api/v1/licences").status_code == 401
+
+
+def test_only_an_administrator_manages_accounts(served: Served) -> None:
+    admin = served.account("root", "administrator", None)
+    regulator = served.account("reg", "regulator", None)
+    with served.client(regulator) as http:
+        assert (
+            http.post(
+                "/api/v1/accounts", json={"id": "x", "role": "distiller", "organisation": "o"}
+            ).status_code
+            == 403
+        )
+    with served.client(admin) as http:
+        made = http.post(
+            "/api/v1/accounts", json={"id": "x", "role": "distiller", "organisation": "o"}
+        )
+        assert made.status_code == 201
+        token = http.post("/api/v1/accounts/x/tokens", json={"scopes": ["read"], "days": 1}).json()[
+            "token"
+        ]
+        assert http.post("/api/v1/accounts", json={"id": "y", "role": "king"}).status_code == 422
+    with served.client(token) as http:
+        assert http.get("/api/v1/jurisdictions").status_code == 200
+        assert json.loads(http.get("/api/v1/health").text)["status"] == "ok"
