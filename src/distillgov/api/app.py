@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, text
 
@@ -41,6 +42,7 @@ class AssessmentRequest(BaseModel):
     case: dict[str, Any] = Field(description="The facts, as in a case file.")
     jurisdiction: str | None = Field(None, description="us, cn, global_south (else the case's).")
     on: dt.date | None = Field(None, description="Assessment date (else the case's, else today).")
+    suggest: bool = Field(False, description="Propose the nearest compliant variants.")
 
 
 class BatchRequest(BaseModel):
@@ -83,8 +85,11 @@ def create_app(
         version=__version__,
         description="The Balanced Framework for AI Model Distillation, as a service.",
     )
-    app.state.engine, app.state.limiter = engine, limiter
+    app.state.engine, app.state.limiter, app.state.registry = engine, limiter, registry
     install(app)
+    from distillgov.web.routes import install as install_web
+
+    install_web(app)
 
     @app.middleware("http")
     async def _limit_body(request: Request, call_next: Any) -> Any:
@@ -105,7 +110,9 @@ def create_app(
 
     @app.post("/api/v1/assessments", status_code=201)
     def assess(body: AssessmentRequest, who: Who) -> dict[str, Any]:
-        determination, profile, day = _assess(body.case, body.jurisdiction, body.on)
+        determination, profile, day = _assess(
+            body.case, body.jurisdiction, body.on, suggest=body.suggest
+        )
         output = json.loads(determination.to_json())
         decision = str(uuid.uuid4())
         with engine.begin() as c:
@@ -140,6 +147,33 @@ def create_app(
     def decision(decision_id: str, who: Who) -> dict[str, Any]:
         return _decision(engine, decision_id)
 
+    @app.get("/api/v1/decisions/{decision_id}/letter", response_class=HTMLResponse)
+    def letter(decision_id: str, who: Who) -> HTMLResponse:
+        """The determination letter (HTML) of a logged decision, made again from its input."""
+        from distillgov.render import render
+
+        stored = _decision(engine, decision_id)
+        request = stored["input"]
+        again, _, _ = _assess(
+            request["case"],
+            request.get("jurisdiction"),
+            request.get("on"),
+            suggest=request.get("suggest", False),
+        )
+        return HTMLResponse(
+            render(again, "html"),
+            headers={
+                "Content-Disposition": f'attachment; filename="determination-{decision_id}.html"'
+            },
+        )
+
+    @app.get("/api/v1/wizard")
+    def wizard(who: Who) -> dict[str, Any]:
+        """The assessment wizard's steps and questions, each step saying why it is asked."""
+        from distillgov.web.wizard import questions
+
+        return questions()
+
     @app.get("/api/v1/decisions/{decision_id}/recheck")
     def recheck(decision_id: str, who: Who) -> dict[str, Any]:
         """Assess the stored input again with today's rules and profile; say whether the
@@ -148,7 +182,12 @@ def create_app(
 
         stored = _decision(engine, decision_id)
         request = stored["input"]
-        again, profile, _ = _assess(request["case"], request.get("jurisdiction"), request.get("on"))
+        again, profile, _ = _assess(
+            request["case"],
+            request.get("jurisdiction"),
+            request.get("on"),
+            suggest=request.get("suggest", False),
+        )
         return {
             "decision_id": decision_id,
             "same_output": json.loads(again.to_json()) == stored["output"],
@@ -347,7 +386,11 @@ def create_app(
 
 
 def _assess(
-    case_data: dict[str, Any], jurisdiction: str | None, on: Any, origin: str = "case"
+    case_data: dict[str, Any],
+    jurisdiction: str | None,
+    on: Any,
+    origin: str = "case",
+    suggest: bool = False,
 ) -> Any:
     from distillgov.casefiles import case_from_data
     from distillgov.jurisdictions import load_profile
@@ -360,7 +403,7 @@ def _assess(
         or dt.date.today()
     )
     profile = load_profile(jurisdiction or case.jurisdiction, None)
-    return assess_case(case, profile, day), profile, day
+    return assess_case(case, profile, day, suggest), profile, day
 
 
 def _decision(engine: Engine, decision_id: str) -> dict[str, Any]:

@@ -1,0 +1,186 @@
+// The assessment wizard: one concern per step, unknown is a valid answer, back and forward keep
+// every answer, a review screen, then the determination from POST /api/v1/assessments.
+"use strict";
+(function () {
+  const root = document.getElementById("wizard");
+  const result = document.getElementById("result");
+  const saved = JSON.parse(sessionStorage.getItem("distillgov.answers") || "{}");
+  const state = { steps: [], at: 0, answers: saved.answers || {}, jurisdiction: saved.jurisdiction || "", on: saved.on || "" };
+  const el = (tag, attrs = {}, ...children) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === "text") node.textContent = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v); else node.setAttribute(k, v);
+    }
+    for (const c of children) node.append(c);
+    return node;
+  };
+  const save = () => sessionStorage.setItem("distillgov.answers", JSON.stringify({ answers: state.answers, jurisdiction: state.jurisdiction, on: state.on }));
+  const words = (v) => String(v).replaceAll("_", " ");
+
+  function question(q) {
+    const id = "q-" + q.fact.replaceAll(".", "-");
+    const current = state.answers[q.fact];
+    if (q.kind === "bool" || q.kind === "enum") {
+      const options = q.kind === "bool" ? [["true", "Yes"], ["false", "No"]] : q.choices.map((c) => [c, words(c)]);
+      options.push(["", "Don't know"]);
+      const set = el("fieldset", { id }, el("legend", { text: q.question }));
+      for (const [value, label] of options) {
+        const input = el("input", { type: "radio", name: id, value });
+        input.checked = (current === undefined ? "" : String(current)) === value;
+        input.addEventListener("change", () => {
+          if (value === "") delete state.answers[q.fact];
+          else state.answers[q.fact] = q.kind === "bool" ? value === "true" : value;
+          save();
+        });
+        set.append(el("label", {}, input, " " + label));
+      }
+      return set;
+    }
+    const input = el("input", { id, type: q.kind === "date" ? "date" : "number", min: "0" });
+    if (current !== undefined) input.value = current;
+    input.addEventListener("input", () => {
+      if (input.value === "") delete state.answers[q.fact];
+      else state.answers[q.fact] = q.kind === "int" ? Number(input.value) : input.value;
+      save();
+    });
+    return el("div", {}, el("label", { for: id, text: q.question + " (leave empty if you don't know)" }), input);
+  }
+
+  function nav(back, nextLabel, next) {
+    const bar = el("div", { class: "actions" });
+    if (back) bar.append(el("button", { type: "button", class: "secondary", text: "Back", onclick: back }));
+    bar.append(el("button", { type: "submit", text: nextLabel }));
+    const form = el("form", { onsubmit: (e) => { e.preventDefault(); next(); } });
+    return [form, bar];
+  }
+
+  function render() {
+    root.replaceChildren();
+    result.hidden = true;
+    const total = state.steps.length + 2;
+    if (state.at < state.steps.length) {
+      const step = state.steps[state.at];
+      const [form, bar] = nav(state.at > 0 ? () => go(state.at - 1) : null, "Next", () => go(state.at + 1));
+      form.append(el("p", { class: "progress", text: `Step ${state.at + 1} of ${total}` }), el("h2", { text: step.title }),
+        el("p", { class: "why" }, el("strong", { text: "Why we ask: " }), step.why));
+      for (const q of step.questions) form.append(question(q));
+      form.append(bar);
+      root.append(form);
+    } else if (state.at === state.steps.length) {
+      const [form, bar] = nav(() => go(state.at - 1), "Review", () => go(state.at + 1));
+      const select = el("select", { id: "jurisdiction", required: "" }, el("option", { value: "", text: "Choose…" }));
+      for (const [v, l] of [["us", "United States"], ["cn", "China"], ["global_south", "Global South"]]) {
+        const o = el("option", { value: v, text: l }); o.selected = state.jurisdiction === v; select.append(o);
+      }
+      select.addEventListener("change", () => { state.jurisdiction = select.value; save(); });
+      const on = el("input", { id: "on", type: "date" }); on.value = state.on;
+      on.addEventListener("input", () => { state.on = on.value; save(); });
+      form.append(el("p", { class: "progress", text: `Step ${state.at + 1} of ${total}` }), el("h2", { text: "Where and when" }),
+        el("p", { class: "why" }, el("strong", { text: "Why we ask: " }), "Each jurisdiction sets the regime's levers differently: exclusivity, contract reach, royalties, research (adjustments)."),
+        el("label", { for: "jurisdiction", text: "Jurisdiction" }), select,
+        el("label", { for: "on", text: "Assess as of (leave empty for today)" }), on, bar);
+      root.append(form);
+    } else {
+      const [form, bar] = nav(() => go(state.at - 1), "Get the determination", submit);
+      const list = el("dl");
+      for (const step of state.steps) for (const q of step.questions) {
+        const a = state.answers[q.fact];
+        list.append(el("dt", { text: q.question }), el("dd", { text: a === undefined ? "Don't know" : a === true ? "Yes" : a === false ? "No" : words(a) }));
+      }
+      form.append(el("p", { class: "progress", text: `Step ${total} of ${total}` }), el("h2", { text: "Review your answers" }),
+        el("p", { text: `Jurisdiction: ${state.jurisdiction || "not chosen"}; as of ${state.on || "today"}.` }), list, bar);
+      root.append(form);
+    }
+    const heading = root.querySelector("h2"); if (heading) { heading.tabIndex = -1; heading.focus(); }
+  }
+
+  function go(to) {
+    if (to > state.steps.length && !state.jurisdiction) { state.at = state.steps.length; render(); document.getElementById("jurisdiction").focus(); return; }
+    state.at = to; render();
+  }
+
+  function caseFromAnswers() {
+    const c = { id: "wizard-case", title: "A distillation described in the wizard" };
+    const uses = [];
+    let anyUse = false;
+    for (const [fact, value] of Object.entries(state.answers)) {
+      if (fact.startsWith("output_use.")) { anyUse = true; if (value === true) uses.push(fact.split(".")[1]); continue; }
+      const parts = fact.split(".");
+      let at = c;
+      for (const p of parts.slice(0, -1)) at = at[p] = at[p] || {};
+      at[parts[parts.length - 1]] = value;
+    }
+    if (anyUse) c.output_use = uses;
+    return c;
+  }
+
+  async function submit() {
+    const body = { case: caseFromAnswers(), jurisdiction: state.jurisdiction, suggest: true };
+    if (state.on) body.on = state.on;
+    const response = await fetch("/api/v1/assessments", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const data = await response.json();
+    if (!response.ok) { showProblem(data); return; }
+    showResult(data);
+  }
+
+  function showProblem(p) {
+    result.hidden = false;
+    result.replaceChildren(el("h2", { text: "We could not assess this" }), el("p", { class: "problem", text: p.detail || p.title }),
+      el("ul", { class: "problem" }, ...(p.errors || []).map((e) => el("li", { text: `${e.field}: ${e.reason}` }))));
+  }
+
+  function showResult(data) {
+    const d = data.determination;
+    root.replaceChildren(el("div", { class: "actions" }, el("button", { type: "button", class: "secondary", text: "Change answers", onclick: () => go(state.steps.length + 1) })));
+    result.hidden = false;
+    const cls = d.compliant === true ? "ok" : d.compliant === false ? "bad" : "unknown";
+    const verdict = d.compliant === true ? "compliant" : d.compliant === false ? "not compliant" : "compliance not yet known";
+    const parts = [
+      el("h2", { text: "Determination", tabindex: "-1", id: "determination" }),
+      el("p", { class: "outcome " + cls }, el("strong", { text: `${words(d.category || "undetermined")} — ${words(d.rule || "open")} — ${verdict}.` }), el("br"), d.summary),
+      el("p", { class: "note", text: `Decision ${data.decision_id} · ${d.profile.name} as of ${d.assessed_on} · rules ${d.framework_version}` }),
+      el("h3", { text: "Obligations" }),
+    ];
+    if (d.missing_facts && d.missing_facts.length) {
+      parts.push(el("h3", { text: "What we still need to know" }));
+      for (const m of d.missing_facts) {
+        parts.push(el("p", { class: "why", text: m.question }),
+          el("ul", { class: "missing" }, ...m.outcomes.map((o) => el("li", { text: `If ${words(o.value)}: ${words(o.category || "undetermined")} — ${words(o.rule || "open")}${o.compliant === false ? " (not compliant)" : ""}` }))));
+      }
+    }
+    const ul = el("ul", { class: "obligations" });
+    for (const o of d.obligations.filter((o) => o.applies !== false)) {
+      ul.append(el("li", {}, el("span", { class: "status " + (o.status || "unknown"), text: o.status || "unknown" }), " " + o.what + (o.due ? ` (due ${o.due})` : ""),
+        el("small", { class: "cite", text: ` — ${o.source.table}/${o.source.row}` })));
+    }
+    parts.push(ul);
+    const r = d.royalty;
+    parts.push(el("h3", { text: "Royalty window" }));
+    if (r.window_start && r.window_end) {
+      const start = Date.parse(r.window_start), end = Date.parse(r.window_end), today = Date.parse(d.assessed_on);
+      const from = Math.min(start, today) - 180 * 864e5, to = Math.max(end, today) + 180 * 864e5;
+      const pct = (t) => `${((t - from) / (to - from)) * 100}%`;
+      const bar = el("div", { class: "timeline", role: "img", "aria-label": `Royalty window from ${r.window_start} to ${r.window_end}; assessed on ${d.assessed_on}` },
+        el("div", { class: "window", style: `left:${pct(start)};width:calc(${pct(end)} - ${pct(start)})` }),
+        el("div", { class: "today", style: `left:${pct(today)}` }),
+        el("span", { class: "label", style: `left:${pct(start)}`, text: r.window_start }),
+        el("span", { class: "label", style: `left:${pct(end)}`, text: r.window_end }));
+      parts.push(bar, el("p", { text: r.due ? `A royalty is due (${words(r.phase)}); rate set by ${words(r.rate_setter)}.` : `No royalty is due now (${words(r.phase || "—")}).` }));
+    } else parts.push(el("p", { text: "No royalty window applies." }));
+    if (d.suggestions && d.suggestions.length) {
+      parts.push(el("h3", { text: "Nearest compliant variants" }), el("ul", {}, ...d.suggestions.map((s) => el("li", { text: `${s.what.join("; and ")} → ${words(s.category)} / ${words(s.rule)}` }))));
+    }
+    parts.push(el("h3", { text: "Why: the trace" }));
+    for (const t of d.trace) {
+      parts.push(el("details", {}, el("summary", { text: `${t.step}. ${t.rule} → ${t.outcome}` }),
+        el("p", { text: t.note || "" }), el("p", { class: "cite", text: `Source: ${t.source.table}/${t.source.row}` }),
+        el("pre", { text: JSON.stringify({ facts: t.facts, levers: t.levers }, null, 2) })));
+    }
+    parts.push(el("h3", { text: "What the normative lenses say" }), el("ul", {}, ...Object.entries(d.lenses).map(([k, v]) => el("li", { text: `${k}: ${v.note}` }))));
+    parts.push(el("p", {}, el("a", { href: `/api/v1/decisions/${data.decision_id}/letter`, download: `determination-${data.decision_id}.html`, text: "Download the determination letter" })));
+    result.replaceChildren(...parts);
+    document.getElementById("determination").focus();
+  }
+
+  fetch("/api/v1/wizard").then((r) => r.json()).then((spec) => { state.steps = spec.steps; render(); });
+})();

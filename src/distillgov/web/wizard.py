@@ -1,0 +1,85 @@
+"""The assessment wizard's questions: one concern per step, each saying why it is asked, built
+from the case model's own questions (framework.case.FACTS) so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STEPS: list[tuple[str, str, list[str]]] = [
+    (
+        "The teacher",
+        "The teacher's age and openness decide where you are in its protection timeline: "
+        "exclusivity, then a royalty window, then free use (types/commercial_cloning).",
+        ["teacher.release_date", "teacher.weights_public", "teacher.outputs_public",
+         "teacher.abuse_proven", "teacher.terms.forbids_distillation",
+         "teacher.terms.forbids_research"],
+    ),
+    (
+        "Who you are, and permission",
+        "With the rights-holder's consent, distillation is governed by your agreement, not by "
+        "the licensing machinery (types/authorized).",
+        ["distiller.same_owner_as_teacher", "consent.granted"],
+    ),
+    (
+        "How the outputs were obtained",
+        "Improper means — hacking, breach, circumvention, privacy-violating collection — defeat "
+        "every safe harbour (types/illicit).",
+        ["access"],
+    ),
+    (
+        "Purpose and market",
+        "Research, transformative enhancement and commercial cloning are treated differently "
+        "(types/research, types/transformative, types/commercial_cloning).",
+        ["purpose", "deployment", "market_relation", "commercial_release_date"],
+    ),
+    (
+        "How the outputs are used",
+        "A handful of outputs used once for testing or calibration is de minimis "
+        "(policies/de_minimis).",
+        ["output_use.training", "output_use.evaluation", "output_use.calibration",
+         "output_use.inspiration", "volume.outputs", "volume.one_off"],
+    ),
+    (
+        "Data and privacy",
+        "Creative works ingested at scale call for collective licensing; personal data calls for "
+        "privacy safeguards (policies/collective_licensing, policies/privacy).",
+        ["creative_works_at_scale", "personal_data.involved", "personal_data.consent",
+         "personal_data.minimisation", "personal_data.purpose_limitation",
+         "personal_data.differential_privacy", "personal_data.user_rights"],
+    ),
+    (
+        "Safety",
+        "Immunities hold only while safety conditions hold; transformative use may require "
+        "sharing safety improvements (types/transformative, types/illicit).",
+        ["safety.evaluated", "safety.improvements_shared", "safety.unsafe_use"],
+    ),
+    (
+        "Transparency",
+        "A distilled model's lineage and high-level method must be public before commercial "
+        "release (policies/transparency).",
+        ["transparency.disclosure_filed", "transparency.filed_on"],
+    ),
+]  # fmt: skip
+
+
+def questions() -> dict[str, Any]:
+    from distillgov.framework.case import FACTS
+
+    steps = []
+    for title, why, names in STEPS:
+        steps.append(
+            {
+                "title": title,
+                "why": why,
+                "questions": [
+                    {
+                        "fact": name,
+                        "question": FACTS[name].question,
+                        "kind": FACTS[name].kind,
+                        "choices": [v for v in FACTS[name].domain if not isinstance(v, bool)],
+                    }
+                    for name in names
+                ],
+            }
+        )
+    return {"steps": steps}

@@ -1,0 +1,185 @@
+"""The web app in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
+the wizard for two cases, a lineage graph, a proof verified in the browser, and a usage upload
+with a bad row refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from distillgov.casefiles import load_case
+from distillgov.jurisdictions import load_builtin
+from distillgov.licensing.licences import open_licence
+from distillgov.registry.records import Disclosure, Model, Organisation
+from distillgov.registry.registry import Registry
+from distillgov.teachers.assessment import assess_case
+from tests.api.conftest import Served
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("DISTILLGOV_CHROMIUM", "/usr/bin/chromium")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("served", ["sqlite"], indirect=True)]
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run installs Debian's chromium")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        yield b
+        b.close()
+
+
+def answer_step(page: object, answers: dict[str, str]) -> None:
+    for fact, value in answers.items():
+        name = "q-" + fact.replace(".", "-")
+        if page.locator(f"input[type=radio][name='{name}']").count():  # type: ignore[attr-defined]
+            page.check(f"input[type=radio][name='{name}'][value='{value}']")  # type: ignore[attr-defined]
+        else:
+            page.fill(f"#{name}", value)  # type: ignore[attr-defined]
+
+
+def run_wizard(
+    page: object, base: str, steps: list[dict[str, str]], jurisdiction: str, on: str
+) -> str:
+    page.goto(f"{base}/assess")  # type: ignore[attr-defined]
+    page.evaluate("sessionStorage.clear()")  # type: ignore[attr-defined]
+    page.reload()  # type: ignore[attr-defined]
+    for number, answers in enumerate(steps, start=1):
+        page.wait_for_selector(f"text=Step {number} of 10")  # type: ignore[attr-defined]
+        answer_step(page, answers)
+        page.click("button:has-text('Next')")  # type: ignore[attr-defined]
+    page.select_option("#jurisdiction", jurisdiction)  # type: ignore[attr-defined]
+    page.fill("#on", on)  # type: ignore[attr-defined]
+    page.click("button:has-text('Review')")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Review your answers")  # type: ignore[attr-defined]
+    page.click("button:has-text('Get the determination')")  # type: ignore[attr-defined]
+    page.wait_for_selector(".outcome")  # type: ignore[attr-defined]
+    return str(page.inner_text("#result"))  # type: ignore[attr-defined]
+
+
+CLONE = [
+    {"teacher.release_date": "2024-05-13", "teacher.weights_public": "false",
+     "teacher.outputs_public": "true", "teacher.abuse_proven": "false",
+     "teacher.terms.forbids_distillation": "false"},
+    {"distiller.same_owner_as_teacher": "false", "consent.granted": "false"},
+    {"access": "public_api_within_terms"},
+    {"purpose": "commercial_product", "deployment": "commercial",
+     "market_relation": "direct_substitute", "commercial_release_date": "2025-01-20"},
+    {"output_use.training": "true", "volume.outputs": "2000000", "volume.one_off": "false"},
+    {"creative_works_at_scale": "false", "personal_data.involved": "false"},
+    {"safety.evaluated": "true", "safety.improvements_shared": "false", "safety.unsafe_use": "false"},
+    {"transparency.disclosure_filed": "true", "transparency.filed_on": "2025-01-10"},
+]  # fmt: skip
+
+
+def test_the_wizard_for_two_cases_with_back_and_forward(served: Served, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    text = run_wizard(page, served.url, CLONE, "cn", "2025-03-01")
+    assert "commercial cloning — compulsory license — compliant" in text
+    assert "2024-11-13" in text and "2026-11-13" in text  # the royalty window on its timeline
+    assert "Download the determination letter" in text
+    page.click("summary >> nth=0")
+    assert page.locator("details[open] .cite").first.inner_text().startswith("Source: types/")
+    # Back and forward keep every answer; unknown stays unknown.
+    page.click("button:has-text('Change answers')")
+    page.wait_for_selector("text=Review your answers")
+    assert "public api within terms" in page.inner_text("dl")
+    illicit = [*CLONE[:2], {"access": "intrusion"}, *CLONE[3:]]
+    text = run_wizard(page, served.url, illicit, "us", "2025-03-01")
+    assert "illicit — prohibited — not compliant" in text
+    unknown = [*CLONE[:2], {"access": ""}, *CLONE[3:]]
+    text = run_wizard(page, served.url, unknown, "us", "2025-03-01")
+    assert "the outcome depends on access" in text and "What we still need to know" in text
+    assert "If intrusion: illicit — prohibited (not compliant)" in text
+
+
+def test_a_lineage_graph_and_a_proof_verified_in_the_browser(
+    served: Served, browser: object
+) -> None:
+    reg = Registry(served.engine)
+    key = Ed25519PrivateKey.generate()
+    reg.log.initialise("web.example/log", key)
+    reg.add(Organisation(id="lab", name="A Lab"))
+    for m in ("big-1", "mid-1", "tiny-1"):
+        reg.add(Model(id=m, name=m.title(), owner="lab"))
+    for student, teacher in (("mid-1", "big-1"), ("tiny-1", "mid-1")):
+        reg.add(
+            Disclosure.model_validate(
+                {
+                    "id": f"d-{student}",
+                    "student": student,
+                    "teachers": [{"model": teacher, "signal": "logits"}],
+                    "method_summary": "Logits.",
+                    "data_sources_summary": "Outputs.",
+                    "filed_on": "2025-01-01",
+                }
+            )
+        )
+    reg.log.checkpoint(key)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{served.url}/registry?q=tiny")
+    page.click("text=Tiny-1")
+    assert page.locator("#lineage svg text", has_text="big-1").count() == 1
+    page.click("#lineage svg a:has-text('mid-1')")  # the graph is a way around the registry
+    page.wait_for_url("**/registry/models/mid-1")
+    page.click("button.verify >> nth=0")
+    verdict = page.locator("output.verdict >> nth=0")
+    verdict.wait_for(state="visible")
+    page.wait_for_function("document.querySelector('output.verdict').className.includes(' ')")
+    assert verdict.inner_text().startswith("Verified in your browser: entry")
+    # The browser checks for itself: a tampered entry does not verify.
+    from sqlalchemy import text
+
+    with served.engine.begin() as c:
+        c.execute(text("UPDATE log_entries SET body = REPLACE(body, 'Logits.', 'Other.')"))
+    page.reload()
+    page.click("button.verify >> nth=0")
+    page.wait_for_function("document.querySelector('output.verdict').className.includes('bad')")
+    assert "Not verified" in page.locator("output.verdict >> nth=0").inner_text()
+
+
+def test_a_usage_upload_with_a_bad_row_is_refused_in_the_page(
+    served: Served, browser: object, tmp_path: Path
+) -> None:
+    case = load_case(ROOT / "examples/cases/startup-clones-chat-model-via-public-api.yaml")
+    profile, day = load_builtin("global_south"), dt.date(2025, 3, 1)
+    open_licence(
+        served.engine, assess_case(case, profile, day), case, profile, day, "s-1", "lic-gs"
+    )
+    token = served.account("cc", "distiller", "cheap-chat-inc")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "licence,period,units,revenue,currency\nlic-gs,2025-13,10,1.00,USD\nlic-gs,2025-04,10,1.00,EUR\n"
+    )
+    good = tmp_path / "good.csv"
+    good.write_text("licence,period,units,revenue,currency\nlic-gs,2025-04,1000,10.00,USD\n")
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{served.url}/licensing")
+    page.fill("#token", token)
+    page.click("button:has-text('Use token')")
+    page.wait_for_selector("#licences:not([hidden]) td:has-text('lic-gs')")
+    page.set_input_files("#report", str(bad))
+    page.click("button:has-text('Upload')")
+    page.wait_for_selector("#upload-result .problem")
+    report = page.inner_text("#upload-result")
+    assert "refused, 2 bad row(s) of 2; nothing was kept" in report
+    assert 'line 2: period "2025-13" — must be YYYY-MM' in report
+    assert 'line 3: currency "EUR" — not the licence\'s currency (USD)' in report
+    page.set_input_files("#report", str(good))
+    page.click("button:has-text('Upload')")
+    page.wait_for_selector("#upload-result:has-text('accepted')")
