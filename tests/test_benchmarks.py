@@ -47,3 +47,10 @@ def test_settlement_benchmark_runs() -> None:
     figures = bench_settlement.run(rows=20_000, holders=2_000)
     assert figures["overhead ratio (ours / hand-written)"] > 0
     assert all(v > 0 for v in figures.values())
+
+
+def test_service_load_benchmark_runs() -> None:
+    from benchmarks import bench_service
+
+    figures = bench_service.run(clients=4, seconds=1.5)
+    assert figures["errors"] == 0 and figures["assessments per second (req/s)"] > 0

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
@@ -85,6 +87,7 @@ def create_app(
         version=__version__,
         description="The Balanced Framework for AI Model Distillation, as a service.",
     )
+    decisions = DecisionLog(engine)
     app.state.engine, app.state.limiter, app.state.registry = engine, limiter, registry
     install(app)
     from distillgov.web.routes import install as install_web
@@ -115,24 +118,18 @@ def create_app(
         )
         output = json.loads(determination.to_json())
         decision = str(uuid.uuid4())
-        with engine.begin() as c:
-            c.execute(
-                text(
-                    "INSERT INTO svc_decisions (id, created_at, framework_version, profile_id, "
-                    "profile_hash, assessed_on, input, output) VALUES (:i, :t, :f, :p, :h, :d, "
-                    ":inp, :out)"
-                ),
-                {
-                    "i": decision,
-                    "t": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                    "f": determination.framework_version,
-                    "p": profile.id,
-                    "h": profile.content_hash,
-                    "d": day,
-                    "inp": json.dumps(body.model_dump(mode="json"), sort_keys=True),
-                    "out": determination.to_json(),
-                },
-            )
+        decisions.record(
+            {
+                "i": decision,
+                "t": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                "f": determination.framework_version,
+                "p": profile.id,
+                "h": profile.content_hash,
+                "d": day,
+                "inp": json.dumps(body.model_dump(mode="json"), sort_keys=True),
+                "out": determination.to_json(),
+            }
+        )
         return {"decision_id": decision, "determination": output}
 
     @app.post("/api/v1/assessments/batch")
@@ -464,6 +461,50 @@ def _require_admin(who: Principal) -> None:
     who.require_write()
     if who.role != "administrator":
         raise Problem(403, "Forbidden", "only an administrator manages accounts")
+
+
+class DecisionLog:
+    """Decisions are written by one thread in batches — one transaction, one flush to disk, for
+    every decision that arrived meanwhile — and each request waits until its own is committed:
+    nothing is answered before it is durable, and the disk is not asked to flush per request."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._queue: queue.Queue[tuple[dict[str, Any], threading.Event, list[BaseException]]] = (
+            queue.Queue()
+        )
+        threading.Thread(target=self._write, name="decision-log", daemon=True).start()
+
+    def record(self, row: dict[str, Any]) -> None:
+        done, failed = threading.Event(), list[BaseException]()
+        self._queue.put((row, done, failed))
+        done.wait()
+        if failed:
+            raise failed[0]
+
+    def _write(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < 1000:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with self.engine.begin() as c:
+                    c.execute(
+                        text(
+                            "INSERT INTO svc_decisions (id, created_at, framework_version, "
+                            "profile_id, profile_hash, assessed_on, input, output) VALUES (:i, "
+                            ":t, :f, :p, :h, :d, :inp, :out)"
+                        ),
+                        [row for row, _, _ in batch],
+                    )
+            except Exception as exc:  # every waiting request gets the failure, none is lost
+                for _, _, failed in batch:
+                    failed.append(exc)
+            for _, done, _ in batch:
+                done.set()
 
 
 def app_from_env() -> FastAPI:

@@ -22,6 +22,9 @@ def database_url(explicit: str | None = None) -> str:
 
 
 def connect(url: str | None = None, **options: Any) -> Engine:
+    if database_url(url).startswith("sqlite") and "poolclass" not in options:
+        # A server's threads each hold a connection while they wait for the write lock.
+        options = {"pool_size": 20, "max_overflow": 20, **options}
     engine = create_engine(database_url(url), **options)
     if engine.dialect.name == "sqlite":
         # Foreign keys on, and a write lock taken at the start of every transaction, so two
@@ -30,6 +33,10 @@ def connect(url: str | None = None, **options: Any) -> Engine:
         def _pragmas(conn, _):  # type: ignore[no-untyped-def]
             conn.isolation_level = None
             conn.execute("PRAGMA foreign_keys = ON")
+            # Readers never wait for the writer, and a commit appends to the write-ahead log
+            # (still flushed to disk at every commit: synchronous stays FULL).
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA busy_timeout = 10000")
 
         @event.listens_for(engine, "begin")
         def _begin(conn):  # type: ignore[no-untyped-def]

@@ -26,7 +26,10 @@
 
   async function checkNote(note, verifierKey) {
     // C2SP signed note: text, a blank line, "— <name> base64(keyID || signature)" lines.
-    const [name, keyId, keyB64] = verifierKey.trim().split("+");
+    // name+keyID+base64: names hold no "+", base64 may.
+    const key0 = verifierKey.trim();
+    const first = key0.indexOf("+"), second = key0.indexOf("+", first + 1);
+    const [name, keyId, keyB64] = [key0.slice(0, first), key0.slice(first + 1, second), key0.slice(second + 1)];
     const raw = b64(keyB64);
     if (raw[0] !== 1 || raw.length !== 33) throw new Error("not an Ed25519 verifier key");
     const split = note.lastIndexOf("\n\n");
