@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup lint typecheck pytest bench clean
+.PHONY: demo test setup lint typecheck pytest bench serve clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,11 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# The API and web app on the demo's data (run `make demo` first): http://127.0.0.1:8000/
+serve: $(STAMP)
+	@test -f out/registry/distillgov.sqlite || $(BIN)/python scripts/demo.py
+	DISTILLGOV_DATA_DIR=out/registry/data $(BIN)/distillgov serve --database sqlite:///out/registry/distillgov.sqlite
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all

@@ -70,6 +70,8 @@ def registry_and_clearinghouse(out: Path) -> None:
     run("The pool paid out", "pool", "distribute", "global_south", "--on", "2025-07-01", *db)
     run("The books balance", "ledger", "check", *db)
     run("A creator's statement", "statement", "holder", "maria-ruiz", *db)
+    run("A service account for the licensee, with an API token for the web app", "accounts",
+        "cheap-chat", "--role", "distiller", "--org", "cheap-chat-inc", "--write", *db)  # fmt: skip
 
 
 def main() -> None:
