@@ -230,3 +230,35 @@ def test_only_an_administrator_manages_accounts(served: Served) -> None:
     with served.client(token) as http:
         assert http.get("/api/v1/jurisdictions").status_code == 200
         assert json.loads(http.get("/api/v1/health").text)["status"] == "ok"
+
+
+def test_browser_sessions_use_an_httponly_cookie_and_writes_need_the_csrf_token(
+    served: Served,
+) -> None:
+    registry_with_a_model(served)
+    token = served.account("ana", "distiller", "lab")
+    with served.client() as browser:
+        signed = browser.post("/api/v1/session", json={"token": token})
+        assert signed.status_code == 201
+        cookie = signed.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=28800" in cookie
+        csrf = signed.json()["csrf"]
+        assert browser.get("/api/v1/session").json()["account"] == "ana"
+        size = Registry(served.engine).log.size()
+        forged = browser.post("/api/v1/registry/disclosures", json=DISCLOSURE)
+        assert forged.status_code == 403 and "X-CSRF-Token" in forged.json()["detail"]
+        wrong = browser.post(
+            "/api/v1/registry/disclosures", json=DISCLOSURE, headers={"X-CSRF-Token": "nope"}
+        )
+        assert wrong.status_code == 403 and Registry(served.engine).log.size() == size
+        filed = browser.post(
+            "/api/v1/registry/disclosures", json=DISCLOSURE, headers={"X-CSRF-Token": csrf}
+        )
+        assert filed.status_code == 201
+        assert (
+            browser.request("DELETE", "/api/v1/session", headers={"X-CSRF-Token": csrf}).status_code
+            == 204
+        )
+        assert browser.get("/api/v1/session").status_code == 401
+        bad = browser.post("/api/v1/session", json={"token": "dg_not-a-real-token"})
+        assert bad.status_code == 401

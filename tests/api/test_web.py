@@ -171,7 +171,7 @@ def test_a_usage_upload_with_a_bad_row_is_refused_in_the_page(
     page = browser.new_page()  # type: ignore[attr-defined]
     page.goto(f"{served.url}/licensing")
     page.fill("#token", token)
-    page.click("button:has-text('Use token')")
+    page.click("button:has-text('Sign in')")
     page.wait_for_selector("#licences:not([hidden]) td:has-text('lic-gs')")
     page.set_input_files("#report", str(bad))
     page.click("button:has-text('Upload')")
@@ -183,3 +183,54 @@ def test_a_usage_upload_with_a_bad_row_is_refused_in_the_page(
     page.set_input_files("#report", str(good))
     page.click("button:has-text('Upload')")
     page.wait_for_selector("#upload-result:has-text('accepted')")
+
+
+def test_a_rights_holder_sees_its_payouts_and_a_regulator_the_overview(
+    served: Served, browser: object
+) -> None:
+    from distillgov.licensing.pool import Claim, distribute, register_claims
+    from distillgov.licensing.settlement import settle
+    from distillgov.licensing.tariffs import builtin
+    from distillgov.licensing.usage import ingest, report_files
+
+    case = load_case(ROOT / "examples/cases/startup-clones-chat-model-via-public-api.yaml")
+    profile, day = load_builtin("global_south"), dt.date(2025, 3, 1)
+    open_licence(
+        served.engine,
+        assess_case(case, profile, day),
+        case,
+        profile,
+        day,
+        "s-1",
+        "lic-cheap-chat-gs",
+    )
+    ingest(served.engine, ROOT / "examples/usage/cheap-chat-gs-2025.jsonl", folder=served.data_dir)
+    on = dt.date(2025, 7, 1)
+    settle(served.engine, report_files(served.engine, served.data_dir), on)
+    register_claims(
+        served.engine,
+        "global_south",
+        [
+            Claim("c-ruiz", "maria-ruiz", "Poems", 35, True),
+            Claim("c-news", "news", "News", 1480, True),
+        ],
+        on,
+    )
+    distribute(served.engine, "global_south", "USD", builtin("global_south").as_of(on).pool, on)
+    creator = served.account("maria", "rights_holder", "maria-ruiz")
+    regulator = served.account("reg", "regulator", None)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{served.url}/payouts")
+    page.fill("#token", creator)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("#payouts:not([hidden]) td:has-text('c-ruiz')")
+    assert "c-news" not in page.inner_text("#payouts")  # only its own lines
+    # 35/1,515 of 613.12 is 14.164...; the one leftover cent goes to the larger remainder (news).
+    assert "Paid in all: 14.16 USD" in page.inner_text("#payouts .totals")
+    page.click("button:has-text('Sign out')")
+    page.wait_for_selector("#signin:not([hidden])")
+    page.goto(f"{served.url}/overview")
+    page.fill("#token", regulator)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("#overview:not([hidden]) td:has-text('lic-cheap-chat-gs')")
+    assert page.inner_text("#royalties") == "2665.73 USD"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, text
 
@@ -29,10 +29,18 @@ MAX_BATCH = 1_000
 
 
 async def principal(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_csrf_token: Annotated[str | None, Header()] = None,
 ) -> Principal:
-    """The caller, from its token (or the public), after its rate limit."""
-    who = auth.principal_for(request.app.state.engine, authorization)
+    """The caller, from its bearer token, else its browser session (writes need the session's
+    CSRF token), else the public; after its rate limit."""
+    session = request.cookies.get(auth.SESSION_COOKIE)
+    if authorization or not session:
+        who = auth.principal_for(request.app.state.engine, authorization)
+    else:
+        unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+        who, _ = auth.session_principal(request.app.state.engine, session, x_csrf_token, unsafe)
     client = who.account or (request.client.host if request.client else "unknown")
     request.app.state.limiter.check(client)
     return who
@@ -75,6 +83,11 @@ class BatchRequest(BaseModel):
     cases: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
     jurisdiction: str
     on: dt.date | None = None
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=8, max_length=200)
 
 
 class AccountRequest(BaseModel):
@@ -120,6 +133,55 @@ def create_app(
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     # --- assessment ---------------------------------------------------------------------------
+
+    @app.post("/api/v1/session", status_code=201)
+    def sign_in(body: SignIn, request: Request) -> JSONResponse:
+        """Exchange an API token for a browser session: an HttpOnly, SameSite=Strict cookie
+        (Secure over HTTPS) and a CSRF token to send as X-CSRF-Token with every write."""
+        session, csrf = auth.open_session(engine, body.token)
+        who = auth.principal_for(engine, f"Bearer {body.token}")
+        response = JSONResponse(
+            {
+                "account": who.account,
+                "organisation": who.organisation,
+                "role": who.role,
+                "csrf": csrf,
+            },
+            status_code=201,
+        )
+        response.set_cookie(
+            auth.SESSION_COOKIE,
+            session,
+            max_age=auth.SESSION_HOURS * 3600,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+        return response
+
+    @app.get("/api/v1/session")
+    def session_info(request: Request) -> dict[str, Any]:
+        """Who the browser is signed in as, and its CSRF token (read by the page's script)."""
+        session = request.cookies.get(auth.SESSION_COOKIE)
+        if not session:
+            raise Problem(401, "Unauthorized", "not signed in")
+        who, csrf = auth.session_principal(engine, session, None, unsafe=False)
+        return {
+            "account": who.account,
+            "organisation": who.organisation,
+            "role": who.role,
+            "csrf": csrf,
+        }
+
+    @app.delete("/api/v1/session", status_code=204)
+    def sign_out(request: Request, who: Who) -> Response:
+        session = request.cookies.get(auth.SESSION_COOKIE)
+        if session:
+            auth.close_session(engine, session)
+        response = Response(status_code=204)
+        response.delete_cookie(auth.SESSION_COOKIE, path="/")
+        return response
 
     @app.get("/api/v1/health")
     def health() -> dict[str, str]:

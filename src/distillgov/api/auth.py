@@ -110,6 +110,59 @@ def issue_token(engine: Engine, account: str, scopes: list[str], days: int) -> s
     return token
 
 
+SESSION_COOKIE = "distillgov_session"
+SESSION_HOURS = 8
+
+
+def open_session(engine: Engine, token: str) -> tuple[str, str]:
+    """Exchange an API token for a browser session: a random session id (for an HttpOnly
+    cookie; only its hash is stored) and a CSRF token the page sends back on every write."""
+    who = principal_for(engine, f"Bearer {token}")
+    session, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO svc_sessions (hash, account, scopes, csrf, expires_at) "
+                "VALUES (:h, :a, :s, :c, :e)"
+            ),
+            {
+                "h": _hash(session),
+                "a": who.account,
+                "s": " ".join(sorted(who.scopes)),
+                "c": csrf,
+                "e": _now() + dt.timedelta(hours=SESSION_HOURS),
+            },
+        )
+    return session, csrf
+
+
+def close_session(engine: Engine, session: str) -> None:
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM svc_sessions WHERE hash = :h"), {"h": _hash(session)})
+
+
+def session_principal(
+    engine: Engine, session: str, csrf: str | None, unsafe: bool
+) -> tuple[Principal, str]:
+    """The session's account; a write (`unsafe`) must carry the session's CSRF token."""
+    with engine.connect() as c:
+        row = c.execute(
+            text(
+                "SELECT a.id, a.organisation, a.role, s.scopes, s.expires_at, s.csrf "
+                "FROM svc_sessions s JOIN svc_accounts a ON a.id = s.account WHERE s.hash = :h"
+            ),
+            {"h": _hash(session)},
+        ).first()
+    if row is None:
+        raise Problem(401, "Unauthorized", "the session has ended: sign in again")
+    expires = row[4] if isinstance(row[4], dt.datetime) else dt.datetime.fromisoformat(str(row[4]))
+    if expires <= _now():
+        raise Problem(401, "Unauthorized", "the session has expired: sign in again")
+    if unsafe and not (csrf and secrets.compare_digest(csrf, str(row[5]))):
+        raise Problem(403, "Forbidden", "missing or wrong X-CSRF-Token for this session")
+    return Principal(row[0], row[1], row[2], frozenset(str(row[3]).split())), str(row[5])
+
+
 def principal_for(engine: Engine, authorization: str | None) -> Principal:
     if not authorization:
         return PUBLIC

@@ -174,6 +174,14 @@ def install(app: FastAPI) -> None:
     def licensing() -> HTMLResponse:
         return _page("licensing.html", "Licensing")
 
+    @router.get("/payouts", response_class=HTMLResponse)
+    def payouts() -> HTMLResponse:
+        return _page("payouts.html", "Your payouts")
+
+    @router.get("/overview", response_class=HTMLResponse)
+    def overview() -> HTMLResponse:
+        return _page("overview.html", "Regulator's overview")
+
     app.include_router(router)
 
 

@@ -1,48 +1,27 @@
 // A licensee's page: its licences, usage upload with the row-level error report, settlements.
 "use strict";
 (function () {
-  const token = () => sessionStorage.getItem("distillgov.token") || "";
-  const error = document.getElementById("error");
-  const api = async (path, options = {}) => {
-    const response = await fetch(path, { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${token()}` } });
-    const body = await response.json();
-    if (!response.ok) throw body;
-    return body;
-  };
+  const { call, mount } = window.distillgov;
   const cell = (text) => { const td = document.createElement("td"); td.textContent = text; return td; };
   const row = (...cells) => { const tr = document.createElement("tr"); tr.append(...cells.map(cell)); return tr; };
 
   async function load() {
-    error.textContent = "";
-    try {
-      const licences = await api("/api/v1/licences");
-      document.getElementById("licences").hidden = false;
-      const body = document.querySelector("#licences table tbody");
-      const select = document.getElementById("licence");
-      body.replaceChildren(...licences.map((l) => row(l.id, `${l.teacher} (${l.teacher_owner})`, `${l.window_start} to ${l.window_end}`, l.state)));
-      select.replaceChildren(...licences.map((l) => { const o = document.createElement("option"); o.value = o.textContent = l.id; return o; }));
-      const settled = await api("/api/v1/settlements");
-      document.querySelector("#settlements tbody").replaceChildren(...settled.map((s) => row(s.licence, s.period, `${(s.royalty_minor / 100).toFixed(2)} ${s.currency}`)));
-    } catch (p) {
-      error.textContent = p.detail || "could not load your licences";
-    }
+    const licences = await call("/api/v1/licences");
+    document.getElementById("licences").hidden = false;
+    document.querySelector("#licences table tbody").replaceChildren(...licences.map((l) => row(l.id, `${l.teacher} (${l.teacher_owner})`, `${l.window_start} to ${l.window_end}`, l.state)));
+    document.getElementById("licence").replaceChildren(...licences.map((l) => { const o = document.createElement("option"); o.value = o.textContent = l.id; return o; }));
+    const settled = await call("/api/v1/settlements");
+    document.querySelector("#settlements tbody").replaceChildren(...settled.map((s) => row(s.licence, s.period, `${(s.royalty_minor / 100).toFixed(2)} ${s.currency}`)));
   }
-
-  document.getElementById("signin").addEventListener("submit", (e) => {
-    e.preventDefault();
-    sessionStorage.setItem("distillgov.token", document.getElementById("token").value.trim());
-    load();
-  });
 
   document.getElementById("upload").addEventListener("submit", async (e) => {
     e.preventDefault();
     const out = document.getElementById("upload-result");
-    const file = document.getElementById("report").files[0];
-    const form = new FormData(); form.append("report", file);
+    const form = new FormData(); form.append("report", document.getElementById("report").files[0]);
     const licence = document.getElementById("licence").value;
     out.replaceChildren();
     try {
-      const done = await api(`/api/v1/licences/${encodeURIComponent(licence)}/usage`, { method: "POST", body: form });
+      const done = await call(`/api/v1/licences/${encodeURIComponent(licence)}/usage`, { method: "POST", body: form });
       out.textContent = done.new ? `Report ${done.report} accepted: ${done.rows} row(s).` : `Report ${done.report} was already in: nothing changed.`;
       load();
     } catch (p) {
@@ -53,5 +32,5 @@
     }
   });
 
-  if (token()) load();
+  mount(() => load().catch((p) => { document.getElementById("error").textContent = p.detail || "could not load your licences"; }));
 })();
