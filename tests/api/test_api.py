@@ -262,3 +262,15 @@ def test_browser_sessions_use_an_httponly_cookie_and_writes_need_the_csrf_token(
         assert browser.get("/api/v1/session").status_code == 401
         bad = browser.post("/api/v1/session", json={"token": "dg_not-a-real-token"})
         assert bad.status_code == 401
+
+
+def test_the_policy_lab_scores_the_profiles(served: Served) -> None:
+    with served.client() as http:
+        scores = http.get("/api/v1/lab/compare", params={"on": "2025-03-01"}).json()
+        by_profile = {s["profile"]: s for s in scores}
+        assert set(by_profile) == {"us", "cn", "global_south"}
+        assert by_profile["us"]["exclusivity"] == 2.0 and by_profile["cn"]["exclusivity"] == 0.5
+        for s in scores:
+            assert {"utilitarian", "rawlsian", "lockean", "deontological"} <= set(s)
+        bad = http.get("/api/v1/lab/compare", params={"profiles": "mars"})
+        assert bad.status_code in (404, 422) and "mars" in bad.json()["detail"]

@@ -282,6 +282,25 @@ def create_app(
 
         return load_profile(profile_id, None).public_dict()
 
+    @app.get("/api/v1/lab/compare")
+    def lab_compare(
+        who: Who,
+        on: dt.date | None = None,
+        profiles: Annotated[
+            list[str] | None, Query(description="Profile ids (default: all).")
+        ] = None,
+    ) -> list[dict[str, Any]]:
+        """The policy lab: each profile's levers scored under the four normative lenses, with
+        the default assumptions (docs/policylab.md)."""
+        from distillgov.jurisdictions import builtin_ids, load_profile
+        from distillgov.policylab.lab import compare, levers_for, load_assumptions
+
+        day = on or dt.date.today()
+        a = load_assumptions(None)
+        chosen = [load_profile(i, None) for i in (profiles or builtin_ids())]
+        scores = compare(a.economy_point(), {p.id: levers_for(p, day, a) for p in chosen})
+        return [{"profile": k, **v} for k, v in scores.items()]
+
     @app.get("/api/v1/teachers")
     def teachers(who: Who) -> list[dict[str, Any]]:
         from distillgov.teachers.catalogue import catalogue
