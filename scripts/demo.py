@@ -8,6 +8,8 @@ compulsory licence opened from a determination, usage settled, the collective po
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import subprocess
 import sys
@@ -135,6 +137,22 @@ def main() -> None:
     )
     registry_and_clearinghouse(out)
     print(f"\nDone. Open {out / 'determination-us.html'} or read out/example-results.csv.")
+    if serve_after(sys.argv[1:]):
+        database = f"sqlite:///{out / 'registry' / 'distillgov.sqlite'}"
+        print("\nServing the web app and the API on the demo's data (Ctrl-C to stop).", flush=True)
+        env = {**os.environ, "DISTILLGOV_DATA_DIR": str(out / "registry" / "data")}
+        with contextlib.suppress(KeyboardInterrupt):
+            subprocess.run([*CLI, "serve", "--database", database], cwd=ROOT, env=env)
+    else:
+        print("Serve the web app on this data with `make serve` (http://127.0.0.1:8000/).")
+
+
+def serve_after(args: list[str]) -> bool:
+    """Serve at the end when run from a terminal (a person is watching); not when piped or run
+    by CI or the tests, which need the command to finish. --serve / --no-serve decide."""
+    if "--no-serve" in args:
+        return False
+    return "--serve" in args or (sys.stdin.isatty() and sys.stdout.isatty())
 
 
 if __name__ == "__main__":

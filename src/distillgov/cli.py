@@ -967,9 +967,7 @@ def serve(
 
     if database:
         os.environ["DISTILLGOV_DATABASE_URL"] = database
-    typer.echo(
-        f"distillgov API on http://{host}:{port}/api/v1 (OpenAPI: http://{host}:{port}/docs)"
-    )
+    typer.echo(f"Open http://{host}:{port}/ (the API is /api/v1; its OpenAPI, /docs)")
     uvicorn.run(
         "distillgov.api.app:app_from_env",
         factory=True,
