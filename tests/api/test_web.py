@@ -147,7 +147,7 @@ def test_a_lineage_graph_and_a_proof_verified_in_the_browser(
 
     with served.engine.begin() as c:
         c.execute(text("UPDATE log_entries SET body = REPLACE(body, 'Logits.', 'Other.')"))
-    page.reload()
+    page.goto(f"{served.url}/registry/models/tiny-1")  # a record not yet served
     page.click("button.verify >> nth=0")
     page.wait_for_function("document.querySelector('output.verdict').className.includes('bad')")
     assert "Not verified" in page.locator("output.verdict >> nth=0").inner_text()

@@ -113,6 +113,7 @@ class TransparencyLog:
             raise LogError(f"this database holds the log '{rows['origin']}', not '{origin}'")
         self.origin = rows.get("origin", origin)
         self.verifier = rows.get("verifier_key")
+        self._bundles: dict[tuple[int, int], dict[str, Any]] = {}
 
     def reload_settings(self, c: Any) -> None:
         """Pick up an initialisation done by another process since this object was made (a
@@ -243,13 +244,17 @@ class TransparencyLog:
                     f"no signed checkpoint covers entry {index} yet: run `registry checkpoint`"
                 )
             size, note = int(row[0]), str(row[1])
+            # A bundle for an entry under a signed size never changes: serve it again from memory.
+            cached = self._bundles.get((index, size))
+            if cached is not None:
+                return cached
             body = c.execute(
                 text("SELECT body FROM log_entries WHERE idx = :i"), {"i": index}
             ).scalar_one_or_none()
             if body is None:
                 raise LogError(f"no entry {index}")
             stored = storedhashes.fetch(c, nodes_needed(lambda g: inclusion_of(g, index, size)))
-        return {
+        bundle = {
             "version": 1,
             "entry": body,
             "index": index,
@@ -258,6 +263,10 @@ class TransparencyLog:
             "checkpoint": note,
             "verifier_key": self.verifier,
         }
+        if len(self._bundles) >= 65_536:
+            self._bundles.clear()
+        self._bundles[(index, size)] = bundle
+        return bundle
 
     def verify(self) -> Finding | None:
         """Recompute everything from the stored rows; the first problem found, or None.

@@ -22,6 +22,7 @@ class Registry:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.log = TransparencyLog(engine)
+        self._entries: dict[str, int] = {}
 
     def _exists(self, c: Any, table: str, key: str) -> bool:
         return (
@@ -184,14 +185,27 @@ class Registry:
     # --- queries --------------------------------------------------------------------------------
 
     def entry_of(self, record_id: str) -> int:
+        """The log entry of a record. Records are never changed in place, so once found the
+        answer is kept."""
+        known = self._entries.get(record_id)
+        if known is not None:
+            return known
         with self.engine.connect() as c:
-            for table in ("reg_disclosures", "reg_models", "reg_organisations", "reg_statements"):
-                found = c.execute(
-                    text(f"SELECT entry FROM {table} WHERE id = :k"), {"k": record_id}
-                ).scalar()
-                if found is not None:
-                    return int(found)
-        raise RegistryError(f"no record with id '{record_id}'")
+            found = c.execute(
+                text(
+                    "SELECT entry FROM reg_disclosures WHERE id = :k UNION ALL "
+                    "SELECT entry FROM reg_models WHERE id = :k UNION ALL "
+                    "SELECT entry FROM reg_organisations WHERE id = :k UNION ALL "
+                    "SELECT entry FROM reg_statements WHERE id = :k"
+                ),
+                {"k": record_id},
+            ).scalar()
+        if found is None:
+            raise RegistryError(f"no record with id '{record_id}'")
+        if len(self._entries) >= 65_536:
+            self._entries.clear()
+        self._entries[record_id] = int(found)
+        return int(found)
 
     def show(self, record_id: str) -> dict[str, Any]:
         """A record's log entry, decoded."""
