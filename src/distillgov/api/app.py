@@ -235,14 +235,7 @@ def create_app(
         """The determination letter (HTML) of a logged decision, made again from its input."""
         from distillgov.render import render
 
-        stored = _decision(engine, decision_id)
-        request = stored["input"]
-        again, _, _ = _assess(
-            request["case"],
-            request.get("jurisdiction"),
-            request.get("on"),
-            suggest=request.get("suggest", False),
-        )
+        again, _ = _reassess(_decision(engine, decision_id))
         return HTMLResponse(
             render(again, "html"),
             headers={
@@ -264,13 +257,7 @@ def create_app(
         from distillgov.framework.rules import FRAMEWORK_VERSION
 
         stored = _decision(engine, decision_id)
-        request = stored["input"]
-        again, profile, _ = _assess(
-            request["case"],
-            request.get("jurisdiction"),
-            request.get("on"),
-            suggest=request.get("suggest", False),
-        )
+        again, profile = _reassess(stored)
         return {
             "decision_id": decision_id,
             "same_output": json.loads(again.to_json()) == stored["output"],
@@ -506,6 +493,18 @@ def _assess(
     )
     profile = load_profile(jurisdiction or case.jurisdiction, None)
     return assess_case(case, profile, day, suggest), profile, day
+
+
+def _reassess(stored: dict[str, Any]) -> tuple[Any, Any]:
+    """A logged decision's input assessed again, with the rules and profiles of today."""
+    request = stored["input"]
+    again, profile, _ = _assess(
+        request["case"],
+        request.get("jurisdiction"),
+        request.get("on"),
+        suggest=request.get("suggest", False),
+    )
+    return again, profile
 
 
 def _decision(engine: Engine, decision_id: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 
 from distillgov.errors import DistillgovError
 from distillgov.licensing.money import format_minor
+from distillgov.sqlrows import marks, select_in
 
 
 class LedgerError(DistillgovError):
@@ -127,10 +128,9 @@ def post(c: Any, transfers: list[Transfer]) -> int:
                 f"take {format_minor(delta_debits[account] - delta_credits[account], currency)}"
             )
     seq = int(c.execute(text("SELECT COALESCE(MAX(seq), 0) FROM ledger_transfers")).scalar_one())
-    mark = "?" if c.dialect.paramstyle == "qmark" else "%s"
     c.exec_driver_sql(
         "INSERT INTO ledger_transfers (id, seq, debit, credit, amount, currency, memo, posted_on) "
-        f"VALUES ({', '.join([mark] * 8)})",
+        f"VALUES ({marks(c, 8)})",
         [
             (t.id, seq + i, t.debit, t.credit, t.amount, t.currency, t.memo, t.posted_on)
             for i, t in enumerate(new, start=1)
@@ -149,32 +149,20 @@ def post(c: Any, transfers: list[Transfer]) -> int:
 
 
 def _existing(c: Any, ids: list[str]) -> dict[str, tuple[str, str, int, str]]:
-    out: dict[str, tuple[str, str, int, str]] = {}
-    mark = "?" if c.dialect.paramstyle == "qmark" else "%s"
-    for at in range(0, len(ids), 500):
-        chunk = tuple(ids[at : at + 500])
-        rows = c.exec_driver_sql(
-            "SELECT id, debit, credit, amount, currency FROM ledger_transfers "
-            f"WHERE id IN ({', '.join([mark] * len(chunk))})",
-            chunk,
-        ).all()
-        out.update({r[0]: (r[1], r[2], int(r[3]), r[4]) for r in rows})
-    return out
+    rows = select_in(
+        c, "SELECT id, debit, credit, amount, currency FROM ledger_transfers WHERE id IN ({})", ids
+    )
+    return {r[0]: (r[1], r[2], int(r[3]), r[4]) for r in rows}
 
 
 def _accounts(c: Any, ids: set[str]) -> dict[str, tuple[str, bool, int, int]]:
-    out: dict[str, tuple[str, bool, int, int]] = {}
-    mark = "?" if c.dialect.paramstyle == "qmark" else "%s"
-    listed = sorted(ids)
-    for at in range(0, len(listed), 500):
-        chunk = tuple(listed[at : at + 500])
-        rows = c.exec_driver_sql(
-            "SELECT id, currency, debits_must_not_exceed_credits, debits, credits "
-            f"FROM ledger_accounts WHERE id IN ({', '.join([mark] * len(chunk))})",
-            chunk,
-        ).all()
-        out.update({r[0]: (r[1], bool(r[2]), int(r[3]), int(r[4])) for r in rows})
-    return out
+    rows = select_in(
+        c,
+        "SELECT id, currency, debits_must_not_exceed_credits, debits, credits "
+        "FROM ledger_accounts WHERE id IN ({})",
+        sorted(ids),
+    )
+    return {r[0]: (r[1], bool(r[2]), int(r[3]), int(r[4])) for r in rows}
 
 
 def balance(engine: Engine, account: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from distillgov.errors import DistillgovError
 from distillgov.licensing import ledger
 from distillgov.licensing.money import round_half_even, split_many, to_minor
 from distillgov.licensing.tariffs import PoolRules
+from distillgov.sqlrows import marks, select_in
 
 
 class PoolError(DistillgovError):
@@ -69,16 +70,12 @@ def register_claims(engine: Engine, pool: str, claims: list[Claim], on: dt.date)
         raise PoolError("the same claim id is listed twice")
     new = []
     with engine.begin() as c:
-        mark = "?" if c.dialect.paramstyle == "qmark" else "%s"
-        existing: dict[str, tuple[Any, ...]] = {}
-        for at in range(0, len(ids), 500):
-            chunk = tuple(ids[at : at + 500])
-            rows = c.exec_driver_sql(
-                "SELECT id, pool, holder, work, weight FROM pool_claims "
-                f"WHERE id IN ({', '.join([mark] * len(chunk))})",
-                chunk,
-            ).all()
-            existing.update({r[0]: (r[1], r[2], r[3], int(r[4])) for r in rows})
+        existing = {
+            r[0]: (r[1], r[2], r[3], int(r[4]))
+            for r in select_in(
+                c, "SELECT id, pool, holder, work, weight FROM pool_claims WHERE id IN ({})", ids
+            )
+        }
         for claim in claims:
             old = existing.get(claim.id)
             if old is None:
@@ -90,7 +87,7 @@ def register_claims(engine: Engine, pool: str, claims: list[Claim], on: dt.date)
         if new:
             c.exec_driver_sql(
                 "INSERT INTO pool_claims (id, pool, holder, work, weight, matched, registered_on) "
-                f"VALUES ({', '.join([mark] * 7)})",
+                f"VALUES ({marks(c, 7)})",
                 new,
             )
     added = len(new)
@@ -140,10 +137,10 @@ def distribute(engine: Engine, profile: str, currency: str, rules: PoolRules, on
             ).scalar_one()
             amount, admin, paid, carried, held, released = (int(x) for x in done[:6])
             return Run(run_id, amount, admin, paid, carried, held, released, int(n), currency)
-        mark = "?" if c.dialect.paramstyle == "qmark" else "%s"
         cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(
-            f"SELECT id, holder, weight, matched FROM pool_claims WHERE pool = {mark} ORDER BY id",
+            f"SELECT id, holder, weight, matched FROM pool_claims WHERE pool = {marks(c, 1)} "
+            "ORDER BY id",
             (profile,),
         )
         claims = cursor.fetchall()
@@ -259,7 +256,7 @@ def distribute(engine: Engine, profile: str, currency: str, rules: PoolRules, on
         )
         c.exec_driver_sql(
             "INSERT INTO pool_lines (run, claim, holder, share, carried_in, paid, carried_out, "
-            f"held, hold_until, hold_open) VALUES ({', '.join([mark] * 10)})",
+            f"held, hold_until, hold_open) VALUES ({marks(c, 10)})",
             lines,
         )
         for run, claim, _ in claimed_holds + released_holds:

@@ -46,6 +46,7 @@ from distillgov.registry.merkle import (
     nodes_needed,
     root_of,
 )
+from distillgov.sqlrows import marks
 
 # Entry encodings. Version 1 recorded the tree root before the entry (popcount(n) hashes per
 # append); version 2 records the previous entry's leaf hash, a hash chain that names an edited
@@ -176,8 +177,7 @@ class TransparencyLog:
             # Straight to the driver: at bulk sizes SQLAlchemy's per-row parameter handling
             # costs more than the database does.
             c.exec_driver_sql(
-                "INSERT INTO log_entries (idx, kind, body, leaf_hash) "
-                f"VALUES ({storedhashes.marks(c, 4)})",
+                f"INSERT INTO log_entries (idx, kind, body, leaf_hash) VALUES ({marks(c, 4)})",
                 rows,
             )
             storedhashes.store(c, new_hashes)

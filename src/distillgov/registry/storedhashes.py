@@ -8,9 +8,9 @@ from typing import Any
 
 from distillgov.errors import DistillgovError
 from distillgov.registry.merkle import Node
+from distillgov.sqlrows import marks, select_in
 
 INDEX_BITS = 48  # room for 2**48 leaves; the level goes in the bits above
-_CHUNK = 500  # ids per query: well under any driver's parameter limit
 
 
 def node_id(node: Node) -> int:
@@ -18,18 +18,8 @@ def node_id(node: Node) -> int:
     return level << INDEX_BITS | index
 
 
-def marks(c: Any, n: int) -> str:
-    """`?, ?` or `%s, %s`: n parameters in the driver's own style."""
-    return ", ".join(["?" if c.dialect.paramstyle == "qmark" else "%s"] * n)
-
-
 def _select(c: Any, sql: str, keys: list[int]) -> list[tuple[int, bytes]]:
-    out: list[tuple[int, bytes]] = []
-    for at in range(0, len(keys), _CHUNK):
-        chunk = tuple(keys[at : at + _CHUNK])
-        rows = c.exec_driver_sql(sql.format(marks(c, len(chunk))), chunk).all()
-        out += [(int(k), bytes(h)) for k, h in rows]
-    return out
+    return [(int(k), bytes(h)) for k, h in select_in(c, sql, keys)]
 
 
 def fetch(c: Any, nodes: Iterable[Node]) -> dict[Node, bytes]:
