@@ -36,8 +36,8 @@ def upgrade() -> None:
         sa.Column("profile_id", sa.String(80), nullable=False),
         sa.Column("profile_hash", sa.String(80), nullable=False),
         sa.Column("assessed_on", sa.Date, nullable=False),
-        sa.Column("input", sa.Text, nullable=False),
-        sa.Column("output", sa.Text, nullable=False),
+        sa.Column("input", sa.LargeBinary, nullable=False),  # zlib-compressed JSON
+        sa.Column("output", sa.LargeBinary, nullable=False),
     )
 
 
