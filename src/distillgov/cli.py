@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from distillgov.cli_options import DatabaseOpt
 from distillgov.errors import DistillgovError
 
 app = typer.Typer(
@@ -571,13 +572,6 @@ registry_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(registry_app, name="registry")
-DatabaseOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database",
-        help="Database URL (default $DISTILLGOV_DATABASE_URL, else sqlite:///distillgov.sqlite).",
-    ),
-]
 KeyOpt = Annotated[
     Path,
     typer.Option(
@@ -588,12 +582,10 @@ DEFAULT_KEY = Path("distillgov-log.key")
 
 
 def _registry(database: str | None) -> Any:
-    from distillgov.registry.db import connect, migrate
+    from distillgov.registry.db import open_database
     from distillgov.registry.registry import Registry
 
-    engine = connect(database)
-    migrate(engine)
-    return Registry(engine)
+    return Registry(open_database(database))
 
 
 def _add(database: str | None, record: Any) -> None:
@@ -953,10 +945,7 @@ def version() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    database: Annotated[
-        str | None,
-        typer.Option("--database", help="Database URL (default $DISTILLGOV_DATABASE_URL)."),
-    ] = None,
+    database: DatabaseOpt = None,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) on the embedded SQLite default or PostgreSQL.
@@ -992,18 +981,17 @@ def accounts(
         int, typer.Option(help="Also issue a token valid this many days (0: none).")
     ] = 30,
     write: Annotated[bool, typer.Option(help="Give the token the 'write' scope.")] = False,
-    database: Annotated[str | None, typer.Option("--database", help="Database URL.")] = None,
+    database: DatabaseOpt = None,
 ) -> None:
     """Create a service account (and print an API token for it, shown only once).
 
     Example: distillgov accounts admin --role administrator --write
     """
     from distillgov.api import auth
-    from distillgov.registry.db import connect, migrate
+    from distillgov.registry.db import open_database
 
     try:
-        engine = connect(database)
-        migrate(engine)
+        engine = open_database(database)
         auth.add_account(engine, account, role, organisation)
         if token_days:
             scopes = ["read", "write"] if write else ["read"]

@@ -12,15 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
+from distillgov.cli_options import DatabaseOpt
 from distillgov.errors import DistillgovError
 
-DatabaseOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database",
-        help="Database URL (default $DISTILLGOV_DATABASE_URL, else sqlite:///distillgov.sqlite).",
-    ),
-]
 DataDirOpt = Annotated[
     Path | None,
     typer.Option(
@@ -46,11 +40,9 @@ def _fail(error: DistillgovError | str, code: int = 2) -> Any:
 
 
 def _engine(database: str | None) -> Any:
-    from distillgov.registry.db import connect, migrate
+    from distillgov.registry.db import open_database
 
-    engine = connect(database)
-    migrate(engine)
-    return engine
+    return open_database(database)
 
 
 def _day(on: str | None) -> dt.date:

@@ -113,11 +113,10 @@ def create_app(
     rate: float | None = None,
     burst: int = 200,
 ) -> FastAPI:
-    from distillgov.registry.db import connect, migrate
+    from distillgov.registry.db import open_database
     from distillgov.registry.registry import Registry
 
-    engine = connect(database_url)
-    migrate(engine)
+    engine = open_database(database_url)
     registry = Registry(engine)
     limiter = auth.RateLimiter(
         float(os.environ.get("DISTILLGOV_RATE_LIMIT", "100")) if rate is None else rate, burst

@@ -57,3 +57,10 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def open_database(url: str | None = None) -> Engine:
+    """Connect and bring the schema up to date: what every command and the server start with."""
+    engine = connect(url)
+    migrate(engine)
+    return engine
