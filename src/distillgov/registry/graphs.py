@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -48,9 +49,15 @@ def mermaid(model: str, rows: list[dict[str, Any]], descendants: bool = False) -
 _BOX_W, _BOX_H, _GAP_X, _GAP_Y, _PAD = 190, 34, 90, 22, 20
 
 
-def svg(model: str, rows: list[dict[str, Any]], descendants: bool = False) -> str:
+def svg(
+    model: str,
+    rows: list[dict[str, Any]],
+    descendants: bool = False,
+    link: Callable[[str], str] | None = None,
+) -> str:
     """A standalone SVG drawing (no Graphviz needed): one column per lineage depth, the model
-    itself on the left, arrows pointing from student to teacher and labelled with the signal."""
+    itself on the left, arrows pointing from student to teacher and labelled with the signal.
+    With `link`, each model's box is a link to the address it gives for the model."""
     depth = {model: 0}
     for r in rows:  # rows come shortest depth first
         depth.setdefault(r["model"], int(r["depth"]))
@@ -87,9 +94,10 @@ def svg(model: str, rows: list[dict[str, Any]], descendants: bool = False) -> st
         )
     for name, (x, y) in at.items():
         fill = "#dbe8ff" if name == model else "#f4f4f4"
-        out.append(
+        box = (
             f'<g><rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}" rx="5" fill="{fill}" '
             f'stroke="#333"/><text x="{x + _BOX_W // 2}" y="{y + _BOX_H // 2 + 4}" '
             f'text-anchor="middle">{escape(name)}</text></g>'
         )
+        out.append(box if link is None else f'<a href="{escape(link(name))}">{box}</a>')
     return "\n".join([*out, "</svg>"]) + "\n"

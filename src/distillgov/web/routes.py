@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from importlib import resources
 from typing import Any
 
 import jinja2
-import markupsafe
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -104,14 +102,8 @@ def install(app: FastAPI) -> None:
                 {"m": model},
             ).all()
         rows = reg.lineage(model, direction)
-        drawing = svg(model, rows, direction == "descendants")
         # Each model in the drawing links to its own page.
-        for name in {model, *(r["model"] for r in rows)}:
-            label = re.escape(str(markupsafe.escape(name)))
-            box = re.search(rf"<g><rect [^>]*/><text [^>]*>{label}</text></g>", drawing)
-            if box is not None:
-                link = f'<a href="/registry/models/{markupsafe.escape(name)}">{box.group(0)}</a>'
-                drawing = drawing[: box.start()] + link + drawing[box.end() :]
+        drawing = svg(model, rows, direction == "descendants", lambda m: f"/registry/models/{m}")
         return _page(
             "model.html",
             str(row[1]),
