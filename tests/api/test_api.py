@@ -189,6 +189,19 @@ def test_licensing_reads_and_usage_upload_follow_the_parties(
             "reason": "must be YYYY-MM",
             "location": "line 2",
         }
+        other = http.post(
+            "/api/v1/licences/lic-gs/usage",
+            files={
+                "report": (
+                    "o.csv",
+                    b"licence,period,units,revenue,currency\nlic-x,2025-03,1,1.00,USD\n",
+                )
+            },
+        )
+        assert other.status_code == 422 and other.json()["errors"][0]["reason"] == (
+            "this report is for licence lic-gs"
+        )
+        assert other.json()["detail"].startswith("o.csv: refused")
         done = http.post("/api/v1/licences/lic-gs/usage", files=files)
         assert done.status_code == 201 and done.json() == {"report": "gs", "rows": 4, "new": True}
     from distillgov.licensing.settlement import settle

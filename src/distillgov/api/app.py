@@ -403,7 +403,7 @@ def create_app(
         """Upload a usage report (CSV, JSONL or Parquet) for one licence: only its licensee may.
         A bad file is refused whole with every bad row listed."""
         from distillgov.licensing.licences import get, slug
-        from distillgov.licensing.usage import UsageError, ingest
+        from distillgov.licensing.usage import ingest
 
         who.require_write()
         lic = get(engine, licence_id)
@@ -414,20 +414,9 @@ def create_app(
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(await report.read())
-            import polars as pl
-
-            from distillgov.licensing.usage import _read
-
-            frame, _ = _read(path)
-            if "licence" in frame.columns:
-                others = set(frame["licence"].cast(pl.String).drop_nulls().unique().to_list()) - {
-                    licence_id
-                }
-                if others:
-                    raise UsageError(
-                        f"{name}: rows for other licences ({', '.join(sorted(others))})"
-                    )
-            done = ingest(engine, path, report_id or Path(name).stem, data_dir)
+            done = ingest(
+                engine, path, report_id or Path(name).stem, data_dir, licence_id, origin=name
+            )
         return {"report": done.report, "rows": done.rows, "new": done.new}
 
     @app.get("/api/v1/settlements")

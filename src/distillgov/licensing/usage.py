@@ -62,9 +62,12 @@ def _read(path: Path) -> tuple[pl.DataFrame, str]:
     raise InputFileError(f"{path}: unknown file type '{path.suffix}'; use .csv, .jsonl or .parquet")
 
 
-def validate(df: pl.DataFrame, licences: dict[str, str], origin: str, unit: str) -> pl.DataFrame:
+def validate(
+    df: pl.DataFrame, licences: dict[str, str], origin: str, unit: str, only: str | None = None
+) -> pl.DataFrame:
     """Every row checked at once; the rows as they will be stored, or UsageError listing every
-    bad row. `licences` maps each known licence id to its currency."""
+    bad row. `licences` maps each licence id the rows may name to its currency; `only` names
+    the one licence a report was sent for, if it was sent for one."""
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise UsageError(
@@ -91,7 +94,7 @@ def validate(df: pl.DataFrame, licences: dict[str, str], origin: str, unit: str)
         (
             "licence",
             pl.col("licence").is_not_null() & pl.col("licence_currency").is_null(),
-            "no such licence",
+            "no such licence" if only is None else f"this report is for licence {only}",
         ),
         ("period", ~pl.col("period").str.contains(_PERIOD).fill_null(False), "must be YYYY-MM"),
         (
@@ -164,8 +167,15 @@ def content_hash(rows: pl.DataFrame) -> str:
 
 
 def ingest(
-    engine: Engine, path: Path, report_id: str | None = None, folder: Path | None = None
+    engine: Engine,
+    path: Path,
+    report_id: str | None = None,
+    folder: Path | None = None,
+    licence: str | None = None,
+    origin: str | None = None,
 ) -> Ingested:
+    """Take in a report; with `licence`, every row must be for that licence. `origin` names
+    the file in messages (an upload's own name rather than where it was saved)."""
     report = report_id or path.stem
     if not report or len(report) > 160:
         raise UsageError(f"field 'report', value {report!r}: 1 to 160 characters")
@@ -177,7 +187,11 @@ def ingest(
         old = c.execute(
             text("SELECT content_hash, rows FROM lic_reports WHERE id = :i"), {"i": report}
         ).first()
-    rows = validate(df, licences, str(path), unit).with_columns(pl.lit(report).alias("report"))
+    if licence is not None:
+        licences = {k: v for k, v in licences.items() if k == licence}
+    rows = validate(df, licences, origin or str(path), unit, licence).with_columns(
+        pl.lit(report).alias("report")
+    )
     digest = content_hash(rows.drop("report"))
     if old is not None:
         if old[0] == digest:
