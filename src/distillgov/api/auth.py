@@ -40,10 +40,7 @@ class Principal:
         return self.account is None
 
     def require_write(self) -> None:
-        if self.anonymous:
-            raise Problem(401, "Unauthorized", "sign in: this needs an API token", headers={
-                "WWW-Authenticate": "Bearer"
-            })  # fmt: skip
+        self.require_signed_in()
         if "write" not in self.scopes:
             raise Problem(403, "Forbidden", "this token has no 'write' scope")
 
