@@ -9,17 +9,23 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, text
 
 from distillgov.api import auth
 from distillgov.api.app import create_app
-from tests.registry.conftest import PG_URL, _postgres_reachable
+from tests.registry.conftest import (
+    PG_URL,
+    _postgres_reachable,
+    engine,  # noqa: F401  (the database fixture, both kinds)
+)
 
 
 @dataclass
@@ -43,6 +49,25 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@contextmanager
+def running(app: FastAPI) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port in a thread; its base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
     schema = None
@@ -59,18 +84,8 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
             c.execute(text(f'CREATE SCHEMA "{schema}"'))
         url = f"{PG_URL}?options=-csearch_path%3D{schema}"
     app = create_app(url, tmp_path / "data", rate=0)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the API server did not start")
-        time.sleep(0.02)
-    yield Served(f"http://127.0.0.1:{port}", app.state.engine, tmp_path / "data")
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(app) as base:
+        yield Served(base, app.state.engine, tmp_path / "data")
     app.state.engine.dispose()
     if schema is not None:
         with create_engine(PG_URL).begin() as c:

@@ -4,8 +4,10 @@ documents, the registry, the clearinghouse, and who may do what."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -73,8 +75,44 @@ def test_errors_are_problem_documents_naming_the_fields(served: Served) -> None:
             json={"cases": [CASE] * 1001, "jurisdiction": "us"},
         )
         assert huge.status_code == 422 and huge.json()["errors"][0]["field"] == "cases"
-        for r in (bad, shape, unknown, profile, huge):
+        broken = http.post(
+            "/api/v1/assessments",
+            content=b'{"case": {',
+            headers={"Content-Type": "application/json"},
+        )
+        assert broken.status_code == 422 and broken.json()["errors"][0]["reason"].startswith(
+            "Invalid JSON"
+        )
+        for r in (bad, shape, unknown, profile, huge, broken):
             assert "Traceback" not in r.text
+
+
+def test_a_body_over_the_limit_is_refused_whether_its_length_is_declared_or_not(
+    tmp_path: Path,
+) -> None:
+    from distillgov.api.app import create_app
+    from tests.api.conftest import running
+
+    app = create_app(f"sqlite:///{tmp_path / 'small.sqlite'}", tmp_path, rate=0, max_body=2_000)
+    big = json.dumps({"case": {**CASE, "title": "x" * 3_000}, "jurisdiction": "cn"}).encode()
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: sent in chunks
+        for start in range(0, len(big), 500):
+            yield big[start : start + 500]
+
+    with running(app) as base, httpx.Client(base_url=base) as http:
+        declared = http.post("/api/v1/assessments", content=big)
+        streamed = http.post(
+            "/api/v1/assessments", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+        for refused in (declared, streamed):
+            assert refused.status_code == 413, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+        small = http.post("/api/v1/assessments", json={"case": CASE, "jurisdiction": "cn"})
+        assert small.status_code == 201
+    with app.state.engine.connect() as c:  # only the small one was logged
+        assert c.exec_driver_sql("SELECT COUNT(*) FROM svc_decisions").scalar_one() == 1
+    app.state.engine.dispose()
 
 
 def registry_with_a_model(served: Served) -> Registry:

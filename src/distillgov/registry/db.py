@@ -45,10 +45,11 @@ def connect(url: str | None = None, **options: Any) -> Engine:
     return engine
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the database to the latest schema."""
+def migrate(engine: Engine, to: str = "head") -> None:
+    """Upgrade the database to the latest schema (or to revision `to`, or back down to it)."""
     from alembic import command
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option(
@@ -56,7 +57,19 @@ def migrate(engine: Engine) -> None:
     )
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        if to == "head":
+            command.upgrade(config, "head")
+            return
+        from alembic.runtime.migration import MigrationContext
+
+        current = MigrationContext.configure(connection).get_current_revision()
+        script = ScriptDirectory.from_config(config)
+        later = (
+            current is not None
+            and to in {r.revision for r in script.iterate_revisions(current, "base")}
+            and to != current
+        )
+        (command.downgrade if later else command.upgrade)(config, to)
 
 
 def open_database(url: str | None = None) -> Engine:
@@ -64,3 +77,60 @@ def open_database(url: str | None = None) -> Engine:
     engine = connect(url)
     migrate(engine)
     return engine
+
+
+class WriteGate:
+    """Taken around a write transaction by writers that commit often from several processes
+    (the service's decision log, one writer thread per worker). SQLite's own wait for its write
+    lock polls with growing sleeps, so a process that keeps re-taking the lock can starve the
+    other for a second; a kernel file lock wakes the waiter as soon as the lock is free. For
+    PostgreSQL, or SQLite in memory, it does nothing."""
+
+    def __init__(self, engine: Engine) -> None:
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._path = Path(f"{database}.writelock") if database and database != ":memory:" else None
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        if self._path is None:
+            return
+        import fcntl
+
+        if self._fd is None:
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *_: object) -> None:
+        if self._fd is not None:
+            import fcntl
+
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def checkpoint_in_background(engine: Engine, every: float = 0.5) -> None:
+    """For a long-running server on SQLite: copy the write-ahead log into the database from a
+    thread of its own, every `every` seconds, instead of inside whichever commit crosses
+    SQLite's threshold — that commit would otherwise stall its request (and, for the decision
+    log, the event loop) for the 10–25 ms a checkpoint takes. Elsewhere it does nothing."""
+    import sqlite3
+    import threading
+    import time
+
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _no_automatic_checkpoints(conn, _):  # type: ignore[no-untyped-def]
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+
+    engine.dispose()  # connections made before this was set go
+
+    def run() -> None:
+        with sqlite3.connect(database, isolation_level=None, check_same_thread=False) as c:
+            while True:
+                time.sleep(every)
+                # PASSIVE: never waits for, or blocks, a reader or a writer.
+                c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    threading.Thread(target=run, name="wal-checkpoint", daemon=True).start()
