@@ -21,6 +21,7 @@ from distillgov import __version__
 from distillgov.api import auth, decisions
 from distillgov.api.auth import Principal
 from distillgov.api.problems import Problem, install
+from distillgov.registry.db import reading
 from distillgov.teachers.assessment import assess_case
 
 MAX_BATCH = 1_000
@@ -365,7 +366,7 @@ def create_app(
 
     @app.get("/api/v1/registry/checkpoint")
     def checkpoint(who: Who) -> dict[str, Any]:
-        with engine.connect() as c:
+        with reading(engine) as c:
             registry.log.reload_settings(c)
             row = c.execute(
                 text("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
@@ -567,7 +568,7 @@ def _record(kind: str, body: dict[str, Any]) -> Any:
 
 
 def _owner_of(engine: Engine, model: str) -> str:
-    with engine.connect() as c:
+    with reading(engine) as c:
         owner = c.execute(text("SELECT owner FROM reg_models WHERE id = :m"), {"m": model}).scalar()
     if owner is None:
         raise Problem(404, "Not found", f"no model '{model}': register it first")

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 
 from distillgov.api.problems import Problem
 from distillgov.errors import DistillgovError
+from distillgov.registry.db import reading
 
 ROLES = ("distiller", "teacher_owner", "rights_holder", "regulator", "administrator")
 SCOPES = ("read", "write")
@@ -142,7 +143,7 @@ def session_principal(
     engine: Engine, session: str, csrf: str | None, unsafe: bool
 ) -> tuple[Principal, str]:
     """The session's account; a write (`unsafe`) must carry the session's CSRF token."""
-    with engine.connect() as c:
+    with reading(engine) as c:
         row = c.execute(
             text(
                 "SELECT a.id, a.organisation, a.role, s.scopes, s.expires_at, s.csrf "
@@ -166,7 +167,7 @@ def principal_for(engine: Engine, authorization: str | None) -> Principal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "Unauthorized", "use 'Authorization: Bearer <token>'")
-    with engine.connect() as c:
+    with reading(engine) as c:
         row = c.execute(
             text(
                 "SELECT a.id, a.organisation, a.role, t.scopes, t.expires_at FROM svc_tokens t "

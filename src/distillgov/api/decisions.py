@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Engine, text
 
 from distillgov.api.problems import Problem
-from distillgov.registry.db import WriteGate
+from distillgov.registry.db import WriteGate, reading
 from distillgov.sqlrows import marks
 
 K = TypeVar("K", bound=Hashable)
@@ -224,7 +224,7 @@ def new_decision(answer: Answer, input_hash: str) -> Decision:
 
 def read(engine: Engine, decision_id: str) -> dict[str, Any]:
     """A logged decision with its input and output, as they were stored."""
-    with engine.connect() as c:
+    with reading(engine) as c:
         row = c.execute(
             text(
                 "SELECT d.created_at, d.framework_version, d.profile_id, d.profile_hash, "

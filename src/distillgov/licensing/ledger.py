@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 
 from distillgov.errors import DistillgovError
 from distillgov.licensing.money import format_minor
+from distillgov.registry.db import reading
 from distillgov.sqlrows import marks, select_in
 
 
@@ -166,7 +167,7 @@ def _accounts(c: Any, ids: set[str]) -> dict[str, tuple[str, bool, int, int]]:
 
 
 def balance(engine: Engine, account: str) -> dict[str, Any]:
-    with engine.connect() as c:
+    with reading(engine) as c:
         row = c.execute(
             text("SELECT currency, kind, debits, credits FROM ledger_accounts WHERE id = :id"),
             {"id": account},
@@ -186,7 +187,7 @@ def balance(engine: Engine, account: str) -> dict[str, Any]:
 
 
 def accounts(engine: Engine, prefix: str = "") -> list[dict[str, Any]]:
-    with engine.connect() as c:
+    with reading(engine) as c:
         ids = c.execute(
             text("SELECT id FROM ledger_accounts WHERE id LIKE :p ORDER BY id"), {"p": prefix + "%"}
         ).scalars()
@@ -196,7 +197,7 @@ def accounts(engine: Engine, prefix: str = "") -> list[dict[str, Any]]:
 
 def history(engine: Engine, account: str) -> list[dict[str, Any]]:
     balance(engine, account)  # refuses an unknown account
-    with engine.connect() as c:
+    with reading(engine) as c:
         rows = c.execute(
             text(
                 "SELECT id, debit, credit, amount, currency, memo, posted_on FROM ledger_transfers "
@@ -222,7 +223,7 @@ def check(engine: Engine) -> list[str]:
     """Recompute from the transfers: debits equal credits per currency, every account's running
     totals match its transfers, no guarded account below zero. Returns the problems found."""
     problems: list[str] = []
-    with engine.connect() as c:
+    with reading(engine) as c:
         for currency, debits, credits in c.execute(
             text(
                 "SELECT currency, SUM(debits), SUM(credits) FROM ledger_accounts GROUP BY currency"
@@ -263,7 +264,7 @@ def check(engine: Engine) -> list[str]:
 
 
 def totals(engine: Engine) -> dict[str, int]:
-    with engine.connect() as c:
+    with reading(engine) as c:
         return {
             str(cur): int(total)
             for cur, total in c.execute(

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 from distillgov.errors import DistillgovError
 from distillgov.licensing.ledger import Account, ensure_accounts
 from distillgov.licensing.tariffs import Tariff, builtin, check_against_profile
+from distillgov.registry.db import reading
 
 STATES = ("active", "suspended", "revoked")
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -200,7 +201,7 @@ def _from_row(r: Any) -> Licence:
 
 
 def get(engine: Engine, licence_id: str) -> Licence:
-    with engine.connect() as c:
+    with reading(engine) as c:
         row = c.execute(
             text(f"SELECT {_COLUMNS} FROM lic_licences WHERE id = :i"), {"i": licence_id}
         ).first()
@@ -210,7 +211,7 @@ def get(engine: Engine, licence_id: str) -> Licence:
 
 
 def all_licences(engine: Engine, licensee: str | None = None) -> list[Licence]:
-    with engine.connect() as c:
+    with reading(engine) as c:
         rows = c.execute(
             text(
                 f"SELECT {_COLUMNS} FROM lic_licences "

@@ -28,6 +28,7 @@ from distillgov.errors import DistillgovError
 from distillgov.licensing import ledger
 from distillgov.licensing.money import round_half_even, split_many, to_minor
 from distillgov.licensing.tariffs import PoolRules
+from distillgov.registry.db import reading
 from distillgov.sqlrows import marks, select_in
 
 
@@ -288,7 +289,7 @@ def check(engine: Engine) -> list[str]:
     """The sub-ledger agrees with the control accounts: what the lines say is carried, held and
     paid is what the pool's accounts hold."""
     problems = []
-    with engine.connect() as c:
+    with reading(engine) as c:
         pools = c.execute(text("SELECT DISTINCT pool FROM pool_runs")).scalars().all()
         for pool in pools:
             profile, currency = pool.rsplit(":", 1)
@@ -329,7 +330,7 @@ def check(engine: Engine) -> list[str]:
 
 def payouts(engine: Engine, holder: str) -> list[dict[str, Any]]:
     """A rights-holder's lines, run by run: only its own."""
-    with engine.connect() as c:
+    with reading(engine) as c:
         rows = c.execute(
             text(
                 "SELECT r.id, r.run_on, l.claim, l.share, l.carried_in, l.paid, l.carried_out, "

@@ -30,6 +30,7 @@ from distillgov.licensing import ledger
 from distillgov.licensing.licences import Licence, accounts_for, all_licences
 from distillgov.licensing.money import split
 from distillgov.licensing.tariffs import Tariff
+from distillgov.registry.db import reading
 
 SHARES = ("teacher_developer", "data_creators", "collective_pool")
 
@@ -259,7 +260,7 @@ def settle(
 
 
 def settlements(engine: Engine, licence: str | None = None) -> list[dict[str, Any]]:
-    with engine.connect() as c:
+    with reading(engine) as c:
         rows = c.execute(
             text(
                 "SELECT s.licence, s.period, s.units, s.revenue_minor, s.share, s.royalty_minor, "

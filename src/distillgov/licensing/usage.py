@@ -21,6 +21,7 @@ from sqlalchemy import Engine, text
 
 from distillgov.errors import DistillgovError, InputFileError, Problem
 from distillgov.licensing.money import EXPONENTS
+from distillgov.registry.db import reading
 
 COLUMNS = ("licence", "period", "units", "revenue", "currency")
 DATA_DIR_ENV = "DISTILLGOV_DATA_DIR"
@@ -180,7 +181,7 @@ def ingest(
     if not report or len(report) > 160:
         raise UsageError(f"field 'report', value {report!r}: 1 to 160 characters")
     df, unit = _read(path)
-    with engine.connect() as c:
+    with reading(engine) as c:
         licences = {
             r[0]: r[1] for r in c.execute(text("SELECT id, currency FROM lic_licences")).all()
         }
@@ -227,7 +228,7 @@ def ingest(
 
 def report_files(engine: Engine, folder: Path | None = None) -> list[Path]:
     """The Parquet files of every recorded report (a file without a record is ignored)."""
-    with engine.connect() as c:
+    with reading(engine) as c:
         names = list(c.execute(text("SELECT file FROM lic_reports ORDER BY id")).scalars())
     base = data_dir(folder) / "usage"
     files = [base / n for n in names]

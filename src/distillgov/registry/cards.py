@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from distillgov.errors import DistillgovError
+from distillgov.registry.db import reading
 from distillgov.registry.records import (
     SLUG,
     BaseModelLink,
@@ -209,7 +210,7 @@ def import_cards(registry: Any, path: Path) -> tuple[int, list[_Record]]:
         other = seen.setdefault(card.repo_id.lower(), card.path)
         if other != card.path:
             raise CardError(f"{card.path}: the same repository as {other} ({card.repo_id})")
-    with registry.engine.connect() as c:
+    with reading(registry.engine) as c:
         models = set(c.execute(text("SELECT id FROM reg_models")).scalars())
         orgs = set(c.execute(text("SELECT id FROM reg_organisations")).scalars())
     records = records_for(cards, models, orgs)

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 DEFAULT_URL = "sqlite:///distillgov.sqlite"
 ENV_URL = "DISTILLGOV_DATABASE_URL"
@@ -40,9 +40,23 @@ def connect(url: str | None = None, **options: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A reader (see `reading`) takes no lock at all: in WAL mode it sees the last
+            # commit and never waits for, or holds up, a writer.
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+READ_ONLY = "distillgov_read_only"
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reading only (`with reading(engine) as c:`). On SQLite every other
+    transaction takes the write lock when it begins, so that a writer never acts on what it
+    read before another writer's commit; a reader needs no lock, and a server answering
+    thousands of reads a second must not queue them behind its writers."""
+    return engine.execution_options(**{READ_ONLY: True}).connect()
 
 
 def migrate(engine: Engine, to: str = "head") -> None:

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import text
 
 from distillgov.errors import DistillgovError
+from distillgov.registry.db import reading
 
 NOTE_CYCLONEDX = (
     "CycloneDX has no 'distilled from' relation: teachers are listed as pedigree ancestors, the "
@@ -66,7 +67,7 @@ def _lineage(registry: Any, model: str) -> tuple[dict[str, Node], list[Edge], in
     ids = {model, *(r["model"] for r in rows)}
     params = {f"m{i}": m for i, m in enumerate(sorted(ids))}
     marks = ",".join(":" + k for k in params)
-    with registry.engine.connect() as c:
+    with reading(registry.engine) as c:
         nodes = {
             r[0]: Node(r[0], r[1], r[2], r[3], r[4], int(r[5]))
             for r in c.execute(

@@ -34,6 +34,7 @@ from distillgov.registry.checkpoint import (
     verifier_key,
     verify,
 )
+from distillgov.registry.db import reading
 from distillgov.registry.merkle import (
     EMPTY_ROOT,
     Frontier,
@@ -105,7 +106,7 @@ class Finding:
 class TransparencyLog:
     def __init__(self, engine: Engine, origin: str | None = None) -> None:
         self.engine = engine
-        with engine.connect() as c:
+        with reading(engine) as c:
             rows: dict[str, str] = {
                 str(name): str(value)
                 for name, value in c.execute(text("SELECT name, value FROM log_settings")).all()
@@ -229,12 +230,12 @@ class TransparencyLog:
     # --- reading ------------------------------------------------------------------------------
 
     def size(self) -> int:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return self._size(c)
 
     def prove(self, index: int) -> dict[str, Any]:
         """An offline proof bundle: entry, inclusion proof, signed checkpoint and verifier key."""
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             self.reload_settings(c)
             row = c.execute(
                 text("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
@@ -279,7 +280,7 @@ class TransparencyLog:
             return Finding(None, "the log is not initialised")
         if self._all_good():
             return None
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             cursor.execute(
                 f"SELECT idx, {self._body_bytes()}, leaf_hash FROM log_entries ORDER BY idx"
@@ -309,7 +310,7 @@ class TransparencyLog:
         checked by counting in the database instead."""
         name, public = parse_verifier_key(str(self.verifier))
         shift = storedhashes.INDEX_BITS
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             cursor.execute("SELECT COUNT(*), MIN(idx), MAX(idx) FROM log_entries")
             n, lowest, highest = cursor.fetchone() or (0, None, None)

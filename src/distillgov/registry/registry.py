@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from distillgov.errors import DistillgovError
+from distillgov.registry.db import reading
 from distillgov.registry.log import TransparencyLog
 from distillgov.registry.records import Disclosure, Model, Organisation, Statement, _Record
 
@@ -190,7 +191,7 @@ class Registry:
         known = self._entries.get(record_id)
         if known is not None:
             return known
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             found = c.execute(
                 text(
                     "SELECT entry FROM reg_disclosures WHERE id = :k UNION ALL "
@@ -210,7 +211,7 @@ class Registry:
     def show(self, record_id: str) -> dict[str, Any]:
         """A record's log entry, decoded."""
         index = self.entry_of(record_id)
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             body = c.execute(
                 text("SELECT body FROM log_entries WHERE idx = :i"), {"i": index}
             ).scalar_one()
@@ -228,7 +229,7 @@ class Registry:
         limit = MAX_DEPTH if depth is None else min(depth, MAX_DEPTH)
         if limit < 1:
             raise RegistryError(f"field 'depth', value {depth}: must be at least 1")
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             if not self._exists(c, "reg_models", model):
                 raise RegistryError(f"no model with id '{model}'")
             near, far = (
@@ -279,7 +280,7 @@ class Registry:
         """Registry-wide findings: late disclosures, disputed ones, models suspected of undisclosed
         distillation without a disclosure, and one weights digest with conflicting lineages."""
         current = "NOT EXISTS (SELECT 1 FROM reg_disclosures n WHERE n.supersedes = d.id)"
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             late = c.execute(
                 text(
                     f"SELECT d.id, d.student, d.filed_on, d.commercial_release_date "
@@ -361,7 +362,7 @@ class Registry:
 
     def watch(self, teacher: str, since: int = 0) -> list[dict[str, Any]]:
         """Every disclosure naming a teacher, logged at or after entry `since`, with its proof."""
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             if not self._exists(c, "reg_models", teacher):
                 raise RegistryError(f"no model with id '{teacher}'")
             rows = c.execute(

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from distillgov.api.problems import Problem
+from distillgov.registry.db import reading
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("distillgov.web", "templates"),
@@ -45,7 +46,7 @@ def install(app: FastAPI) -> None:
     def registry(request: Request, q: str = "") -> HTMLResponse:
         engine = request.app.state.engine
         like = f"%{q.lower()}%"
-        with engine.connect() as c:
+        with reading(engine) as c:
             rows = c.execute(
                 text(
                     """
@@ -71,7 +72,7 @@ def install(app: FastAPI) -> None:
         if direction not in ("ancestors", "descendants"):
             raise Problem(422, "Invalid input", "direction is ancestors or descendants")
         engine, reg = request.app.state.engine, request.app.state.registry
-        with engine.connect() as c:
+        with reading(engine) as c:
             row = c.execute(
                 text("SELECT id, name, owner, licence, entry FROM reg_models WHERE id = :m"),
                 {"m": model},
