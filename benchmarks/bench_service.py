@@ -1,11 +1,11 @@
 """A bounded load test of the service on loopback: C concurrent clients for S seconds against
-`distillgov serve` on a fresh SQLite file, half of them assessing (POST /api/v1/assessments, each
-logged in the decision log) and half reading the registry (GET a record's proof bundle, over
-100 models), rate limit off.
+`distillgov serve` on a fresh SQLite file, assessing (POST /api/v1/assessments, each
+logged in the decision log), or reading the registry (GET a record's proof bundle, over 100
+models), or half and half; rate limit off.
 
 Targets (issue #6): >= 1,500 assessments/s, p99 <= 50 ms, zero errors, on this 2-core machine.
 
-The assessments cycle through every example case under every built-in profile (69 distinct
+The assessments cycle through every example case under every built-in profile (72 distinct
 requests: the questions a public service is asked again and again), or with `--unique` each
 request is a case never seen before (every one assessed, encoded and stored afresh).
 
@@ -14,7 +14,7 @@ for the reading ones; Debian's package), else asyncio httpx, which costs about a
 request as the server and so understates it. Both run on the same two cores as the server.
 
 Run: .venv/bin/python -m benchmarks.bench_service [--clients 64] [--seconds 60] [--workers 2]
-     [--unique] [--generator auto|wrk|python]
+     [--unique] [--generator auto|wrk|python] [--mix assess|read|both|all]
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ end
 
 
 def _wrk(
-    base: str, clients: int, seconds: float, bodies: list[str], paths: list[str]
+    base: str, clients: dict[str, int], seconds: float, bodies: list[str], paths: list[str]
 ) -> dict[str, Side]:
     with tempfile.TemporaryDirectory(prefix="distillgov-wrk-") as tmp:
         folder = Path(tmp)
@@ -140,9 +140,8 @@ def _wrk(
             "read": _WRK_READ % {"paths": folder / "paths.txt"} + _WRK_DONE,
         }
         runs = {}
-        for side, script in scripts.items():
-            (folder / f"{side}.lua").write_text(script)
-            connections = max(1, clients // 2)
+        for side, connections in clients.items():
+            (folder / f"{side}.lua").write_text(scripts[side])
             runs[side] = subprocess.Popen(
                 [
                     "wrk",
@@ -180,7 +179,7 @@ def _wrk(
 
 
 async def _python(
-    base: str, clients: int, seconds: float, bodies: list[str], paths: list[str]
+    base: str, clients: dict[str, int], seconds: float, bodies: list[str], paths: list[str]
 ) -> dict[str, Side]:
     import httpx
 
@@ -189,9 +188,8 @@ async def _python(
     stop = time.perf_counter() + seconds
     numbered = 0
 
-    async def client(n: int) -> None:
+    async def client(side: str, n: int) -> None:
         nonlocal numbered
-        side = "assess" if n % 2 == 0 else "read"
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
             i = n
             while time.perf_counter() < stop:
@@ -217,7 +215,7 @@ async def _python(
                     errors[side] += 1
 
     started = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(clients)))
+    await asyncio.gather(*(client(side, n) for side, k in clients.items() for n in range(k)))
     wall = time.perf_counter() - started
 
     def pct(values: list[float], q: float) -> float:
@@ -227,6 +225,7 @@ async def _python(
     return {
         side: Side(len(values), errors[side], wall, pct(values, 0.50), pct(values, 0.99))
         for side, values in latencies.items()
+        if side in clients
     }
 
 
@@ -239,7 +238,15 @@ def run(
     workers: int = 2,
     unique: bool = False,
     generator: str = "auto",
+    mix: str = "assess",
 ) -> dict[str, float]:
+    """`mix`: every client assessing ("assess"), every client reading ("read"), or half and
+    half ("both")."""
+    split = {
+        "assess": {"assess": clients},
+        "read": {"read": clients},
+        "both": {"assess": max(1, clients // 2), "read": max(1, clients // 2)},
+    }[mix]
     use_wrk = generator == "wrk" or (generator == "auto" and shutil.which("wrk") is not None)
     bodies = assessment_bodies(unique)
     with tempfile.TemporaryDirectory(prefix="distillgov-load-") as tmp:
@@ -264,38 +271,44 @@ def run(
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_for(server, port)
+            _wait_for(server, port, workers)
             sides = (
-                _wrk(base, clients, seconds, bodies, paths)
+                _wrk(base, split, seconds, bodies, paths)
                 if use_wrk
-                else asyncio.run(_python(base, clients, seconds, bodies, paths))
+                else asyncio.run(_python(base, split, seconds, bodies, paths))
             )
         finally:
             server.terminate()
             server.wait(timeout=20)
-    assess, read = sides["assess"], sides["read"]
-    return {
-        "assessments per second (req/s)": assess.ok / assess.seconds,
-        "registry reads per second (req/s)": read.ok / read.seconds,
-        "assessment p50 (ms)": assess.p50_ms,
-        "assessment p99 (ms)": assess.p99_ms,
-        "registry read p50 (ms)": read.p50_ms,
-        "registry read p99 (ms)": read.p99_ms,
-        "errors": float(assess.errors + read.errors),
-        "load generator is wrk (1 = yes)": float(use_wrk),
-    }
+    figures: dict[str, float] = {}
+    for side, label in (("assess", "assessment"), ("read", "registry read")):
+        if side in sides:
+            done = sides[side]
+            figures[f"{label}s per second (req/s)"] = done.ok / done.seconds
+            figures[f"{label} p50 (ms)"] = done.p50_ms
+            figures[f"{label} p99 (ms)"] = done.p99_ms
+    figures["errors"] = float(sum(done.errors for done in sides.values()))
+    figures["load generator is wrk (1 = yes)"] = float(use_wrk)
+    return figures
 
 
-def _wait_for(server: subprocess.Popen[bytes], port: int) -> None:
+def _wait_for(server: subprocess.Popen[bytes], port: int, workers: int) -> None:
+    """Until the service answers; then long enough for every worker to have started (each
+    starts listening only when ready, and the load's connections are spread over those
+    listening when it begins)."""
+    import httpx
+
     deadline = time.monotonic() + 60
     while True:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).raise_for_status()
+            break
+        except httpx.HTTPError:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError("the server did not start") from None
             time.sleep(0.1)
+    if workers > 1:
+        time.sleep(3)
 
 
 def main() -> None:
@@ -305,17 +318,24 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--unique", action="store_true", help="every assessment a new case")
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
-    args = parser.parse_args()
-    figures = run(args.clients, args.seconds, args.workers, args.unique, args.generator)
-    requests = "each a new case" if args.unique else f"{len(assessment_bodies(False))} distinct"
-    report(
-        f"Service load, {args.clients} clients for {args.seconds:g} s, {args.workers} worker(s), "
-        f"assessments {requests} ({machine()})",
-        [
-            (k, format(v, ",.0f" if "/s" in k or k == "errors" or "1 =" in k else ",.1f"))
-            for k, v in figures.items()
-        ],
+    parser.add_argument(
+        "--mix",
+        choices=("assess", "read", "both", "all"),
+        default="all",
+        help="what the clients do; 'all' runs assess, read and both one after the other",
     )
+    args = parser.parse_args()
+    requests = "each a new case" if args.unique else f"{len(assessment_bodies(False))} distinct"
+    for mix in ("assess", "read", "both") if args.mix == "all" else (args.mix,):
+        figures = run(args.clients, args.seconds, args.workers, args.unique, args.generator, mix)
+        report(
+            f"Service load ({mix}), {args.clients} clients for {args.seconds:g} s, "
+            f"{args.workers} worker(s), assessments {requests} ({machine()})",
+            [
+                (k, format(v, ",.0f" if "/s" in k or k == "errors" or "1 =" in k else ",.1f"))
+                for k, v in figures.items()
+            ],
+        )
 
 
 if __name__ == "__main__":

@@ -946,25 +946,23 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     database: DatabaseOpt = None,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Worker processes, each with its own socket (one per core is a start)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) on the embedded SQLite default or PostgreSQL.
 
     Example: distillgov serve --port 8000
     """
-    import uvicorn
+    from distillgov.api import serving
 
     if database:
         os.environ["DISTILLGOV_DATABASE_URL"] = database
     typer.echo(f"Open http://{host}:{port}/ (the API is /api/v1; its OpenAPI, /docs)")
-    uvicorn.run(
-        "distillgov.api.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-    )
+    raise typer.Exit(serving.run(host, port, workers))
 
 
 @app.command()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -604,4 +605,7 @@ def app_from_env() -> FastAPI:
     # fell from 112 to 40 ms).
     gc.collect()
     gc.freeze()
+    # The decision log's writer thread needs the interpreter lock back after each call into
+    # the database driver; by default it waits up to 5 ms for a busy event loop to let go.
+    sys.setswitchinterval(0.001)
     return app

@@ -28,7 +28,7 @@ from sqlalchemy import Engine, text
 
 from distillgov.api.problems import Problem
 from distillgov.registry.db import WriteGate, reading
-from distillgov.sqlrows import marks
+from distillgov.sqlrows import insert_rows
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -181,16 +181,19 @@ class DecisionLog:
     def _write(self, rows: list[tuple[Any, ...]], documents: dict[str, bytes]) -> Exception | None:
         try:
             with self._gate, self.engine.begin() as c:
+                # One statement for each table, not one a row: the thread takes the interpreter
+                # lock back from the event loop after every step through the driver.
                 if documents:
-                    c.exec_driver_sql(
-                        "INSERT INTO svc_documents (hash, body) "
-                        f"VALUES ({marks(c, 2)}) ON CONFLICT (hash) DO NOTHING",
+                    insert_rows(
+                        c,
+                        "svc_documents (hash, body)",
                         [(h, packed(body)) for h, body in documents.items()],
+                        then="ON CONFLICT (hash) DO NOTHING",
                     )
-                c.exec_driver_sql(
-                    "INSERT INTO svc_decisions (id, created_at, framework_version, "
-                    "profile_id, profile_hash, assessed_on, input_hash, output_hash) "
-                    f"VALUES ({marks(c, 8)})",
+                insert_rows(
+                    c,
+                    "svc_decisions (id, created_at, framework_version, profile_id, "
+                    "profile_hash, assessed_on, input_hash, output_hash)",
                     rows,
                 )
         except Exception as exc:

@@ -1,0 +1,79 @@
+"""Running the service: one uvicorn process, or several each with a listening socket of its own.
+
+With `--workers N` uvicorn's own supervisor shares one listening socket among its workers, and
+whichever is idle when clients connect takes them: a client that keeps its connection open (as
+API clients and browsers do) stays with that worker, and in our measurements one worker was
+often left with five times the connections of the other. Here each worker listens on its own
+socket bound with SO_REUSEPORT, and the kernel spreads new connections evenly among them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import socket
+import sys
+from multiprocessing.connection import wait
+from typing import Any
+
+APP = "distillgov.api.app:app_from_env"
+
+
+def run(host: str, port: int, workers: int) -> int:
+    """Serve until interrupted; the exit status."""
+    import uvicorn
+
+    if workers <= 1:
+        uvicorn.run(APP, factory=True, host=host, port=port, log_level="warning")
+        return 0
+    problem = _cannot_listen(host, port)
+    if problem:
+        print(f"distillgov serve: cannot listen on {host}:{port}: {problem}", file=sys.stderr)
+        return 1
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(target=_worker, args=(host, port), name=f"distillgov-worker-{n}")
+        for n in range(workers)
+    ]
+    for child in children:
+        child.start()
+
+    def stop(*_: Any) -> None:
+        for child in children:
+            if child.is_alive():
+                child.terminate()  # SIGTERM: uvicorn finishes the requests in hand
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    wait([child.sentinel for child in children])  # one ends (stopped, or failed): all end
+    stop()
+    for child in children:
+        child.join()
+    return max((abs(child.exitcode or 0) for child in children), default=0)
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+def _worker(host: str, port: int) -> None:
+    import uvicorn
+
+    listener = socket.socket(_family(host), socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind((host, port))
+    # Not listening yet: uvicorn listens once the app is loaded, so the kernel sends no
+    # connection to a worker that is still starting.
+    config = uvicorn.Config(APP, factory=True, log_level="warning")
+    uvicorn.Server(config).run(sockets=[listener])
