@@ -19,12 +19,12 @@ from typing import Any
 APP = "distillgov.api.app:app_from_env"
 
 
-def run(host: str, port: int, workers: int) -> int:
+def run(host: str, port: int, workers: int, app: str = APP) -> int:
     """Serve until interrupted; the exit status."""
     import uvicorn
 
     if workers <= 1:
-        uvicorn.run(APP, factory=True, host=host, port=port, log_level="warning")
+        uvicorn.run(app, factory=True, host=host, port=port, log_level="warning")
         return 0
     problem = _cannot_listen(host, port)
     if problem:
@@ -32,7 +32,7 @@ def run(host: str, port: int, workers: int) -> int:
         return 1
     context = multiprocessing.get_context("spawn")
     children = [
-        context.Process(target=_worker, args=(host, port), name=f"distillgov-worker-{n}")
+        context.Process(target=_worker, args=(host, port, app), name=f"distillgov-worker-{n}")
         for n in range(workers)
     ]
     for child in children:
@@ -66,7 +66,7 @@ def _cannot_listen(host: str, port: int) -> str | None:
     return None
 
 
-def _worker(host: str, port: int) -> None:
+def _worker(host: str, port: int, app: str) -> None:
     import uvicorn
 
     listener = socket.socket(_family(host), socket.SOCK_STREAM)
@@ -75,5 +75,5 @@ def _worker(host: str, port: int) -> None:
     listener.bind((host, port))
     # Not listening yet: uvicorn listens once the app is loaded, so the kernel sends no
     # connection to a worker that is still starting.
-    config = uvicorn.Config(APP, factory=True, log_level="warning")
+    config = uvicorn.Config(app, factory=True, log_level="warning")
     uvicorn.Server(config).run(sockets=[listener])
