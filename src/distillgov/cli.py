@@ -958,9 +958,11 @@ def serve(
     Example: distillgov serve --port 8000
     """
     from distillgov.api import serving
+    from distillgov.registry.db import open_database
 
     if database:
         os.environ["DISTILLGOV_DATABASE_URL"] = database
+    open_database(database).dispose()  # reachable, and migrated once before any worker starts
     typer.echo(f"Open http://{host}:{port}/ (the API is /api/v1; its OpenAPI, /docs)")
     raise typer.Exit(serving.run(host, port, workers))
 
@@ -1014,4 +1016,11 @@ _add_clearinghouse()
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except DistillgovError as exc:  # one a command did not catch itself (e.g. no database)
+        lines = exc.lines()
+        typer.echo(f"error: {lines[0]}", err=True)
+        for line in lines[1:]:
+            typer.echo(line, err=True)
+        sys.exit(2)

@@ -288,3 +288,21 @@ def test_assess_uses_the_catalogue_and_suggests() -> None:
         "inherited [enforceable] name_prefix (Llama) via deepseek-r1-distill-llama-70b-2025 -> llama-3.3-70b"
         in text
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("postgresql+psycopg://someone:hunter2@127.0.0.1:1/none", "Connection refused"),
+        ("sqlite:////no/such/folder/x.sqlite", "unable to open database file"),
+        ("not a url", "is not a URL"),
+    ],
+)
+def test_a_database_that_cannot_be_opened_is_named_without_its_password(
+    url: str, says: str
+) -> None:
+    for command in (["registry", "screen"], ["serve", "--workers", "2", "--port", "1"]):
+        r = run(*command, "--database", url)
+        assert r.returncode == 2, r.stderr
+        assert says in r.stderr and "Traceback" not in r.stderr
+        assert "hunter2" not in r.stderr

@@ -38,7 +38,11 @@ def run(host: str, port: int, workers: int, app: str = APP) -> int:
     for child in children:
         child.start()
 
+    asked_to_stop = False
+
     def stop(*_: Any) -> None:
+        nonlocal asked_to_stop
+        asked_to_stop = True
         for child in children:
             if child.is_alive():
                 child.terminate()  # SIGTERM: uvicorn finishes the requests in hand
@@ -46,10 +50,13 @@ def run(host: str, port: int, workers: int, app: str = APP) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     wait([child.sentinel for child in children])  # one ends (stopped, or failed): all end
+    failed = not asked_to_stop
     stop()
     for child in children:
         child.join()
-    return max((abs(child.exitcode or 0) for child in children), default=0)
+    # uvicorn ends by raising again the signal it was stopped with: that is a clean stop.
+    clean = {0, -signal.SIGTERM, -signal.SIGINT}
+    return 1 if failed or any(child.exitcode not in clean for child in children) else 0
 
 
 def _family(host: str) -> socket.AddressFamily:

@@ -87,9 +87,32 @@ def migrate(engine: Engine, to: str = "head") -> None:
 
 
 def open_database(url: str | None = None) -> Engine:
-    """Connect and bring the schema up to date: what every command and the server start with."""
-    engine = connect(url)
-    migrate(engine)
+    """Connect and bring the schema up to date: what every command and the server start with.
+    A database that cannot be reached, or a URL that names none, is a DistillgovError naming
+    the URL (without its password) and the reason."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    from distillgov.errors import DistillgovError
+
+    given = database_url(url)
+    try:
+        shown = make_url(given).render_as_string(hide_password=True)
+    except ArgumentError:
+        raise DistillgovError(
+            f"database URL '{given}' is not a URL: use sqlite:///FILE or "
+            "postgresql+psycopg://USER@HOST:PORT/DATABASE"
+        ) from None
+    try:
+        engine = connect(given)
+        migrate(engine)
+    except NoSuchModuleError:
+        raise DistillgovError(
+            f"database URL '{shown}': not a database distillgov supports (SQLite, PostgreSQL)"
+        ) from None
+    except (OperationalError, ModuleNotFoundError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DistillgovError(f"cannot open the database {shown}: {reason}") from None
     return engine
 
 
