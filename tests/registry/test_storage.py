@@ -227,3 +227,29 @@ def test_entries_written_in_encoding_1_still_verify_and_forgeries_are_named(
     forge(engine, 2)
     finding = log.verify()
     assert finding is not None and finding.entry == 2 and "edited" in finding.reason
+
+
+def test_a_server_proving_from_memory_never_refuses_an_entry_a_new_checkpoint_covers(
+    engine: Engine,
+) -> None:
+    log, key = filled(engine, 4)
+    log.checkpoint_fresh_for = 60.0  # as the service runs it
+    first = log.prove(2)
+    assert first["size"] == 4
+    log.append([("statement", {"text": "later"})])
+    log.checkpoint(key)
+    newest = log.prove(4)  # not under the remembered checkpoint: looked up afresh
+    assert newest["size"] == 5
+    assert log.prove(2)["size"] == 5  # and the remembered checkpoint moved on with it
+    for bundle in (first, newest):  # each bundle verifies against its own checkpoint
+        name, public = parse_verifier_key(bundle["verifier_key"])
+        head = Checkpoint.parse(verify(bundle["checkpoint"], name, public))
+        proof = [bytes.fromhex(h) for h in bundle["proof"]]
+        verify_inclusion(
+            leaf_hash(bundle["entry"].encode()), bundle["index"], head.size, proof, head.root
+        )
+    log.append([("statement", {"text": "later still"})])
+    log.checkpoint(key)
+    assert log.prove(2)["size"] == 5  # within the minute: the remembered checkpoint
+    log.checkpoint_fresh_for = 0.0  # the default: the database is asked every time
+    assert log.prove(2)["size"] == 6

@@ -133,6 +133,7 @@ def create_app(
     engine = open_database(database_url)
     checkpoint_in_background(engine)
     registry = Registry(engine)
+    registry.log.checkpoint_fresh_for = 1.0
     limiter = auth.RateLimiter(
         float(os.environ.get("DISTILLGOV_RATE_LIMIT", "100")) if rate is None else rate, burst
     )

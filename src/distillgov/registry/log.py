@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,12 @@ class TransparencyLog:
         self.origin = rows.get("origin", origin)
         self.verifier = rows.get("verifier_key")
         self._bundles: dict[tuple[int, int], dict[str, Any]] = {}
+        # How long a server may go on proving against the latest checkpoint it has seen before
+        # asking the database again (seconds; 0: always ask). A proof against a checkpoint a
+        # second old is as valid as any; an entry that checkpoint does not cover is always
+        # looked up afresh, so a new checkpoint is never missed for it.
+        self.checkpoint_fresh_for = 0.0
+        self._latest: tuple[int, float] | None = None  # (size, when it was read)
 
     def reload_settings(self, c: Any) -> None:
         """Pick up an initialisation done by another process since this object was made (a
@@ -235,6 +242,12 @@ class TransparencyLog:
 
     def prove(self, index: int) -> dict[str, Any]:
         """An offline proof bundle: entry, inclusion proof, signed checkpoint and verifier key."""
+        if self._latest is not None and index < self._latest[0]:
+            size, read_at = self._latest
+            if time.monotonic() - read_at < self.checkpoint_fresh_for:
+                known = self._bundles.get((index, size))
+                if known is not None:
+                    return known
         with reading(self.engine) as c:
             self.reload_settings(c)
             row = c.execute(
@@ -245,6 +258,7 @@ class TransparencyLog:
                     f"no signed checkpoint covers entry {index} yet: run `registry checkpoint`"
                 )
             size, note = int(row[0]), str(row[1])
+            self._latest = (size, time.monotonic())
             # A bundle for an entry under a signed size never changes: serve it again from memory.
             cached = self._bundles.get((index, size))
             if cached is not None:
