@@ -21,16 +21,3 @@ def select_in(c: Any, sql: str, keys: Sequence[Any]) -> list[Any]:
         chunk = tuple(keys[at : at + CHUNK])
         rows += c.exec_driver_sql(sql.format(marks(c, len(chunk))), chunk).all()
     return rows
-
-
-def insert_rows(c: Any, into: str, rows: Sequence[Sequence[Any]], then: str = "") -> None:
-    """`INSERT INTO {into} VALUES (...), (...), ... {then}`: many rows in one statement (up to
-    CHUNK a statement) — one step through the driver, not one a row."""
-    for at in range(0, len(rows), CHUNK):
-        chunk = rows[at : at + CHUNK]
-        one = f"({marks(c, len(chunk[0]))})"
-        values = ", ".join([one] * len(chunk))
-        c.exec_driver_sql(
-            f"INSERT INTO {into} VALUES {values} {then}".rstrip(),
-            tuple(v for row in chunk for v in row),
-        )

@@ -139,3 +139,27 @@ def test_a_decision_that_cannot_be_written_fails_its_request(engine: Engine) -> 
     good = decisions.new_decision(answer, decisions.digest(b"[]"))
     asyncio.run(log.record(good, {answer.output_hash: b"{}", good.input_hash: b"[]"}))
     assert decisions.read(engine, good.id)["input"] == []
+
+
+def test_a_batch_larger_than_one_statement_is_written_whole(engine: Engine) -> None:
+    import asyncio
+
+    log = decisions.DecisionLog(engine)
+    answer = decisions.Answer(
+        "{}", decisions.digest(b"{}"), "bf-1", "cn", "h", dt.date(2026, 11, 1)
+    )
+    documents = {answer.output_hash: b"{}", decisions.digest(b"[]"): b"[]"}
+
+    async def many() -> list[decisions.Decision]:
+        made = [decisions.new_decision(answer, decisions.digest(b"[]")) for _ in range(1_234)]
+        await asyncio.gather(*(log.record(d, documents) for d in made))
+        return made
+
+    made = asyncio.run(many())
+    assert _count(engine, "svc_decisions") == 1_234
+    assert {d.id for d in made} == {str(i) for i in _ids(engine)}  # every id handed out is there
+
+
+def _ids(engine: Engine) -> list[str]:
+    with engine.connect() as c:
+        return [str(r) for r in c.execute(text("SELECT id FROM svc_decisions")).scalars()]
