@@ -164,10 +164,14 @@ def checkpoint_in_background(engine: Engine, every: float = 0.5) -> None:
     engine.dispose()  # connections made before this was set go
 
     def run() -> None:
-        with sqlite3.connect(database, isolation_level=None, check_same_thread=False) as c:
-            while True:
-                time.sleep(every)
+        c = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+        while Path(database).exists():  # a database removed (a test's) ends the thread
+            time.sleep(every)
+            try:
                 # PASSIVE: never waits for, or blocks, a reader or a writer.
                 c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:  # busy now: the next round, or SQLite's own, will do it
+                continue
+        c.close()
 
     threading.Thread(target=run, name="wal-checkpoint", daemon=True).start()
