@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 from distillgov import __version__
 from distillgov.api import auth, decisions
 from distillgov.api.auth import Principal
-from distillgov.api.problems import Problem, install
+from distillgov.api.problems import Problem, install, problem_response
 from distillgov.registry.db import reading
 from distillgov.teachers.assessment import assess_case
 
@@ -82,8 +82,6 @@ class BodyLimit:
         return f"the body may be at most {self.limit} bytes"
 
     async def _refuse(self, scope: Any, receive: Any, send: Any) -> None:
-        from distillgov.api.problems import problem_response
-
         await problem_response(413, "Request too large", self._detail())(scope, receive, send)
 
 
@@ -234,15 +232,7 @@ def create_app(
             )
             answers.put(key, answer)
         decision = decisions.new_decision(answer, input_hash)
-        unknown = log.unknown((input_hash, answer.output_hash))
-        documents = {
-            h: content
-            for h, content in (
-                (input_hash, request_json),
-                (answer.output_hash, answer.canonical.encode()),
-            )
-            if h in unknown
-        }
+        documents = {input_hash: request_json, answer.output_hash: answer.canonical.encode()}
         await log.record(decision, documents)
         content = f'{{"decision_id": "{decision.id}", "determination": {answer.canonical}}}'
         return Response(content, status_code=201, media_type="application/json")

@@ -19,7 +19,7 @@ import time
 import uuid
 import zlib
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -145,16 +145,13 @@ class DecisionLog:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="decision-log")
         self._raw: Any = None
 
-    def unknown(self, hashes: Iterable[str]) -> set[str]:
-        """Which of these documents the log does not know to be stored already."""
-        return {h for h in hashes if h not in self._stored}
-
     async def record(self, decision: Decision, documents: dict[str, bytes]) -> None:
-        """Store a decision and any documents it refers to that may not be stored yet (hash →
-        uncompressed JSON); return once committed."""
+        """Store a decision and the documents it refers to (hash → uncompressed JSON), each
+        only if not known to be stored already; return once committed."""
         loop = asyncio.get_running_loop()
         committed: asyncio.Future[None] = loop.create_future()
-        self._pending.setdefault(loop, []).append((decision, documents, committed))
+        new = {h: body for h, body in documents.items() if h not in self._stored}
+        self._pending.setdefault(loop, []).append((decision, new, committed))
         if loop not in self._writing:
             self._writing[loop] = loop.create_task(self._drain(loop))
         await committed

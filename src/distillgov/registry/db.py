@@ -116,6 +116,12 @@ def open_database(url: str | None = None) -> Engine:
     return engine
 
 
+def sqlite_file(engine: Engine) -> str | None:
+    """The file of a SQLite database; None for PostgreSQL or SQLite in memory."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    return database if database and database != ":memory:" else None
+
+
 class WriteGate:
     """Taken around a write transaction by writers that commit often from several processes
     (the service's decision log, one writer thread per worker). SQLite's own wait for its write
@@ -124,8 +130,8 @@ class WriteGate:
     PostgreSQL, or SQLite in memory, it does nothing."""
 
     def __init__(self, engine: Engine) -> None:
-        database = engine.url.database if engine.dialect.name == "sqlite" else None
-        self._path = Path(f"{database}.writelock") if database and database != ":memory:" else None
+        database = sqlite_file(engine)
+        self._path = Path(f"{database}.writelock") if database else None
         self._fd: int | None = None
 
     def __enter__(self) -> None:
@@ -153,8 +159,8 @@ def checkpoint_in_background(engine: Engine, every: float = 0.5) -> None:
     import threading
     import time
 
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
+    database = sqlite_file(engine)
+    if database is None:
         return
 
     @event.listens_for(engine, "connect")
