@@ -18,7 +18,7 @@ from benchmarks.common import best_of, case_mix, main_for
 
 def evaluator_rate(frame: pl.DataFrame) -> float:
     """Encoded columns in, every derived value out (category, rule, obligations, missing facts)."""
-    from distillgov.batch import CHUNK, complete_frame, encode, evaluate
+    from distillgov.assessment.batch import CHUNK, complete_frame, encode, evaluate
     from distillgov.jurisdictions import load_builtin
 
     columns, _ = encode(complete_frame(frame, None), None)
@@ -38,7 +38,7 @@ def evaluator_rate(frame: pl.DataFrame) -> float:
 
 def file_rate(frame: pl.DataFrame, suffix: str, folder: Path) -> float:
     """A file in, a result file out: read, validate, encode, evaluate, render, write."""
-    from distillgov.batch import assess_frame, read_frame, write_frame
+    from distillgov.assessment.batch import assess_frame, read_frame, write_frame
     from distillgov.jurisdictions import load_builtin
 
     source = folder / f"cases{suffix}"

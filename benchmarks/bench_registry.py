@@ -61,8 +61,8 @@ def log_figures(entries: int, folder: Path) -> dict[str, float]:
     from sqlalchemy import text
 
     from distillgov.registry.checkpoint import Checkpoint, parse_verifier_key, verify
-    from distillgov.registry.db import connect, migrate
     from distillgov.registry.log import TransparencyLog
+    from distillgov.storage.db import connect, migrate
 
     engine = connect(f"sqlite:///{folder / 'log.sqlite'}")
     migrate(engine)
@@ -174,8 +174,8 @@ def _fill_graph(engine: Any, models: int) -> None:
 def lineage_figures(models: int, folder: Path) -> dict[str, float]:
     from sqlalchemy import create_engine, text
 
-    from distillgov.registry.db import connect, migrate
     from distillgov.registry.registry import Registry
+    from distillgov.storage.db import connect, migrate
 
     picks = random.Random(5).sample(range(models // 2, models), min(100, models // 2))
     figures: dict[str, float] = {}

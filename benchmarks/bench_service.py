@@ -44,9 +44,9 @@ def _seed(database: str) -> list[str]:
     """A registry of MODELS models under one signed checkpoint; the proof paths to read."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from distillgov.registry.db import open_database
     from distillgov.registry.records import Model, Organisation
     from distillgov.registry.registry import Registry
+    from distillgov.storage.db import open_database
 
     engine = open_database(database)
     reg = Registry(engine)

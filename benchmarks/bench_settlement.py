@@ -26,11 +26,11 @@ ON = dt.date(2026, 1, 1)
 
 
 def _setup(folder: Path) -> Any:
-    from distillgov.casefiles import load_case
+    from distillgov.assessment.assess import assess_case
+    from distillgov.assessment.casefiles import load_case
     from distillgov.jurisdictions import load_builtin
     from distillgov.licensing.licences import open_licence
-    from distillgov.registry.db import connect, migrate
-    from distillgov.teachers.assessment import assess_case
+    from distillgov.storage.db import connect, migrate
 
     engine = connect(f"sqlite:///{folder / 'clearinghouse.sqlite'}")
     migrate(engine)

@@ -11,10 +11,10 @@ from benchmarks.common import ROOT, best_of, main_for
 
 
 def run(cases: int = 20_000) -> dict[str, float]:
-    from distillgov.casefiles import load_case
-    from distillgov.framework import assess
+    from distillgov.assessment import determine
+    from distillgov.assessment.assess import complete
+    from distillgov.assessment.casefiles import load_case
     from distillgov.jurisdictions import load_builtin
-    from distillgov.teachers.assessment import complete
 
     paths = sorted((ROOT / "examples" / "cases").glob("*.yaml"))
     profile = load_builtin("us")
@@ -25,21 +25,21 @@ def run(cases: int = 20_000) -> dict[str, float]:
 
     def recorded() -> None:
         for case in batch:
-            assess(case, profile, day)
+            determine(case, profile, day)
 
     def rendered() -> None:
         for case in batch:
-            _ = assess(case, profile, day).trace
+            _ = determine(case, profile, day).trace
 
     def as_json() -> None:
         for case in batch:
-            assess(case, profile, day).to_json()
+            determine(case, profile, day).to_json()
 
-    determined = [c for c in batch if assess(c, profile, day).determined]
+    determined = [c for c in batch if determine(c, profile, day).determined]
 
     def recorded_determined() -> None:
         for case in determined:
-            assess(case, profile, day)
+            determine(case, profile, day)
 
     repeat = 5 if cases >= 5_000 else 2
     return {

@@ -29,7 +29,7 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
 def case_mix(rows: int, undetermined: bool) -> pl.DataFrame:
     """The example cases resampled to `rows` rows (seeded); optionally without the cases whose
     outcome depends on a missing fact, which cost the extra missing-fact analysis."""
-    from distillgov.batch import read_frame
+    from distillgov.assessment.batch import read_frame
 
     base = read_frame(EXAMPLE_BATCH)
     if not undetermined:

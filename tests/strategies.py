@@ -113,7 +113,7 @@ def cases(draw: st.DrawFn, known: bool = False) -> Case:
     data["teacher"]["id"] = draw(st.sampled_from(TEACHER_IDS))
     case = Case.model_validate(data)
     if case.teacher.id:
-        from distillgov.teachers.assessment import complete
+        from distillgov.assessment.assess import complete
 
         try:
             complete(case, data["assessed_on"])

@@ -1,3 +1,3 @@
-from distillgov.cli import main
+from distillgov.cli.app import main
 
 main()

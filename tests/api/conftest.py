@@ -19,8 +19,8 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, text
 
-from distillgov.api import auth
 from distillgov.api.app import create_app
+from distillgov.service import accounts as auth
 from tests.registry.conftest import (
     PG_URL,
     _postgres_reachable,

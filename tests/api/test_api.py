@@ -185,10 +185,10 @@ def test_licensing_reads_and_usage_upload_follow_the_parties(
 ) -> None:
     import datetime as dt
 
-    from distillgov.casefiles import load_case
+    from distillgov.assessment.assess import assess_case
+    from distillgov.assessment.casefiles import load_case
     from distillgov.jurisdictions import load_builtin
     from distillgov.licensing.licences import open_licence
-    from distillgov.teachers.assessment import assess_case
 
     case = load_case(ROOT / "examples/cases/startup-clones-chat-model-via-public-api.yaml")
     profile = load_builtin("global_south")

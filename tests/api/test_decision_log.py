@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import Engine, text
 
-from distillgov.api import decisions
-from distillgov.registry.db import migrate
+from distillgov.service import decisions
+from distillgov.storage.db import migrate
 from tests.api.conftest import Served
 from tests.api.test_api import CASE
 

@@ -10,12 +10,12 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
-from distillgov.casefiles import load_case
+from distillgov.assessment.assess import assess_case
+from distillgov.assessment.casefiles import load_case
 from distillgov.jurisdictions import load_builtin
 from distillgov.licensing.licences import open_licence
 from distillgov.registry.records import Disclosure, Model, Organisation
 from distillgov.registry.registry import Registry
-from distillgov.teachers.assessment import assess_case
 from tests.api.conftest import Served
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -146,7 +146,7 @@ def test_jurisdictions_list_show_compare() -> None:
 
 
 def _batch_input(tmp_path: Path) -> Path:
-    from distillgov.casefiles import load_case
+    from distillgov.assessment.casefiles import load_case
     from tests.strategies import flat_row
 
     rows = [flat_row(load_case(p)) for p in CASE_FILES]

@@ -6,10 +6,11 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distillgov.batch import assess_frame
-from distillgov.framework import Case, assess
+from distillgov.assessment import determine
+from distillgov.assessment.assess import complete
+from distillgov.assessment.batch import assess_frame
+from distillgov.framework import Case
 from distillgov.jurisdictions import Profile, load_builtin, load_file
-from distillgov.teachers.assessment import complete
 from tests.conftest import EXAMPLES
 from tests.strategies import cases, flat_row
 
@@ -30,7 +31,7 @@ def check(batch: list[Case], profile: Profile) -> None:
     result = assess_frame(frame_of(batch), profile, None).to_dicts()
     for case, row in zip(batch, result, strict=True):
         completed, _ = complete(case, case.assessed_on)  # type: ignore[arg-type]
-        single = assess(completed, profile).row()
+        single = determine(completed, profile).row()
         assert row == single, (
             f"{case.model_dump(mode='json', exclude_none=True)} under {profile.id}"
         )
@@ -43,7 +44,7 @@ def test_batch_and_single_agree_on_generated_cases(batch: list[Case], profile: P
 
 
 def test_batch_and_single_agree_on_the_examples() -> None:
-    from distillgov.casefiles import load_case
+    from distillgov.assessment.casefiles import load_case
     from tests.conftest import CASE_FILES
 
     batch = [load_case(p) for p in CASE_FILES]

@@ -7,25 +7,26 @@ import json
 
 import pytest
 
-from distillgov.casefiles import load_case
-from distillgov.framework import FRAMEWORK_VERSION, assess
+from distillgov.assessment import determine
+from distillgov.assessment.casefiles import load_case
+from distillgov.assessment.render import render
+from distillgov.framework import FRAMEWORK_VERSION
 from distillgov.framework.citations import ROWS, TABLES
 from distillgov.jurisdictions import load_builtin
-from distillgov.render import render
 from tests.conftest import CASE_FILES, EXAMPLES
 
 CLONE = EXAMPLES / "cases" / "startup-clones-chat-model-via-public-api.yaml"
 
 
 def test_same_input_gives_byte_identical_json() -> None:
-    first = assess(load_case(CLONE), load_builtin("cn")).to_json()
+    first = determine(load_case(CLONE), load_builtin("cn")).to_json()
     load_builtin.cache_clear()
-    second = assess(load_case(CLONE), load_builtin("cn")).to_json()
+    second = determine(load_case(CLONE), load_builtin("cn")).to_json()
     assert first == second
 
 
 def test_json_has_every_required_field() -> None:
-    d = json.loads(assess(load_case(CLONE), load_builtin("cn")).to_json())
+    d = json.loads(determine(load_case(CLONE), load_builtin("cn")).to_json())
     for key in (
         "category",
         "rule",
@@ -52,7 +53,7 @@ def test_json_has_every_required_field() -> None:
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
 def test_every_trace_line_is_cited_and_uses_facts(path: object) -> None:
-    d = assess(load_case(path), load_builtin("us"))  # type: ignore[arg-type]
+    d = determine(load_case(path), load_builtin("us"))  # type: ignore[arg-type]
     assert d.trace
     for line in d.trace:
         src = line["source"]
@@ -61,7 +62,7 @@ def test_every_trace_line_is_cited_and_uses_facts(path: object) -> None:
 
 
 def test_trace_stops_at_the_first_row_that_applies() -> None:
-    d = assess(load_case(CLONE), load_builtin("cn"))
+    d = determine(load_case(CLONE), load_builtin("cn"))
     rows = [t for t in d.trace if t["outcome"] in ("applies", "does not apply", "unknown")]
     assert rows[-1]["rule"] == "cloning_compulsory_licence" and rows[-1]["outcome"] == "applies"
     assert all(t["outcome"] == "does not apply" for t in rows[:-1])
@@ -82,7 +83,7 @@ def test_profile_hash_changes_with_any_lever(tmp_path: object) -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
 def test_letters_name_the_outcome_and_cite_the_framework(fmt: str) -> None:
-    d = assess(load_case(CLONE), load_builtin("us"), dt.date(2025, 3, 1))
+    d = determine(load_case(CLONE), load_builtin("us"), dt.date(2025, 3, 1))
     out = render(d, fmt)
     assert "prohibited" in out and "owner_licence" in out
     assert "exclusivity_time" in out and "not legal advice" in out
@@ -92,5 +93,5 @@ def test_letters_name_the_outcome_and_cite_the_framework(fmt: str) -> None:
 
 def test_html_escapes_case_text() -> None:
     case = load_case(CLONE).model_copy(update={"title": "<script>alert(1)</script>"})
-    out = render(assess(case, load_builtin("us")), "html")
+    out = render(determine(case, load_builtin("us")), "html")
     assert "<script>alert" not in out and "&lt;script&gt;" in out

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from distillgov.casefiles import load_case
-from distillgov.framework import assess
+from distillgov.assessment import determine
+from distillgov.assessment.assess import assess_case, complete
+from distillgov.assessment.casefiles import load_case
 from distillgov.framework.vocabulary import Category
 from distillgov.jurisdictions import Profile
-from distillgov.teachers.assessment import assess_case, complete
 from tests.conftest import CASE_FILES, PROFILES
 
 
@@ -54,7 +54,7 @@ def test_examples_cover_every_category_in_every_profile(
 def test_the_batch_example_file_matches_the_case_files() -> None:
     import polars as pl
 
-    from distillgov.batch import assess_frame, read_frame
+    from distillgov.assessment.batch import assess_frame, read_frame
     from distillgov.jurisdictions import load_builtin
     from tests.conftest import EXAMPLES
 
@@ -65,5 +65,5 @@ def test_the_batch_example_file_matches_the_case_files() -> None:
     for path in CASE_FILES:
         case = load_case(path)
         completed, _ = complete(case, case.assessed_on)
-        assert results[path.stem] == assess(completed, profile).row(), path.stem
+        assert results[path.stem] == determine(completed, profile).row(), path.stem
     assert isinstance(frame, pl.DataFrame)

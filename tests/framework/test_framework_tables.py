@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from distillgov.framework import Determination, assess
+from distillgov.assessment import determine
+from distillgov.framework import Determination
 from distillgov.jurisdictions import Profile, load_builtin, load_file
 from tests.conftest import ON, PROFILES, make_case
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.filterwarnings("error")
 
 def decide(profile: str | Profile, on: dt.date = ON, **changes: Any) -> Determination:
     chosen = load_builtin(profile) if isinstance(profile, str) else profile
-    return assess(make_case(**changes), chosen, on)
+    return determine(make_case(**changes), chosen, on)
 
 
 def obligation(d: Determination, oid: str) -> Any:

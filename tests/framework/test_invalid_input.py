@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from distillgov.casefiles import case_from_data
+from distillgov.assessment.casefiles import case_from_data
 from distillgov.errors import InvalidCase
 
 

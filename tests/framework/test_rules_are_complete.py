@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from distillgov.framework import Case, assess
+from distillgov.assessment import determine
+from distillgov.framework import Case
 from distillgov.jurisdictions import Profile, load_builtin
 from tests.strategies import cases
 
@@ -15,7 +16,7 @@ PROFILES = [load_builtin("us"), load_builtin("cn"), load_builtin("global_south")
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(cases(known=True), st.sampled_from(PROFILES))
 def test_every_fully_known_case_is_determined(case: Case, profile: Profile) -> None:
-    d = assess(case, profile)
+    d = determine(case, profile)
     assert d.determined, d.missing_facts
     assert d.compliant is not None
     assert d.missing_facts == ()

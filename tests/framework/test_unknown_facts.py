@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from distillgov.framework import assess
+from distillgov.assessment import determine
 from distillgov.jurisdictions import load_builtin
 from tests.conftest import make_case
 
 
 def test_unknown_access_is_named_with_each_answer() -> None:
-    d = assess(make_case(access=None), load_builtin("us"), dt.date(2025, 3, 1))
+    d = determine(make_case(access=None), load_builtin("us"), dt.date(2025, 3, 1))
     # In the US, during exclusivity, every answer leads to a prohibition: the rule is known even
     # though the category (illicit, or cloning that needs the owner's licence) is not.
     assert (d.category, d.rule, d.compliant, d.determined) == (None, "prohibited", False, False)
@@ -26,7 +26,7 @@ def test_unknown_access_is_named_with_each_answer() -> None:
 
 def test_unknown_fact_that_cannot_change_the_outcome_is_not_listed() -> None:
     # With leaked weights the case is illicit whatever the market relation or purpose.
-    d = assess(
+    d = determine(
         make_case(access="leaked_weights", market_relation=None, purpose=None),
         load_builtin("cn"),
         dt.date(2025, 3, 1),
@@ -36,7 +36,9 @@ def test_unknown_fact_that_cannot_change_the_outcome_is_not_listed() -> None:
 
 
 def test_unknown_release_date_is_probed_on_both_sides_of_the_window() -> None:
-    d = assess(make_case(teacher={"release_date": None}), load_builtin("cn"), dt.date(2025, 3, 1))
+    d = determine(
+        make_case(teacher={"release_date": None}), load_builtin("cn"), dt.date(2025, 3, 1)
+    )
     assert d.category == "commercial_cloning" and d.rule is None
     (missing,) = [m for m in d.missing_facts if m.fact == "teacher.release_date"]
     rules = {o["rule"] for o in missing.outcomes}
@@ -44,7 +46,7 @@ def test_unknown_release_date_is_probed_on_both_sides_of_the_window() -> None:
 
 
 def test_unknown_disclosure_status_before_release() -> None:
-    d = assess(
+    d = determine(
         make_case(transparency={"disclosure_filed": None, "filed_on": None}),
         load_builtin("global_south"),
         dt.date(2025, 3, 1),
@@ -56,11 +58,13 @@ def test_unknown_disclosure_status_before_release() -> None:
 def test_an_empty_case_is_undetermined_not_an_error() -> None:
     from distillgov.framework import Case
 
-    d = assess(Case(), load_builtin("us"), dt.date(2025, 1, 1))
+    d = determine(Case(), load_builtin("us"), dt.date(2025, 1, 1))
     assert not d.determined
     assert {m.fact for m in d.missing_facts} >= {"access", "safety.unsafe_use"}
 
 
 def test_category_known_while_rule_waits_on_a_date() -> None:
-    d = assess(make_case(teacher={"release_date": None}), load_builtin("us"), dt.date(2025, 3, 1))
+    d = determine(
+        make_case(teacher={"release_date": None}), load_builtin("us"), dt.date(2025, 3, 1)
+    )
     assert (d.category, d.rule) == ("commercial_cloning", None)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from distillgov.casefiles import load_case
+from distillgov.assessment.assess import assess_case
+from distillgov.assessment.casefiles import load_case
 from distillgov.jurisdictions import load_builtin
 from distillgov.licensing.licences import Licence, open_licence
-from distillgov.teachers.assessment import assess_case
 from tests.registry.conftest import engine  # noqa: F401  (the fixture, shared)
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from distillgov.licensing.settlement import settle
 from distillgov.licensing.usage import ingest, report_files
-from distillgov.registry.db import connect, migrate
+from distillgov.storage.db import connect, migrate
 
 
 def main() -> None:

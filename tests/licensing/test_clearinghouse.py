@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, text
 
-from distillgov.casefiles import load_case
+from distillgov.assessment.assess import assess_case
+from distillgov.assessment.casefiles import load_case
 from distillgov.jurisdictions import load_builtin
 from distillgov.licensing import ledger
 from distillgov.licensing.licences import LicenceError, get, open_licence, set_status
@@ -21,7 +22,6 @@ from distillgov.licensing.settlement import settle, settlements
 from distillgov.licensing.statements import holder_statement, to_csv
 from distillgov.licensing.tariffs import builtin
 from distillgov.licensing.usage import UsageError, ingest, report_files
-from distillgov.teachers.assessment import assess_case
 from tests.licensing.conftest import CLONE_CASE, USAGE
 
 ON = dt.date(2025, 7, 1)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from distillgov.licensing import ledger
-from distillgov.registry.db import connect, migrate
+from distillgov.storage.db import connect, migrate
 from tests.licensing.conftest import ROOT, open_example
 from tests.licensing.crash_safety_data import write_reports
 

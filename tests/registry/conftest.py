@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from distillgov.registry.db import connect, migrate
+from distillgov.storage.db import connect, migrate
 
 PG_URL = os.environ.get(
     "DISTILLGOV_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

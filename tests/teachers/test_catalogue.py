@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from distillgov.framework import assess
+from distillgov.assessment import determine
+from distillgov.assessment.assess import complete
 from distillgov.jurisdictions import load_builtin
-from distillgov.teachers.assessment import complete
 from distillgov.teachers.catalogue import (
     ClauseType,
     Confidence,
@@ -143,7 +143,7 @@ def test_unverified_clauses_are_never_used() -> None:
     )
     completed, _ = complete(case, dt.date(2025, 1, 1))
     assert completed.consent.granted is None
-    d = assess(completed, load_builtin("us"), dt.date(2025, 1, 1))
+    d = determine(completed, load_builtin("us"), dt.date(2025, 1, 1))
     assert "consent.granted" in [m.fact for m in d.missing_facts]
 
 
@@ -175,7 +175,7 @@ def test_the_same_case_changes_with_the_terms_date() -> None:
     )
     completed, _ = complete(newer, dt.date(2024, 8, 1))
     assert completed.consent.granted is True
-    assert assess(completed, load_builtin("us"), dt.date(2024, 8, 1)).category == "authorized"
+    assert determine(completed, load_builtin("us"), dt.date(2024, 8, 1)).category == "authorized"
 
 
 def test_every_clause_type_appears_in_the_catalogue_or_the_review_tests() -> None:

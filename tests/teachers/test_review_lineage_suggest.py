@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from distillgov.casefiles import load_case
-from distillgov.framework import assess
+from distillgov.assessment import determine
+from distillgov.assessment.assess import assess_case, complete
+from distillgov.assessment.casefiles import load_case
+from distillgov.assessment.lineage import Inherited, conflicts, lineage_paths
 from distillgov.jurisdictions import load_builtin
-from distillgov.teachers.assessment import assess_case, complete
 from distillgov.teachers.catalogue import Clause, ClauseType, Confidence
-from distillgov.teachers.lineage import Inherited, conflicts, lineage_paths
 from distillgov.teachers.review import review_clause
 from tests.conftest import CASE_FILES, EXAMPLES, make_case
 
@@ -142,14 +142,14 @@ def test_every_suggestion_really_makes_the_case_compliant(path: Path) -> None:
     d = assess_case(case, load_builtin("us"), day, suggest=True)
     suggestions = d.extra["suggestions"]
     assert suggestions, f"{path.stem}: no compliant variant found"
-    from distillgov.teachers.suggest import _candidates, _variant
+    from distillgov.assessment.suggest import _candidates, _variant
 
     completed, _ = complete(case, day)
     by_id = {c.id: c for c in _candidates(completed, load_builtin("us"), day)}
     for s in suggestions:
         variant = _variant(completed, tuple(by_id[c] for c in s["changes"]), day)
         assert variant is not None
-        again = assess(variant, load_builtin(s["jurisdiction"]), day)
+        again = determine(variant, load_builtin(s["jurisdiction"]), day)
         assert again.compliant is True, (path.stem, s)
         assert (again.category, again.rule) == (s["category"], s["rule"])
     assert len(suggestions[0]["changes"]) <= len(suggestions[-1]["changes"])
@@ -164,7 +164,7 @@ def test_a_compliant_case_needs_no_suggestion() -> None:
 
 
 def test_letters_show_lineage_duties_as_their_own_list() -> None:
-    from distillgov.render import render
+    from distillgov.assessment.render import render
 
     case = load_case(EXAMPLES / "cases" / "deepseek-r1-distill-llama-70b-2025.yaml")
     d = assess_case(case, load_builtin("cn"), case.assessed_on)  # type: ignore[arg-type]

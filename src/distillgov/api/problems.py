@@ -3,6 +3,7 @@ status, a detail a person can read, and the fields at fault. Never a stack trace
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -11,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from distillgov.errors import DistillgovError
+from distillgov.errors import DistillgovError, status_of
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("distillgov.api")
@@ -49,29 +50,23 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def _status_for(exc: DistillgovError) -> int:
-    text = exc.message
-    if text.startswith("no ") or " no such " in text or text.startswith("no such"):
-        return 404
-    if "already" in text or "exists" in text:
-        return 409
-    return 422
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc.status, exc.title, exc.detail, exc.errors, exc.headers)
 
     @app.exception_handler(DistillgovError)
-    async def _domain(_: Request, exc: DistillgovError) -> JSONResponse:
+    async def _domain(request: Request, exc: DistillgovError) -> JSONResponse:
         errors = [
             {"field": p.field, "value": p.value, "reason": p.reason, "location": p.location}
             for p in exc.problems
         ]
-        status = _status_for(exc)
-        title = {404: "Not found", 409: "Conflict"}.get(status, "Invalid input")
-        return problem_response(status, title, exc.message, errors)
+        status = status_of(exc)
+        if status.http >= 500:
+            log.error(
+                "%s serving %s %s: %s", type(exc).__name__, request.method, request.url.path, exc
+            )
+        return problem_response(status.http, status.title, exc.message, errors, exc.headers())
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -101,6 +96,4 @@ def install(app: FastAPI) -> None:
 
 
 def _jsonable(value: Any) -> Any:
-    import json
-
     return json.loads(json.dumps(value, default=str))

@@ -16,13 +16,13 @@ import sys
 from multiprocessing.connection import wait
 from typing import Any
 
+import uvicorn
+
 APP = "distillgov.api.app:app_from_env"
 
 
 def run(host: str, port: int, workers: int, app: str = APP) -> int:
     """Serve until interrupted; the exit status."""
-    import uvicorn
-
     if workers <= 1:
         uvicorn.run(app, factory=True, host=host, port=port, log_level="warning")
         return 0
@@ -74,8 +74,6 @@ def _cannot_listen(host: str, port: int) -> str | None:
 
 
 def _worker(host: str, port: int, app: str) -> None:
-    import uvicorn
-
     listener = socket.socket(_family(host), socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)

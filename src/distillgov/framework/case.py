@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from distillgov.framework.logic import And, Const, Eq, Expr, Fact, In, Known, Lt, Not
+from distillgov.framework.scalar import compile_expr
 from distillgov.framework.vocabulary import (
     Access,
     Deployment,
@@ -376,8 +377,6 @@ FACTS: dict[str, FactSpec] = {
 
 
 def _compile_checks() -> tuple[Any, ...]:
-    from distillgov.framework.scalar import compile_expr
-
     return tuple(compile_expr(c.when) for c in CONTRADICTIONS)
 
 

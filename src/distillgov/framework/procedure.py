@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache, partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from distillgov.errors import InvalidCase
 from distillgov.framework.case import FACTS, Case, contradictions
 from distillgov.framework.determination import Determination, MissingFact, ObligationResult
 from distillgov.framework.lenses import lens_notes
+from distillgov.framework.levers import ResolvedLevers
 from distillgov.framework.missing import probes
 from distillgov.framework.rules import (
     DECISION,
@@ -22,9 +22,6 @@ from distillgov.framework.rules import (
     PROGRAM,
 )
 from distillgov.framework.scalar import Run, ScalarProgram, Step
-
-if TYPE_CHECKING:  # the profile package imports the framework's vocabulary; avoid a cycle
-    from distillgov.jurisdictions.profile import Profile, ResolvedLevers
 
 SCALAR = ScalarProgram(PROGRAM)
 _BRANCH_NOTES = {b.id: b.explain for b in DECISION.branches}
@@ -237,16 +234,11 @@ def _levers_json(levers: ResolvedLevers) -> dict[str, Any]:
     }
 
 
-def assess(case: Case, profile: Profile, on: dt.date | None = None) -> Determination:
-    """Determine a case under a profile as of a date (the case's own date if none is given)."""
-    day = on or case.assessed_on
-    if day is None:
-        raise InvalidCase(
-            "no assessment date: set 'assessed_on' in the case or pass the date explicitly"
-        )
-    levers = profile.as_of(day)
+def assess(case: Case, levers: ResolvedLevers, on: dt.date) -> Determination:
+    """Determine a case under the lever values in force on a date (`levers` must be the values
+    resolved for `on`: the framework reads no profile, no file and no clock)."""
     facts = case.facts()
-    facts["assessed_on"] = day
+    facts["assessed_on"] = on
     run = SCALAR.run(facts, levers.values)
     env = run.env
     missing = _missing_facts(run, facts, levers) if run.missing else []
@@ -255,8 +247,8 @@ def assess(case: Case, profile: Profile, on: dt.date | None = None) -> Determina
     obligations = _obligations(env)
     return Determination(
         case={"id": case.id, "title": case.title},
-        assessed_on=day.isoformat(),
-        profile={"id": profile.id, "name": profile.name, "hash": profile.content_hash},
+        assessed_on=on.isoformat(),
+        profile=levers.regime.as_dict(),
         category=category,
         rule=env["rule"],
         compliant=env["compliant"],

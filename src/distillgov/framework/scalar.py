@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from distillgov.errors import IncompleteRules
 from distillgov.framework.citations import Citation
+from distillgov.framework.errors import IncompleteRules
 from distillgov.framework.logic import (
     AddMonths,
     And,

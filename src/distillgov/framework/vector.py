@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from distillgov.errors import IncompleteRules
+from distillgov.framework.errors import IncompleteRules
 from distillgov.framework.logic import (
     AddMonths,
     And,

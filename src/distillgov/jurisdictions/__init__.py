@@ -1,10 +1,8 @@
 """Jurisdiction profiles: the framework's levers, set per legal system, dated and cited."""
 
+from distillgov.framework.levers import LEVERS, Lever, ResolvedLevers
 from distillgov.jurisdictions.profile import (
-    LEVERS,
-    Lever,
     Profile,
-    ResolvedLevers,
     builtin_ids,
     load_builtin,
     load_file,

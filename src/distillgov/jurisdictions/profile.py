@@ -18,117 +18,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from distillgov.errors import InvalidProfile, NoValueInForce, Problem, UnknownJurisdiction
-from distillgov.framework.citations import Citation
-from distillgov.framework.vocabulary import (
-    ClauseReach,
-    Deployment,
-    ExclusivityModel,
-    LicenceTrigger,
-    Purpose,
-    RateSetter,
+from distillgov.errors import (
+    InvalidProfile,
+    NoValueInForce,
+    Problem,
+    UnknownJurisdiction,
+    problems_from,
 )
+from distillgov.framework.citations import Citation
+from distillgov.framework.levers import LEVERS, Regime, ResolvedLevers, TypedValue, check_value
 from distillgov.yamlfiles import YAMLError, load_yaml
-
-
-@dataclass(frozen=True, slots=True)
-class Lever:
-    """One adjustable parameter of the regime."""
-
-    name: str
-    kind: str  # "int" | "bool" | "enum" | "set"
-    meaning: str
-    source: Citation  # where in the framework the lever itself comes from
-    choices: tuple[str, ...] = ()  # allowed values of an enum, or of a set's members
-
-
-def _values(enum: Any) -> tuple[str, ...]:
-    return tuple(m.value for m in enum)
-
-
-LEVERS: dict[str, Lever] = {
-    lever.name: lever
-    for lever in (
-        Lever(
-            "exclusivity.months",
-            "int",
-            "Months after the teacher's release during which cloning needs its owner's consent.",
-            Citation("adjustments", "exclusivity_time"),
-        ),
-        Lever(
-            "exclusivity.model",
-            "enum",
-            "Whether the exclusivity time comes before the compulsory-licence window or is it.",
-            Citation("adjustments", "exclusivity_time"),
-            _values(ExclusivityModel),
-        ),
-        Lever(
-            "licence_window.months",
-            "int",
-            "Length of the compulsory-licence window with a usage-based royalty.",
-            Citation("types", "commercial_cloning"),
-        ),
-        Lever(
-            "royalty.compulsory_licence_trigger",
-            "enum",
-            "When the compulsory licence is available to a cloner without the owner's consent.",
-            Citation("adjustments", "royalty_rules"),
-            _values(LicenceTrigger),
-        ),
-        Lever(
-            "royalty.rate_setter",
-            "enum",
-            "Who sets the royalty rate of the compulsory licence.",
-            Citation("adjustments", "royalty_rules"),
-            _values(RateSetter),
-        ),
-        Lever(
-            "royalty.shared_with_creators",
-            "bool",
-            "Whether royalties are shared with creators through a collective rights body.",
-            Citation("adjustments", "royalty_rules"),
-        ),
-        Lever(
-            "contract.anti_distillation_clauses",
-            "enum",
-            "How far a teacher's clause against distillation reaches.",
-            Citation("adjustments", "contract_reach"),
-            _values(ClauseReach),
-        ),
-        Lever(
-            "contract.research_clause_waivable",
-            "bool",
-            "Whether terms can validly forbid research use (else such clauses are void).",
-            Citation("adjustments", "contract_reach"),
-        ),
-        Lever(
-            "research.purposes",
-            "set",
-            "Purposes the research carve-out covers.",
-            Citation("adjustments", "research_carveout"),
-            _values(Purpose),
-        ),
-        Lever(
-            "research.deployments",
-            "set",
-            "Deployments of the student the research carve-out tolerates.",
-            Citation("adjustments", "research_carveout"),
-            _values(Deployment),
-        ),
-        Lever(
-            "de_minimis.max_outputs",
-            "int",
-            "Most teacher outputs a one-off, non-training use may involve and stay de minimis.",
-            Citation("policies", "de_minimis"),
-        ),
-        Lever(
-            "transformative.safety_reciprocity",
-            "bool",
-            "Whether transformative use must share its safety improvements back.",
-            Citation("types", "transformative"),
-        ),
-    )
-}
 
 
 class DatedValue(BaseModel):
@@ -156,42 +55,6 @@ class ProfileFile(BaseModel):
     summary: str = ""
     extends: str | None = None
     levers: dict[str, list[DatedValue]]
-
-
-def _check_value(lever: Lever, value: Any) -> Any:
-    """Typed value for a lever, or ValueError with the reason."""
-    if lever.kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError("must be a whole number, 0 or more")
-        return value
-    if lever.kind == "bool":
-        if not isinstance(value, bool):
-            raise ValueError("must be true or false")
-        return value
-    if lever.kind == "enum":
-        if value not in lever.choices:
-            raise ValueError(f"must be one of: {', '.join(lever.choices)}")
-        return value
-    if not isinstance(value, list) or any(v not in lever.choices for v in value):
-        raise ValueError(f"must be a list of: {', '.join(lever.choices)}")
-    return frozenset(value)
-
-
-@dataclass(frozen=True, slots=True)
-class TypedValue:
-    effective_from: dt.date
-    value: Any
-    cite: Citation
-    note: str
-
-
-@dataclass(frozen=True, slots=True, eq=False)  # identity hash: one object per profile and date
-class ResolvedLevers:
-    """The lever values in force on one date: what the rules read."""
-
-    values: dict[str, Any]
-    sources: dict[str, TypedValue]
-    version: tuple[int, ...]  # which dated entry of each lever; equal tuples = same values
 
 
 @dataclass(frozen=True)
@@ -226,7 +89,8 @@ class Profile:
             values[name] = entries[index].value
             sources[name] = entries[index]
             version.append(index)
-        return ResolvedLevers(values, sources, tuple(version))
+        regime = Regime(self.id, self.name, self.content_hash)
+        return ResolvedLevers(values, sources, tuple(version), regime)
 
     def change_dates(self) -> list[dt.date]:
         """Every date on which some lever changes value, ascending."""
@@ -267,21 +131,15 @@ def _in_force(entries: tuple[TypedValue, ...], day: dt.date) -> int:
     return index
 
 
-def _problems_from(error: ValidationError, origin: str) -> list[Problem]:
-    out = []
-    for err in error.errors():
-        field = ".".join(str(x) for x in err["loc"]) or "(profile)"
-        out.append(Problem(field, err.get("input"), err["msg"], origin))
-    return out
-
-
 def _build(raw: Any, origin: str, parent: Profile | None) -> Profile:
     if not isinstance(raw, dict):
         raise InvalidProfile(f"{origin}: a profile must be a mapping of fields")
     try:
         spec = ProfileFile.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidProfile(f"{origin}: invalid profile", _problems_from(exc, origin)) from None
+        raise InvalidProfile(
+            f"{origin}: invalid profile", problems_from(exc, ProfileFile, origin)
+        ) from None
     problems: list[Problem] = []
     levers: dict[str, tuple[TypedValue, ...]] = dict(parent.levers) if parent else {}
     for name, entries in spec.levers.items():
@@ -299,7 +157,7 @@ def _build(raw: Any, origin: str, parent: Profile | None) -> Profile:
         typed: list[TypedValue] = []
         for i, e in enumerate(entries):
             try:
-                value = _check_value(lever, e.value)
+                value = check_value(lever, e.value)
             except ValueError as why:
                 problems.append(Problem(f"levers.{name}[{i}].value", e.value, str(why), origin))
                 continue

@@ -17,14 +17,22 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from distillgov.errors import DistillgovError
+from distillgov.errors import Conflict, DistillgovError, NotFound
 from distillgov.licensing.money import format_minor
-from distillgov.registry.db import reading
-from distillgov.sqlrows import marks, select_in
+from distillgov.storage.db import reading
+from distillgov.storage.sqlrows import marks, select_in
 
 
 class LedgerError(DistillgovError):
     """A transfer or account was refused; nothing was written."""
+
+
+class LedgerConflict(LedgerError, Conflict):
+    """An account or transfer id is taken by one with other settings."""
+
+
+class UnknownLedgerAccount(LedgerError, NotFound):
+    """No ledger account with that id."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,9 @@ def ensure_accounts(c: Any, accounts: list[Account]) -> None:
             a.kind,
             a.debits_must_not_exceed_credits,
         ):
-            raise LedgerError(f"account '{a.id}' exists with other settings ({row[0]}, {row[1]})")
+            raise LedgerConflict(
+                f"account '{a.id}' exists with other settings ({row[0]}, {row[1]})"
+            )
 
 
 def post(c: Any, transfers: list[Transfer]) -> int:
@@ -99,7 +109,7 @@ def post(c: Any, transfers: list[Transfer]) -> int:
         old = existing.get(t.id)
         if old is not None:
             if old != (t.debit, t.credit, t.amount, t.currency):
-                raise LedgerError(
+                raise LedgerConflict(
                     f"transfer '{t.id}' was already posted with other accounts or amount"
                 )
             continue
@@ -173,7 +183,7 @@ def balance(engine: Engine, account: str) -> dict[str, Any]:
             {"id": account},
         ).first()
     if row is None:
-        raise LedgerError(f"no account '{account}'")
+        raise UnknownLedgerAccount(f"no account '{account}'")
     currency, kind, debits, credits = row[0], row[1], int(row[2]), int(row[3])
     return {
         "account": account,

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from distillgov.errors import DistillgovError
+from distillgov.errors import Conflict, DistillgovError, NotFound
 from distillgov.licensing.ledger import Account, ensure_accounts
 from distillgov.licensing.tariffs import Tariff, builtin, check_against_profile
-from distillgov.registry.db import reading
+from distillgov.storage.db import reading
 
 STATES = ("active", "suspended", "revoked")
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -27,6 +27,14 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 class LicenceError(DistillgovError):
     """A licence cannot be opened or changed; nothing was written."""
+
+
+class LicenceExists(LicenceError, Conflict):
+    """A licence with that id exists."""
+
+
+class UnknownLicence(LicenceError, NotFound):
+    """No licence with that id."""
 
 
 def slug(text_: str) -> str:
@@ -143,7 +151,7 @@ def open_licence(
     )
     with engine.begin() as c:
         if c.execute(text("SELECT 1 FROM lic_licences WHERE id = :i"), {"i": licence.id}).first():
-            raise LicenceError(f"field 'id', value {licence.id!r}: a licence with this id exists")
+            raise LicenceExists(f"field 'id', value {licence.id!r}: a licence with this id exists")
         c.execute(
             text(
                 "INSERT INTO lic_licences (id, licensee, student, teacher, teacher_owner, profile, "
@@ -206,7 +214,7 @@ def get(engine: Engine, licence_id: str) -> Licence:
             text(f"SELECT {_COLUMNS} FROM lic_licences WHERE id = :i"), {"i": licence_id}
         ).first()
     if row is None:
-        raise LicenceError(f"no licence '{licence_id}'")
+        raise UnknownLicence(f"no licence '{licence_id}'")
     return _from_row(row)
 
 

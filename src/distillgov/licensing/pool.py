@@ -24,16 +24,24 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, text
 
-from distillgov.errors import DistillgovError
+from distillgov.errors import Conflict, DistillgovError, NotFound
 from distillgov.licensing import ledger
 from distillgov.licensing.money import round_half_even, split_many, to_minor
 from distillgov.licensing.tariffs import PoolRules
-from distillgov.registry.db import reading
-from distillgov.sqlrows import marks, select_in
+from distillgov.storage.db import reading
+from distillgov.storage.sqlrows import marks, select_in
 
 
 class PoolError(DistillgovError):
     """A claim or distribution was refused; nothing was written."""
+
+
+class ClaimExists(PoolError, Conflict):
+    """A claim with that id is registered with other content."""
+
+
+class UnknownClaim(PoolError, NotFound):
+    """No claim with that id."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,7 @@ def register_claims(engine: Engine, pool: str, claims: list[Claim], on: dt.date)
                     (claim.id, pool, claim.holder, claim.work, claim.weight, claim.matched, on)
                 )
             elif old != (pool, claim.holder, claim.work, claim.weight):
-                raise PoolError(f"claim '{claim.id}' is registered already, differently")
+                raise ClaimExists(f"claim '{claim.id}' is registered already, differently")
         if new:
             c.exec_driver_sql(
                 "INSERT INTO pool_claims (id, pool, holder, work, weight, matched, registered_on) "
@@ -101,7 +109,7 @@ def match(engine: Engine, claim_id: str) -> None:
             text("UPDATE pool_claims SET matched = :t WHERE id = :i"), {"t": True, "i": claim_id}
         )
         if done.rowcount == 0:
-            raise PoolError(f"no claim '{claim_id}'")
+            raise UnknownClaim(f"no claim '{claim_id}'")
 
 
 @dataclass(frozen=True)

@@ -23,65 +23,23 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from sqlalchemy import Engine, text
 
 from distillgov.errors import DistillgovError
 from distillgov.licensing import ledger
+from distillgov.licensing.aggregate import PeriodTotal, aggregate_sql
 from distillgov.licensing.licences import Licence, accounts_for, all_licences
 from distillgov.licensing.money import split
+from distillgov.licensing.spark import spark_totals
 from distillgov.licensing.tariffs import Tariff
-from distillgov.registry.db import reading
+from distillgov.storage.db import reading
 
 SHARES = ("teacher_developer", "data_creators", "collective_pool")
-
-# The one aggregation, in SQL both DuckDB and Spark run; `aggregate_sql` fills in the date
-# arithmetic their dialects spell differently. `usage` holds the ingested rows, `licences` each
-# licence's window; a month's days inside the window are [max(month, window_start),
-# min(next month, window_end)).
-AGGREGATE = """
-SELECT u.licence,
-       u.period_start,
-       SUM(u.units) AS units,
-       SUM(u.revenue_minor) AS revenue_minor,
-       GREATEST(0, {days_from_inside_start_to_inside_end}) AS days_inside,
-       {days_from_month_start_to_next_month} AS days
-FROM {usage} u JOIN licences l ON l.id = u.licence
-GROUP BY u.licence, u.period_start, l.window_start, l.window_end
-ORDER BY u.licence, u.period_start
-"""
-_INSIDE_START = "GREATEST(u.period_start, l.window_start)"
-_DIALECTS = {
-    "duckdb": {
-        "days_from_inside_start_to_inside_end": f"DATE_DIFF('day', {_INSIDE_START}, "
-        "LEAST(CAST(u.period_start + INTERVAL 1 MONTH AS DATE), l.window_end))",
-        "days_from_month_start_to_next_month": "DATE_DIFF('day', u.period_start, "
-        "CAST(u.period_start + INTERVAL 1 MONTH AS DATE))",
-    },
-    "spark": {
-        "days_from_inside_start_to_inside_end": "DATEDIFF(LEAST(ADD_MONTHS(u.period_start, 1), "
-        f"l.window_end), {_INSIDE_START})",
-        "days_from_month_start_to_next_month": "DATEDIFF(ADD_MONTHS(u.period_start, 1), "
-        "u.period_start)",
-    },
-}
-
-
-def aggregate_sql(dialect: str, usage: str = "usage") -> str:
-    return AGGREGATE.format(usage=usage, **_DIALECTS[dialect])
 
 
 class SettlementError(DistillgovError):
     """Settlement could not run; nothing was posted."""
-
-
-@dataclass(frozen=True)
-class PeriodTotal:
-    licence: str
-    period_start: dt.date
-    units: int
-    revenue_minor: int
-    days_inside: int
-    days: int
 
 
 @dataclass(frozen=True)
@@ -114,8 +72,6 @@ def duckdb_totals(
 ) -> list[PeriodTotal]:
     """AGGREGATE in DuckDB, one report file after another (so a progress bar can follow), the
     partial sums combined exactly in DuckDB too."""
-    import duckdb
-
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = false")
@@ -250,8 +206,6 @@ def settle(
     if engine_name == "duckdb":
         totals = duckdb_totals(files, licences, progress)
     elif engine_name == "spark":
-        from distillgov.licensing.spark import spark_totals
-
         totals = spark_totals(files, licences)
     else:
         raise SettlementError(f"field 'engine', value {engine_name!r}: use duckdb or spark")

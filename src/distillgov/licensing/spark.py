@@ -1,6 +1,6 @@
 """The settlement aggregation on Apache Spark, for clearinghouses beyond one machine.
 
-The same SQL as the DuckDB path (`settlement.AGGREGATE`, Spark's dialect), over the same Parquet
+The same SQL as the DuckDB path (`aggregate.AGGREGATE`, Spark's dialect), over the same Parquet
 report files; the tariff is applied afterwards by the same Python, so both paths give identical
 royalties. Local mode by default (`local[2]`); point `DISTILLGOV_SPARK_MASTER` at a cluster
 (`spark://host:7077`, `yarn`, `k8s://...`) and keep the report files where every executor can
@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from distillgov.errors import DistillgovError
+from distillgov.licensing.aggregate import PeriodTotal, aggregate_sql
 from distillgov.licensing.licences import Licence
-from distillgov.licensing.settlement import PeriodTotal, aggregate_sql
 
 MASTER_ENV = "DISTILLGOV_SPARK_MASTER"
 
 
 def session() -> Any:
+    # PySpark is an optional dependency (the `spark` extra).
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -39,6 +40,7 @@ def session() -> Any:
 
 
 def spark_totals(files: list[Path], licences: list[Licence]) -> list[PeriodTotal]:
+    # PySpark is an optional dependency (the `spark` extra).
     from pyspark.sql.types import DateType, StringType, StructField, StructType
 
     spark = session()

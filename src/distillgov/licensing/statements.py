@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from typing import Any
 
+import jinja2
 from sqlalchemy import Engine
 
 from distillgov.licensing import ledger
@@ -125,8 +126,6 @@ def to_csv(statement: dict[str, Any]) -> str:
 
 
 def to_html(statement: dict[str, Any]) -> str:
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("distillgov", "templates"),
         autoescape=True,

@@ -26,8 +26,10 @@ from pydantic import (
     model_validator,
 )
 
-from distillgov.errors import DistillgovError
-from distillgov.licensing.money import exponent, round_half_even
+from distillgov.errors import DistillgovError, problems_from
+from distillgov.framework.citations import Citation
+from distillgov.licensing.money import MoneyError, exponent, round_half_even
+from distillgov.yamlfiles import YAMLError, load_yaml
 
 UNIT_SIZES = {"million_tokens": 1_000_000, "thousand_requests": 1_000, "request": 1, "token": 1}
 
@@ -41,8 +43,6 @@ class _Strict(BaseModel):
 
 
 def _cited(text: str) -> str:
-    from distillgov.framework.citations import Citation
-
     Citation.parse(text)  # raises ValueError naming what is wrong
     return text
 
@@ -51,8 +51,6 @@ Cite = Annotated[str, AfterValidator(_cited)]
 
 
 def _known_currency(code: str) -> str:
-    from distillgov.licensing.money import MoneyError
-
     try:
         exponent(code)
     except MoneyError as exc:
@@ -182,15 +180,12 @@ class TariffFile(_Strict):
 
 
 def _read(path: Path | Any, origin: str) -> TariffFile:
-    from distillgov.casefiles import problems_from
-    from distillgov.yamlfiles import YAMLError, load_yaml
-
     try:
         return TariffFile.model_validate(load_yaml(path.read_text(encoding="utf-8")))
     except YAMLError as exc:
         raise TariffError(f"{origin}: not valid YAML: {exc}") from None
     except ValidationError as exc:
-        raise TariffError(f"{origin}: invalid tariff", problems_from(exc)) from None
+        raise TariffError(f"{origin}: invalid tariff", problems_from(exc, TariffFile)) from None
 
 
 @cache

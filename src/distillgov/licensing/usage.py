@@ -19,9 +19,9 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, text
 
-from distillgov.errors import DistillgovError, InputFileError, Problem
+from distillgov.errors import Conflict, DistillgovError, InputFileError, Problem
 from distillgov.licensing.money import EXPONENTS
-from distillgov.registry.db import reading
+from distillgov.storage.db import reading
 
 COLUMNS = ("licence", "period", "units", "revenue", "currency")
 DATA_DIR_ENV = "DISTILLGOV_DATA_DIR"
@@ -33,6 +33,10 @@ _AMOUNT = r"^[0-9]+(\.[0-9]+)?$"
 
 class UsageError(DistillgovError):
     """A usage report was refused whole; nothing was kept."""
+
+
+class ReportConflict(UsageError, Conflict):
+    """A different report was ingested under the same id."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,7 @@ def ingest(
     if old is not None:
         if old[0] == digest:
             return Ingested(report, int(old[1]), new=False)
-        raise UsageError(
+        raise ReportConflict(
             f"field 'report', value {report!r}: a different report was already ingested under "
             "this id; give this one its own id"
         )

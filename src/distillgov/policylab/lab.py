@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from distillgov.errors import DistillgovError, Problem
+from distillgov.errors import DistillgovError, problems_from
 from distillgov.jurisdictions.profile import Profile
 from distillgov.policylab.model import LENSES, Economy, Levers, outcomes
 from distillgov.yamlfiles import YAMLError, load_yaml
@@ -128,14 +128,7 @@ def load_assumptions(path: Path | None) -> Assumptions:
     try:
         return Assumptions.model_validate(raw)
     except ValidationError as exc:
-        problems = [
-            Problem(
-                ".".join(str(x) for x in e["loc"]),
-                e.get("input"),
-                e["msg"].removeprefix("Value error, "),
-            )
-            for e in exc.errors()
-        ]
+        problems = problems_from(exc, Assumptions)
         raise InvalidAssumptions(f"{path}: invalid assumptions", problems) from None
 
 

@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import markupsafe
 import numpy as np
 
@@ -37,6 +38,7 @@ TORNADO = (
     "distillation_cost",
     "access_externality",
 )
+
 SHARES = frozenset({"rd_elasticity", "substitution", "student_quality", "student_margin"})
 
 
@@ -105,10 +107,13 @@ def figures(
     tornado: list[dict[str, float | str]],
     folder: Path,
 ) -> dict[str, dict[str, str]]:
+    # Matplotlib takes 0.4 s to load and must be given its backend before pyplot is imported:
+    # only the report, which draws, pays for it.
     import matplotlib
 
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.hashsalt"] = "distillgov"
+    # pyplot after the backend is set (above).
     import matplotlib.pyplot as plt
 
     out: dict[str, dict[str, str]] = {}
@@ -169,6 +174,7 @@ def build(
     kind: str = "exclusivity",
 ) -> Path:
     """Compute, draw and write the report; returns the HTML file."""
+    # Matplotlib takes 0.4 s to load: only the report, which draws, pays for it.
     import matplotlib
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -208,8 +214,6 @@ def _html(
     tornado: list[dict[str, float | str]],
     svg: dict[str, str],
 ) -> str:
-    import jinja2
-
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("distillgov", "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",)),

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import text
 
 from distillgov.errors import DistillgovError
-from distillgov.registry.db import reading
 from distillgov.registry.records import (
     SLUG,
     BaseModelLink,
@@ -27,6 +27,7 @@ from distillgov.registry.records import (
     Organisation,
     _Record,
 )
+from distillgov.storage.db import reading
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*/[A-Za-z0-9][A-Za-z0-9._\-]*$")
 _DISTILLED_TAGS = {"distillation", "distilled", "knowledge-distillation"}
@@ -202,8 +203,6 @@ def records_for(cards: list[Card], known_models: set[str], known_orgs: set[str])
 def import_cards(registry: Any, path: Path) -> tuple[int, list[_Record]]:
     """Read every card under `path` (all must be valid, or nothing is added), then add the
     records they imply in one transaction. Returns the number of cards read and what was added."""
-    from sqlalchemy import text
-
     cards = [read_card(p) for p in find_cards(path)]
     seen: dict[str, Path] = {}
     for card in cards:

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from sqlalchemy import Engine, text
 
-from distillgov.errors import DistillgovError
+from distillgov.errors import Conflict, DistillgovError, NotFound
 from distillgov.registry import storedhashes
 from distillgov.registry.checkpoint import (
     Checkpoint,
@@ -35,7 +35,6 @@ from distillgov.registry.checkpoint import (
     verifier_key,
     verify,
 )
-from distillgov.registry.db import reading
 from distillgov.registry.merkle import (
     EMPTY_ROOT,
     Frontier,
@@ -48,7 +47,8 @@ from distillgov.registry.merkle import (
     nodes_needed,
     root_of,
 )
-from distillgov.sqlrows import marks
+from distillgov.storage.db import reading
+from distillgov.storage.sqlrows import marks
 
 # Entry encodings. Version 1 recorded the tree root before the entry (popcount(n) hashes per
 # append); version 2 records the previous entry's leaf hash, a hash chain that names an edited
@@ -58,6 +58,14 @@ ENCODING = 2
 
 class LogError(DistillgovError):
     """The log refused an operation."""
+
+
+class LogExists(LogError, Conflict):
+    """The log is initialised already."""
+
+
+class UnknownEntry(LogError, NotFound):
+    """No entry at that index, or none a signed checkpoint covers yet."""
 
 
 def encode(index: int, prev_leaf: bytes, kind: str, data: dict[str, Any]) -> str:
@@ -137,7 +145,7 @@ class TransparencyLog:
     def initialise(self, origin: str, key: Ed25519PrivateKey) -> str:
         """Record the log's name and public key; returns the verifier key to publish."""
         if self.origin is not None and self.verifier is not None:
-            raise LogError(f"the log '{self.origin}' is already initialised")
+            raise LogExists(f"the log '{self.origin}' is already initialised")
         vkey = verifier_key(origin, key.public_key())
         with self.engine.begin() as c:
             c.execute(
@@ -254,7 +262,7 @@ class TransparencyLog:
                 text("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
             ).first()
             if row is None or int(row[0]) <= index:
-                raise LogError(
+                raise UnknownEntry(
                     f"no signed checkpoint covers entry {index} yet: run `registry checkpoint`"
                 )
             size, note = int(row[0]), str(row[1])
@@ -267,7 +275,7 @@ class TransparencyLog:
                 text("SELECT body FROM log_entries WHERE idx = :i"), {"i": index}
             ).scalar_one_or_none()
             if body is None:
-                raise LogError(f"no entry {index}")
+                raise UnknownEntry(f"no entry {index}")
             stored = storedhashes.fetch(c, nodes_needed(lambda g: inclusion_of(g, index, size)))
         bundle = {
             "version": 1,

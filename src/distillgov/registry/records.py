@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from distillgov.errors import DistillgovError, problems_from
 
 SLUG = r"^[a-z0-9][a-z0-9.\-_/]{0,119}$"
 
@@ -126,3 +129,13 @@ KINDS: dict[str, type[_Record]] = {
     "disclosure": Disclosure,
     "statement": Statement,
 }
+
+
+def parse_record(kind: str, data: Any, origin: str = "") -> Any:
+    """A record of the kind named, validated; else one error naming every field at fault."""
+    model = KINDS[kind]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        where = f"{origin}: " if origin else ""
+        raise DistillgovError(f"{where}invalid {kind}", problems_from(exc, model)) from None

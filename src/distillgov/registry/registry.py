@@ -7,16 +7,24 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from distillgov.errors import DistillgovError
-from distillgov.registry.db import reading
+from distillgov.errors import Conflict, DistillgovError, NotFound
 from distillgov.registry.log import TransparencyLog
 from distillgov.registry.records import Disclosure, Model, Organisation, Statement, _Record
+from distillgov.storage.db import reading
 
 MAX_DEPTH = 64  # lineage deeper than this is reported as cut off, which also stops any cycle
 
 
 class RegistryError(DistillgovError):
     """A record was refused; nothing was written."""
+
+
+class RecordExists(RegistryError, Conflict):
+    """A record with that id is there already (or the one it amends was amended)."""
+
+
+class UnknownRecord(RegistryError, NotFound):
+    """No record, or no model, with that id."""
 
 
 class Registry:
@@ -49,16 +57,22 @@ class Registry:
 
     # --- checks: every refusal names the field, the value and why ---------------------------
 
-    def _refuse(self, field: str, value: object, reason: str) -> RegistryError:
-        return RegistryError(f"field '{field}', value {value!r}: {reason}")
+    def _refuse(
+        self, field: str, value: object, reason: str, kind: type[RegistryError] = RegistryError
+    ) -> RegistryError:
+        return kind(f"field '{field}', value {value!r}: {reason}")
 
     def _check_organisation(self, c: Any, r: Organisation) -> None:
         if self._exists(c, "reg_organisations", r.id):
-            raise self._refuse("id", r.id, "an organisation with this id is already registered")
+            raise self._refuse(
+                "id", r.id, "an organisation with this id is already registered", RecordExists
+            )
 
     def _check_model(self, c: Any, r: Model) -> None:
         if self._exists(c, "reg_models", r.id):
-            raise self._refuse("id", r.id, "a model with this id is already registered")
+            raise self._refuse(
+                "id", r.id, "a model with this id is already registered", RecordExists
+            )
         if not self._exists(c, "reg_organisations", r.owner):
             raise self._refuse("owner", r.owner, "no such organisation: register it first")
         for i, b in enumerate(r.base_models):
@@ -73,7 +87,9 @@ class Registry:
 
     def _check_disclosure(self, c: Any, r: Disclosure) -> None:
         if self._exists(c, "reg_disclosures", r.id):
-            raise self._refuse("id", r.id, "a disclosure with this id is already filed")
+            raise self._refuse(
+                "id", r.id, "a disclosure with this id is already filed", RecordExists
+            )
         if r.supersedes is not None:
             old = c.execute(
                 text("SELECT student FROM reg_disclosures WHERE id = :k"), {"k": r.supersedes}
@@ -89,7 +105,10 @@ class Registry:
             ).scalar()
             if newer is not None:
                 raise self._refuse(
-                    "supersedes", r.supersedes, f"already amended by '{newer}': amend that"
+                    "supersedes",
+                    r.supersedes,
+                    f"already amended by '{newer}': amend that",
+                    RecordExists,
                 )
         if not self._exists(c, "reg_models", r.student):
             raise self._refuse("student", r.student, "no such model: register it first")
@@ -101,7 +120,7 @@ class Registry:
 
     def _check_statement(self, c: Any, r: Statement) -> None:
         if self._exists(c, "reg_statements", r.id):
-            raise self._refuse("id", r.id, "a statement with this id is already made")
+            raise self._refuse("id", r.id, "a statement with this id is already made", RecordExists)
         about_model = r.kind.value == "suspected_undisclosed_distillation"
         table = "reg_models" if about_model else "reg_disclosures"
         if not self._exists(c, table, r.about):
@@ -202,7 +221,7 @@ class Registry:
                 {"k": record_id},
             ).scalar()
         if found is None:
-            raise RegistryError(f"no record with id '{record_id}'")
+            raise UnknownRecord(f"no record with id '{record_id}'")
         if len(self._entries) >= 65_536:
             self._entries.clear()
         self._entries[record_id] = int(found)
@@ -231,7 +250,7 @@ class Registry:
             raise RegistryError(f"field 'depth', value {depth}: must be at least 1")
         with reading(self.engine) as c:
             if not self._exists(c, "reg_models", model):
-                raise RegistryError(f"no model with id '{model}'")
+                raise UnknownRecord(f"no model with id '{model}'")
             near, far = (
                 ("student", "teacher") if direction == "ancestors" else ("teacher", "student")
             )
@@ -364,7 +383,7 @@ class Registry:
         """Every disclosure naming a teacher, logged at or after entry `since`, with its proof."""
         with reading(self.engine) as c:
             if not self._exists(c, "reg_models", teacher):
-                raise RegistryError(f"no model with id '{teacher}'")
+                raise UnknownRecord(f"no model with id '{teacher}'")
             rows = c.execute(
                 text(
                     "SELECT d.id, d.student, e.signal, d.entry FROM reg_edges e "

@@ -8,7 +8,7 @@ from typing import Any
 
 from distillgov.errors import DistillgovError
 from distillgov.registry.merkle import Node
-from distillgov.sqlrows import marks, select_in
+from distillgov.storage.sqlrows import marks, select_in
 
 INDEX_BITS = 48  # room for 2**48 leaves; the level goes in the bits above
 

@@ -7,6 +7,7 @@ models it lists from its effective date until a later version for the same model
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -16,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from distillgov.errors import DistillgovError, Problem
+from distillgov.errors import DistillgovError, problems_from
 from distillgov.yamlfiles import YAMLError, load_yaml
 
 
@@ -172,18 +173,13 @@ class Teacher:
         return found
 
 
-def _problems(exc: ValidationError) -> list[Problem]:
-    return [
-        Problem(".".join(str(x) for x in e["loc"]) or "(file)", e.get("input"), e["msg"])
-        for e in exc.errors()
-    ]
-
-
 def parse_family(raw: Any, origin: str) -> Family:
     try:
         return Family.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidCatalogue(f"{origin}: invalid catalogue file", _problems(exc)) from None
+        raise InvalidCatalogue(
+            f"{origin}: invalid catalogue file", problems_from(exc, Family)
+        ) from None
 
 
 @cache
@@ -211,8 +207,6 @@ def catalogue() -> dict[str, Teacher]:
 def find(teacher_id: str) -> Teacher:
     found = catalogue().get(teacher_id)
     if found is None:
-        import difflib
-
         close = difflib.get_close_matches(teacher_id, list(catalogue()), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `distillgov teachers`"
         raise UnknownTeacher(f"unknown teacher '{teacher_id}'{hint}")

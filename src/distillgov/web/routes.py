@@ -12,10 +12,11 @@ import jinja2
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 
 from distillgov.api.problems import Problem
-from distillgov.registry.db import reading
+from distillgov.jurisdictions import builtin_ids, load_builtin
+from distillgov.registry.graphs import svg
+from distillgov.registry.queries import model_card, search_models
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("distillgov.web", "templates"),
@@ -44,102 +45,22 @@ def install(app: FastAPI) -> None:
 
     @router.get("/registry", response_class=HTMLResponse)
     def registry(request: Request, q: str = "") -> HTMLResponse:
-        engine = request.app.state.engine
-        like = f"%{q.lower()}%"
-        with reading(engine) as c:
-            rows = c.execute(
-                text(
-                    """
-                    SELECT m.id, m.name, m.owner, m.licence,
-                           (SELECT COUNT(*) FROM reg_edges e WHERE e.student = m.id)
-                    FROM reg_models m JOIN reg_organisations o ON o.id = m.owner
-                    WHERE LOWER(m.id) LIKE :q OR LOWER(m.name) LIKE :q OR LOWER(o.name) LIKE :q
-                    ORDER BY m.id LIMIT 500
-                    """
-                ),
-                {"q": like},
-            ).all()
-        models = [
-            {"id": r[0], "name": r[1], "owner": r[2], "licence": r[3], "teachers": int(r[4])}
-            for r in rows
-        ]
+        models = search_models(request.app.state.engine, q)
         return _page("registry.html", "Registry", models=models, q=q)
 
     @router.get("/registry/models/{model:path}", response_class=HTMLResponse)
     def model_page(request: Request, model: str, direction: str = "ancestors") -> HTMLResponse:
-        from distillgov.registry.graphs import svg
-
         if direction not in ("ancestors", "descendants"):
             raise Problem(422, "Invalid input", "direction is ancestors or descendants")
-        engine, reg = request.app.state.engine, request.app.state.registry
-        with reading(engine) as c:
-            row = c.execute(
-                text("SELECT id, name, owner, licence, entry FROM reg_models WHERE id = :m"),
-                {"m": model},
-            ).first()
-            if row is None:
-                raise Problem(404, "Not found", f"no model '{model}' in the registry")
-            disclosures = c.execute(
-                text(
-                    "SELECT d.id, d.filed_on, d.late, EXISTS (SELECT 1 FROM reg_disclosures n "
-                    "WHERE n.supersedes = d.id) FROM reg_disclosures d WHERE d.student = :m "
-                    "ORDER BY d.filed_on, d.id"
-                ),
-                {"m": model},
-            ).all()
-            edges = c.execute(
-                text(
-                    "SELECT e.disclosure, e.teacher, e.signal, e.share FROM reg_edges e "
-                    "WHERE e.student = :m ORDER BY e.teacher"
-                ),
-                {"m": model},
-            ).all()
-            statements = c.execute(
-                text(
-                    "SELECT s.id, s.kind, s.by_org, s.about FROM reg_statements s "
-                    "WHERE s.about = :m OR s.about IN (SELECT id FROM reg_disclosures "
-                    "WHERE student = :m) ORDER BY s.id"
-                ),
-                {"m": model},
-            ).all()
-        rows = reg.lineage(model, direction)
+        card = model_card(request.app.state.engine, model)
+        rows = request.app.state.registry.lineage(model, direction)
         # Each model in the drawing links to its own page.
         drawing = svg(model, rows, direction == "descendants", lambda m: f"/registry/models/{m}")
-        return _page(
-            "model.html",
-            str(row[1]),
-            model={
-                "id": row[0],
-                "name": row[1],
-                "owner": row[2],
-                "licence": row[3],
-                "entry": row[4],
-            },
-            direction=direction,
-            graph=drawing,
-            disclosures=[
-                {
-                    "id": d[0],
-                    "filed_on": str(d[1]),
-                    "late": bool(d[2]),
-                    "superseded": bool(d[3]),
-                    "teachers": [
-                        {"model": e[1], "signal": e[2], "share": e[3]}
-                        for e in edges
-                        if e[0] == d[0]
-                    ],
-                }
-                for d in disclosures
-            ],
-            statements=[
-                {"id": s[0], "kind": s[1], "by_org": s[2], "about": s[3]} for s in statements
-            ],
-        )
+        title = str(card["model"]["name"])
+        return _page("model.html", title, direction=direction, graph=drawing, **card)
 
     @router.get("/jurisdictions", response_class=HTMLResponse)
     def jurisdictions(on: str | None = None) -> HTMLResponse:
-        from distillgov.jurisdictions import builtin_ids, load_builtin
-
         day = dt.date.fromisoformat(on) if on else dt.date.today()
         profiles = []
         for pid in builtin_ids():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from distillgov.framework.case import FACTS
+
 STEPS: list[tuple[str, str, list[str]]] = [
     (
         "The teacher",
@@ -63,8 +65,6 @@ STEPS: list[tuple[str, str, list[str]]] = [
 
 
 def questions() -> dict[str, Any]:
-    from distillgov.framework.case import FACTS
-
     steps = []
     for title, why, names in STEPS:
         steps.append(

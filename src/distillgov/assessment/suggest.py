@@ -17,10 +17,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from distillgov.assessment.completion import complete_data, set_path
 from distillgov.framework import Case, Determination, assess
 from distillgov.jurisdictions.profile import Profile, builtin_ids, load_builtin
 from distillgov.teachers.catalogue import GRANTS, catalogue
-from distillgov.teachers.completion import complete_data, set_path
 
 Data = dict[str, Any]
 
@@ -161,7 +161,8 @@ def nearest_compliant(
             if variant is None:
                 continue
             chosen = next((c.profile for c in combo if c.profile), None)
-            d = assess(variant, load_builtin(chosen) if chosen else profile, day)
+            under = load_builtin(chosen) if chosen else profile
+            d = assess(variant, under.as_of(day), day)
             if d.compliant is True:
                 found.append(
                     {

@@ -14,12 +14,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from distillgov.casefiles import problems_from
-from distillgov.errors import InvalidCase
+from distillgov.assessment.casefiles import case_from_data
+from distillgov.assessment.completion import TeacherRecord, complete_data
+from distillgov.assessment.lineage import conflicts, inherited_obligations, lineage_names
+from distillgov.assessment.suggest import nearest_compliant
+from distillgov.errors import InvalidCase, problems_from
 from distillgov.framework import Case, Determination, assess
-from distillgov.jurisdictions.profile import Profile
-from distillgov.teachers.completion import TeacherRecord, complete_data
-from distillgov.teachers.lineage import conflicts, inherited_obligations, lineage_names
+from distillgov.jurisdictions.profile import Profile, load_profile
+
+
+def determine(case: Case, profile: Profile, on: dt.date | None = None) -> Determination:
+    """The framework's determination under a profile as of a date (the case's own date if none
+    is given), without the catalogue's help."""
+    day = on or case.assessed_on
+    if day is None:
+        raise InvalidCase(
+            "no assessment date: set 'assessed_on' in the case or pass the date explicitly"
+        )
+    return assess(case, profile.as_of(day), day)
 
 
 def complete(case: Case, day: dt.date) -> tuple[Case, TeacherRecord | None]:
@@ -33,7 +45,7 @@ def complete(case: Case, day: dt.date) -> tuple[Case, TeacherRecord | None]:
         sources = "; ".join(f"{f.fact} from {f.source}" for f in record.filled)
         raise InvalidCase(
             f"the case contradicts the catalogue's facts for '{record.teacher_id}' ({sources})",
-            problems_from(exc),
+            problems_from(exc, Case),
         ) from None
 
 
@@ -46,7 +58,7 @@ def _link(case: Case, profile: Profile, day: dt.date, index: int) -> dict[str, A
         data["access"] = other.access.value
     data["additional_teachers"] = []
     linked, _ = complete(Case.model_validate(data), day)
-    return _summary(other.id, assess(linked, profile, day))
+    return _summary(other.id, determine(linked, profile, day))
 
 
 def _summary(teacher: str | None, d: Determination) -> dict[str, Any]:
@@ -68,7 +80,7 @@ def _all(values: list[bool | None]) -> bool | None:
 
 def assess_case(case: Case, profile: Profile, day: dt.date, suggest: bool = False) -> Determination:
     completed, record = complete(case, day)
-    determination = assess(completed, profile, day)
+    determination = determine(completed, profile, day)
     extra: dict[str, Any] = {}
     if record is not None:
         extra["teacher_terms"] = record.as_dict()
@@ -94,8 +106,27 @@ def assess_case(case: Case, profile: Profile, day: dt.date, suggest: bool = Fals
             "conflicts": conflicts(completed, duties),
         }
     if suggest:
-        from distillgov.teachers.suggest import nearest_compliant
-
         extra["suggestions"] = nearest_compliant(completed, profile, day, determination)
     determination.extra.update(extra)
     return determination
+
+
+def resolve(
+    case_data: dict[str, Any], jurisdiction: str | None, on: dt.date | None, origin: str = "case"
+) -> tuple[Case, Profile, dt.date]:
+    """A case sent as data, the profile it is assessed under (the one named, else the case's
+    own) and the day (the one given, else the case's, else today)."""
+    case = case_from_data(case_data, origin)
+    day = on or case.assessed_on or dt.date.today()
+    return case, load_profile(jurisdiction or case.jurisdiction, None), day
+
+
+def assess_data(
+    case_data: dict[str, Any],
+    jurisdiction: str | None,
+    on: dt.date | None,
+    origin: str = "case",
+    suggest: bool = False,
+) -> tuple[Determination, Profile, dt.date]:
+    case, profile, day = resolve(case_data, jurisdiction, on, origin)
+    return assess_case(case, profile, day, suggest), profile, day

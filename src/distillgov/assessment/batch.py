@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from distillgov.assessment.completion import catalogue_facts
 from distillgov.errors import InputFileError, InvalidBatch, Problem
 from distillgov.framework.case import CONTRADICTIONS, FACTS
 from distillgov.framework.determination import ROW_COLUMNS
+from distillgov.framework.levers import LEVERS
 from distillgov.framework.missing import probes_vector
 from distillgov.framework.rules import OBLIGATIONS, PROGRAM
 from distillgov.framework.vector import (
@@ -34,7 +36,8 @@ from distillgov.framework.vector import (
     tri_from,
 )
 from distillgov.framework.vocabulary import ObligationStatus
-from distillgov.jurisdictions.profile import LEVERS, Profile
+from distillgov.jurisdictions.profile import Profile
+from distillgov.teachers.catalogue import catalogue
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 ID_COLUMNS = ("id", "case_id")
@@ -53,6 +56,7 @@ IGNORED = frozenset(
         "base_models",
     }
 )
+
 OUTPUT_USE = "output_use"
 CHUNK = 250_000
 
@@ -492,9 +496,6 @@ _KEY = ("teacher.id", "_day", "deployment")
 def complete_frame(df: pl.DataFrame, on: dt.date | None) -> pl.DataFrame:
     """Rows naming a catalogue teacher get its facts, as single cases do (`teachers.completion`):
     computed once per distinct teacher, date and deployment, and used only where a cell is empty."""
-    from distillgov.teachers.catalogue import catalogue
-    from distillgov.teachers.completion import catalogue_facts
-
     if "teacher.id" not in df.columns or df.height == 0:
         return df
     known = catalogue()

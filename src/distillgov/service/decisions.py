@@ -26,11 +26,15 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, text
 
-from distillgov.api.problems import Problem
-from distillgov.registry.db import WriteGate, reading
+from distillgov.errors import NotFound
+from distillgov.storage.db import WriteGate, reading
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+
+class UnknownDecision(NotFound):
+    """No decision with that id in the log."""
 
 
 class Bounded(Generic[K, V]):
@@ -267,7 +271,7 @@ def read(engine: Engine, decision_id: str) -> dict[str, Any]:
             {"i": decision_id},
         ).first()
     if row is None:
-        raise Problem(404, "Not found", f"no decision '{decision_id}'")
+        raise UnknownDecision(f"no decision '{decision_id}'")
     return {
         "decision_id": decision_id,
         "created_at": str(row[0]),

@@ -10,10 +10,21 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 
-from distillgov.cli_options import DatabaseOpt
-from distillgov.errors import DistillgovError
+from distillgov.assessment.assess import assess_case
+from distillgov.assessment.casefiles import load_case
+from distillgov.cli.common import DatabaseOpt, fail, parse_day, profile_for, progress
+from distillgov.errors import DistillgovError, Problem
+from distillgov.licensing import ledger, pool, statements
+from distillgov.licensing.licences import all_licences, get, open_licence, set_status
+from distillgov.licensing.money import format_minor
+from distillgov.licensing.pool import Claim, PoolError, distribute, match, register_claims
+from distillgov.licensing.settlement import settle
+from distillgov.licensing.tariffs import builtin
+from distillgov.licensing.usage import ingest, report_files
+from distillgov.storage.db import open_database
 
 DataDirOpt = Annotated[
     Path | None,
@@ -31,23 +42,15 @@ usage_app = typer.Typer(help="Usage reports from licensees.", no_args_is_help=Tr
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 pool_app = typer.Typer(help="The collective licensing pool.", no_args_is_help=True)
 statement_app = typer.Typer(help="Statements as CSV or HTML.", no_args_is_help=True)
-
-
-def _fail(error: DistillgovError | str, code: int = 2) -> Any:
-    from distillgov.cli import fail
-
-    return fail(error, code)
+commands = typer.Typer()  # `settle` stands at the top level
 
 
 def _engine(database: str | None) -> Any:
-    from distillgov.registry.db import open_database
 
     return open_database(database)
 
 
 def _day(on: str | None) -> dt.date:
-    from distillgov.cli import parse_day
-
     return parse_day(on, "--on") or dt.date.today()
 
 
@@ -76,21 +79,17 @@ def license_open(
     Example:
     distillgov license open examples/cases/startup-clones-chat-model-via-public-api.yaml -j cn
     """
-    from distillgov.casefiles import load_case
-    from distillgov.cli import _profile, parse_day
-    from distillgov.licensing.licences import open_licence
-    from distillgov.teachers.assessment import assess_case
 
     try:
         case = load_case(case_file)
         day = parse_day(on, "--on") or case.assessed_on or dt.date.today()
-        profile = _profile(jurisdiction or case.jurisdiction, None)
+        profile = profile_for(jurisdiction or case.jurisdiction, None)
         determination = assess_case(case, profile, day)
         licence = open_licence(
             _engine(database), determination, case, profile, day, student, licence_id
         )
     except DistillgovError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(
         f"opened licence '{licence.id}': {licence.licensee} may use {licence.teacher} "
         f"({licence.teacher_owner}) from {licence.window_start} to {licence.window_end}; "
@@ -105,12 +104,11 @@ def license_show(
     database: DatabaseOpt = None,
 ) -> None:
     """A licence, its tariff and its state on a day (JSON)."""
-    from distillgov.licensing.licences import get
 
     try:
         _echo_json(get(_engine(database), licence_id).as_dict(_day(on)))
     except DistillgovError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @license_app.command("list")
@@ -120,13 +118,12 @@ def license_list(
     database: DatabaseOpt = None,
 ) -> None:
     """Every licence, one line each: id, licensee, teacher, window, state."""
-    from distillgov.licensing.licences import all_licences
 
     day = _day(on)
     try:
         found = all_licences(_engine(database), licensee)
     except DistillgovError as exc:
-        _fail(exc)
+        fail(exc)
     for lic in found:
         typer.echo(
             f"{lic.id}\t{lic.licensee}\t{lic.teacher}\t{lic.window_start}..{lic.window_end}\t"
@@ -147,12 +144,11 @@ def license_status(
     database: DatabaseOpt = None,
 ) -> None:
     """Suspend, revoke or reinstate a licence (a clearinghouse decision)."""
-    from distillgov.licensing.licences import set_status
 
     try:
         lic = set_status(_engine(database), licence_id, status.value)
     except DistillgovError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"licence '{lic.id}' is now {lic.status}")
 
 
@@ -170,12 +166,11 @@ def usage_ingest(
 
     Example: distillgov usage ingest examples/usage/cheap-chat-2025-q1.csv
     """
-    from distillgov.licensing.usage import ingest
 
     try:
         done = ingest(_engine(database), report, report_id, data_dir)
     except DistillgovError as exc:
-        _fail(exc)
+        fail(exc)
     if done.new:
         typer.echo(f"ingested report '{done.report}': {done.rows} row(s)")
     else:
@@ -187,14 +182,7 @@ class SettleEngine(StrEnum):
     spark = "spark"
 
 
-def _settle_progress() -> Any:
-    if not sys.stderr.isatty():
-        return None
-    from rich.progress import Progress
-
-    return Progress(transient=True)
-
-
+@commands.command("settle")
 def settle_command(
     on: OnOpt = None,
     engine_name: Annotated[
@@ -208,29 +196,16 @@ def settle_command(
 
     Example: distillgov settle --on 2025-04-01
     """
-    from distillgov.licensing.settlement import settle
-    from distillgov.licensing.usage import report_files
 
     day = _day(on)
-    bar = _settle_progress()
     try:
         engine = _engine(database)
         files = report_files(engine, data_dir)
-        if bar is None:
-            _, posted = settle(engine, files, day, engine_name.value)
-        else:
-            with bar:
-                task = bar.add_task("settling", total=max(len(files), 1))
-                _, posted = settle(
-                    engine,
-                    files,
-                    day,
-                    engine_name.value,
-                    lambda done, total: bar.update(task, completed=done, total=total),
-                )
+        with progress(len(files), "settling") as bar:
+            reached = bar.reached if bar else None
+            _, posted = settle(engine, files, day, engine_name.value, reached)
     except DistillgovError as exc:
-        _fail(exc)
-    from distillgov.licensing.money import format_minor
+        fail(exc)
 
     totals = "; ".join(f"{format_minor(v, c)} {c}" for c, v in sorted(posted.royalty_minor.items()))
     typer.echo(
@@ -247,13 +222,12 @@ def ledger_balance(
     database: DatabaseOpt = None,
 ) -> None:
     """One account's balance, or every account's (credits minus debits)."""
-    from distillgov.licensing import ledger
 
     try:
         engine = _engine(database)
         rows = [ledger.balance(engine, account)] if account else ledger.accounts(engine, prefix)
     except DistillgovError as exc:
-        _fail(exc)
+        fail(exc)
     for b in rows:
         typer.echo(f"{b['account']}\t{b['balance']} {b['currency']}")
 
@@ -263,12 +237,11 @@ def ledger_history(
     account: Annotated[str, typer.Argument(metavar="ACCOUNT")], database: DatabaseOpt = None
 ) -> None:
     """Every transfer in or out of an account, in posting order (JSON)."""
-    from distillgov.licensing import ledger
 
     try:
         _echo_json(ledger.history(_engine(database), account))
     except DistillgovError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @ledger_app.command("check")
@@ -276,7 +249,6 @@ def ledger_check(database: DatabaseOpt = None) -> None:
     """Prove the books balance: debits equal credits in every currency, every account's totals
     match its transfers, no protected account below zero, the pool's lines match its accounts.
     Exit 1 if not."""
-    from distillgov.licensing import ledger, pool
 
     engine = _engine(database)
     problems = ledger.check(engine) + pool.check(engine)
@@ -284,7 +256,6 @@ def ledger_check(database: DatabaseOpt = None) -> None:
         for p in problems:
             typer.echo(f"error: {p}", err=True)
         raise typer.Exit(1)
-    from distillgov.licensing.money import format_minor
 
     moved = "; ".join(f"{format_minor(v, c)} {c}" for c, v in sorted(ledger.totals(engine).items()))
     typer.echo(f"ok: debits equal credits (transfers total {moved or 'nothing yet'})")
@@ -300,9 +271,6 @@ def pool_claims(
     database: DatabaseOpt = None,
 ) -> None:
     """Register rights-holders' claims on works, with weights (all or none)."""
-    import polars as pl
-
-    from distillgov.licensing.pool import register_claims
 
     try:
         df = (
@@ -313,13 +281,11 @@ def pool_claims(
         claims = _claims_from(df, str(claims_file))
         added = register_claims(_engine(database), pool, claims, _day(on))
     except (DistillgovError, pl.exceptions.PolarsError, OSError) as exc:
-        _fail(exc if isinstance(exc, DistillgovError) else f"{claims_file}: {exc}")
+        fail(exc if isinstance(exc, DistillgovError) else f"{claims_file}: {exc}")
     typer.echo(f"{added} claim(s) registered, {len(claims) - added} already there")
 
 
 def _claims_from(df: Any, origin: str) -> list[Any]:
-    from distillgov.errors import Problem
-    from distillgov.licensing.pool import Claim, PoolError
 
     missing = [c for c in ("id", "holder", "work", "weight", "matched") if c not in df.columns]
     if missing:
@@ -353,12 +319,11 @@ def pool_match(
     claim: Annotated[str, typer.Argument(metavar="CLAIM")], database: DatabaseOpt = None
 ) -> None:
     """Mark a claim as matched to its rights-holder (its held shares are paid at the next run)."""
-    from distillgov.licensing.pool import match
 
     try:
         match(_engine(database), claim)
     except DistillgovError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"claim '{claim}' matched")
 
 
@@ -370,16 +335,13 @@ def pool_distribute(
 ) -> None:
     """Pay the pool out pro rata to its claims, after the administrative deduction; small
     amounts carry forward, unmatched claims' shares are held (the profile's pool rules)."""
-    from distillgov.licensing.money import format_minor
-    from distillgov.licensing.pool import distribute
-    from distillgov.licensing.tariffs import builtin
 
     day = _day(on)
     try:
         tariff = builtin(pool).as_of(day)
         run = distribute(_engine(database), pool, tariff.currency, tariff.pool, day)
     except DistillgovError as exc:
-        _fail(exc)
+        fail(exc)
     cur = run.currency
 
     def f(v: int) -> str:
@@ -406,7 +368,6 @@ def _statement(
     database: str | None,
     on: str | None,
 ) -> None:
-    from distillgov.licensing import statements
 
     try:
         make = {
@@ -416,7 +377,7 @@ def _statement(
         }[kind]
         s = make(_engine(database), who, _day(on))
     except DistillgovError as exc:
-        _fail(exc)
+        fail(exc)
     text = (
         statements.to_csv(s)
         if fmt is StatementFormat.csv

@@ -6,12 +6,24 @@ to the latest revision.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import sqlite3
+import threading
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from distillgov.errors import DistillgovError
 
 DEFAULT_URL = "sqlite:///distillgov.sqlite"
 ENV_URL = "DISTILLGOV_DATABASE_URL"
@@ -61,21 +73,15 @@ def reading(engine: Engine) -> Connection:
 
 def migrate(engine: Engine, to: str = "head") -> None:
     """Upgrade the database to the latest schema (or to revision `to`, or back down to it)."""
-    from alembic import command
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
     config = Config()
     config.set_main_option(
-        "script_location", str(Path(str(resources.files("distillgov.registry") / "migrations")))
+        "script_location", str(Path(str(resources.files("distillgov.storage") / "migrations")))
     )
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         if to == "head":
             command.upgrade(config, "head")
             return
-        from alembic.runtime.migration import MigrationContext
-
         current = MigrationContext.configure(connection).get_current_revision()
         script = ScriptDirectory.from_config(config)
         later = (
@@ -90,11 +96,6 @@ def open_database(url: str | None = None) -> Engine:
     """Connect and bring the schema up to date: what every command and the server start with.
     A database that cannot be reached, or a URL that names none, is a DistillgovError naming
     the URL (without its password) and the reason."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-
-    from distillgov.errors import DistillgovError
-
     given = database_url(url)
     try:
         shown = make_url(given).render_as_string(hide_password=True)
@@ -137,16 +138,12 @@ class WriteGate:
     def __enter__(self) -> None:
         if self._path is None:
             return
-        import fcntl
-
         if self._fd is None:
             self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
 
     def __exit__(self, *_: object) -> None:
         if self._fd is not None:
-            import fcntl
-
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
@@ -155,10 +152,6 @@ def checkpoint_in_background(engine: Engine, every: float = 0.5) -> None:
     thread of its own, every `every` seconds, instead of inside whichever commit crosses
     SQLite's threshold — that commit would otherwise stall its request (and, for the decision
     log, the event loop) for the 10–25 ms a checkpoint takes. Elsewhere it does nothing."""
-    import sqlite3
-    import threading
-    import time
-
     database = sqlite_file(engine)
     if database is None:
         return

@@ -17,9 +17,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
 
-from distillgov.api.problems import Problem
-from distillgov.errors import DistillgovError
-from distillgov.registry.db import reading
+from distillgov.errors import (
+    Conflict,
+    DistillgovError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+)
+from distillgov.storage.db import reading
 
 ROLES = ("distiller", "teacher_owner", "rights_holder", "regulator", "administrator")
 SCOPES = ("read", "write")
@@ -27,6 +33,14 @@ SCOPES = ("read", "write")
 
 class AccountError(DistillgovError):
     """An account or token could not be created; nothing was written."""
+
+
+class AccountExists(AccountError, Conflict):
+    """An account with that id exists already."""
+
+
+class UnknownAccount(AccountError, NotFound):
+    """No account with that id."""
 
 
 @dataclass(frozen=True)
@@ -43,13 +57,11 @@ class Principal:
     def require_write(self) -> None:
         self.require_signed_in()
         if "write" not in self.scopes:
-            raise Problem(403, "Forbidden", "this token has no 'write' scope")
+            raise Forbidden("this token has no 'write' scope")
 
     def require_signed_in(self) -> None:
         if self.anonymous:
-            raise Problem(401, "Unauthorized", "sign in: this needs an API token", headers={
-                "WWW-Authenticate": "Bearer"
-            })  # fmt: skip
+            raise Unauthorized("sign in: this needs an API token")
 
     def acts_for(self, organisation: str) -> bool:
         return self.organisation is not None and self.organisation == organisation
@@ -72,7 +84,7 @@ def add_account(engine: Engine, account: str, role: str, organisation: str | Non
         raise AccountError(f"field 'organisation': a {role} account belongs to an organisation")
     with engine.begin() as c:
         if c.execute(text("SELECT 1 FROM svc_accounts WHERE id = :i"), {"i": account}).first():
-            raise AccountError(f"field 'id', value {account!r}: an account with this id exists")
+            raise AccountExists(f"field 'id', value {account!r}: an account with this id exists")
         c.execute(
             text(
                 "INSERT INTO svc_accounts (id, organisation, role, created_at) "
@@ -91,7 +103,7 @@ def issue_token(engine: Engine, account: str, scopes: list[str], days: int) -> s
     token = "dg_" + secrets.token_urlsafe(32)
     with engine.begin() as c:
         if not c.execute(text("SELECT 1 FROM svc_accounts WHERE id = :i"), {"i": account}).first():
-            raise AccountError(f"no account '{account}'")
+            raise UnknownAccount(f"no account '{account}'")
         c.execute(
             text(
                 "INSERT INTO svc_tokens (hash, account, scopes, expires_at, created_at) "
@@ -152,12 +164,12 @@ def session_principal(
             {"h": _hash(session)},
         ).first()
     if row is None:
-        raise Problem(401, "Unauthorized", "the session has ended: sign in again")
+        raise Unauthorized("the session has ended: sign in again")
     expires = row[4] if isinstance(row[4], dt.datetime) else dt.datetime.fromisoformat(str(row[4]))
     if expires <= _now():
-        raise Problem(401, "Unauthorized", "the session has expired: sign in again")
+        raise Unauthorized("the session has expired: sign in again")
     if unsafe and not (csrf and secrets.compare_digest(csrf, str(row[5]))):
-        raise Problem(403, "Forbidden", "missing or wrong X-CSRF-Token for this session")
+        raise Forbidden("missing or wrong X-CSRF-Token for this session")
     return Principal(row[0], row[1], row[2], frozenset(str(row[3]).split())), str(row[5])
 
 
@@ -166,7 +178,7 @@ def principal_for(engine: Engine, authorization: str | None) -> Principal:
         return PUBLIC
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise Problem(401, "Unauthorized", "use 'Authorization: Bearer <token>'")
+        raise Unauthorized("use 'Authorization: Bearer <token>'")
     with reading(engine) as c:
         row = c.execute(
             text(
@@ -176,10 +188,10 @@ def principal_for(engine: Engine, authorization: str | None) -> Principal:
             {"h": _hash(token.strip())},
         ).first()
     if row is None:
-        raise Problem(401, "Unauthorized", "unknown token")
+        raise Unauthorized("unknown token")
     expires = row[4] if isinstance(row[4], dt.datetime) else dt.datetime.fromisoformat(str(row[4]))
     if expires <= _now():
-        raise Problem(401, "Unauthorized", f"the token expired on {expires:%Y-%m-%d}")
+        raise Unauthorized(f"the token expired on {expires:%Y-%m-%d}")
     return Principal(row[0], row[1], row[2], frozenset(str(row[3]).split()))
 
 
@@ -206,10 +218,8 @@ class RateLimiter:
             if tokens < 1:
                 wait = (1 - tokens) / self.rate
                 self._buckets[client] = (tokens, now)
-                raise Problem(
-                    429,
-                    "Too many requests",
+                raise RateLimited(
                     f"more than {self.rate:g} requests a second; retry in {wait:.1f} s",
-                    headers={"Retry-After": str(max(1, round(wait)))},
+                    max(1, round(wait)),
                 )
             self._buckets[client] = (tokens - 1, now)

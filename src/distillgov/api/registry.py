@@ -1,0 +1,80 @@
+"""Registry routes: records and their proofs, lineage, the latest checkpoint, the screen, and
+filing disclosures and statements (each only in the name of the caller's organisation)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from distillgov.api.deps import Svc, Who
+from distillgov.errors import Forbidden
+from distillgov.registry.log import UnknownEntry
+from distillgov.registry.queries import latest_checkpoint, owner_of
+from distillgov.registry.records import Disclosure, Statement, parse_record
+
+router = APIRouter()
+
+
+@router.get("/api/v1/registry/records/{record_id:path}/proof")
+async def proof(record_id: str, who: Who, svc: Svc) -> dict[str, Any]:
+    bundle: dict[str, Any] = svc.registry.log.prove(svc.registry.entry_of(record_id))
+    return bundle
+
+
+@router.get("/api/v1/registry/records/{record_id:path}")
+def record(record_id: str, who: Who, svc: Svc) -> dict[str, Any]:
+    found: dict[str, Any] = svc.registry.show(record_id)
+    return found
+
+
+@router.get("/api/v1/registry/models/{model:path}/lineage")
+def lineage(
+    model: str,
+    who: Who,
+    svc: Svc,
+    direction: Annotated[str, Query(pattern="^(ancestors|descendants)$")] = "ancestors",
+    depth: Annotated[int | None, Query(ge=1, le=64)] = None,
+) -> dict[str, Any]:
+    return {
+        "model": model,
+        "direction": direction,
+        "lineage": svc.registry.lineage(model, direction, depth),
+    }
+
+
+@router.get("/api/v1/registry/checkpoint")
+def checkpoint(who: Who, svc: Svc) -> dict[str, Any]:
+    found = latest_checkpoint(svc.registry.log)
+    if found is None:
+        raise UnknownEntry("no checkpoint has been signed yet")
+    size, note = found
+    return {"size": size, "checkpoint": note, "verifier_key": svc.registry.log.verifier}
+
+
+@router.get("/api/v1/registry/screen")
+def screen(who: Who, svc: Svc) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = svc.registry.screen()
+    return found
+
+
+@router.post("/api/v1/registry/disclosures", status_code=201)
+def disclose(body: dict[str, Any], who: Who, svc: Svc) -> dict[str, Any]:
+    """File (or, with `supersedes`, amend) a disclosure: only a member of the organisation
+    that owns the student model may."""
+    who.require_write()
+    record: Disclosure = parse_record("disclosure", body)
+    owner = owner_of(svc.engine, record.student)
+    if not who.acts_for(owner):
+        raise Forbidden(f"only members of '{owner}' may disclose for '{record.student}'")
+    return {"id": record.id, "entry": svc.registry.add(record)}
+
+
+@router.post("/api/v1/registry/statements", status_code=201)
+def statement(body: dict[str, Any], who: Who, svc: Svc) -> dict[str, Any]:
+    """A statement is made in the name of the caller's organisation."""
+    who.require_write()
+    record: Statement = parse_record("statement", body)
+    if not who.acts_for(record.by):
+        raise Forbidden(f"you may make statements only as '{who.organisation}'")
+    return {"id": record.id, "entry": svc.registry.add(record)}

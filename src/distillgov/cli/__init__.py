@@ -1,0 +1,1 @@
+"""The command line: one module per part, wired by `app.py`."""

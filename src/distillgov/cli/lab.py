@@ -1,0 +1,223 @@
+"""The policy lab: welfare of the regime's levers, profiles scored under four lenses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from distillgov.cli.common import Format, OnOpt, fail, parse_day
+from distillgov.errors import DistillgovError
+from distillgov.jurisdictions import builtin_ids, load_builtin, load_file
+from distillgov.policylab.lab import (
+    best,
+    compare,
+    grid,
+    levers_for,
+    load_assumptions,
+    sweep,
+    uncertainty,
+)
+from distillgov.policylab.model import LENSES, Levers
+from distillgov.policylab.report import build
+
+lab_app = typer.Typer(
+    help="The policy lab: welfare of the regime's levers, profiles scored under four lenses.",
+    no_args_is_help=True,
+)
+WindowsOpt = Annotated[str, typer.Option(help="Window lengths to try, years: START:STOP:COUNT.")]
+RoyaltyOpt = Annotated[float, typer.Option(help="Royalty rate for the optimal-window search.")]
+DrawsOpt = Annotated[int | None, typer.Option(help="Draws (default: the file's, else 10,000).")]
+SeedOpt = Annotated[int | None, typer.Option(help="Seed (default: the file's).")]
+WindowKindOpt = Annotated[
+    str, typer.Option(help="Which window to optimise: exclusivity or licence.")
+]
+AssumptionsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--assumptions",
+        help="YAML file of economy parameters (values or distributions) and lab assumptions.",
+    ),
+]
+
+ENV_JURISDICTION = "DISTILLGOV_JURISDICTION"
+
+
+def _lab_table(rows: list[dict[str, Any]], fmt: Format) -> None:
+    if fmt is Format.json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        return
+    keys = list(rows[0])
+    typer.echo("  ".join(f"{k:>14}" for k in keys))
+    for row in rows:
+        typer.echo("  ".join(f"{_cell(row[k]):>14}" for k in keys))
+
+
+def _cell(v: Any) -> str:
+    return f"{v:,.3f}" if isinstance(v, float) else str(v)
+
+
+def _lab_sweep(assumptions: Path | None, exclusivity: str, window: str, royalty: str) -> Any:
+    """The sweep table for the grids given on the command line."""
+
+    a = load_assumptions(assumptions)
+    return sweep(
+        a.economy_point(),
+        grid(exclusivity, "exclusivity"),
+        grid(window, "window"),
+        grid(royalty, "royalty"),
+        Levers(),
+    )
+
+
+@lab_app.command("sweep")
+def lab_sweep(
+    exclusivity: Annotated[
+        str, typer.Option(help="Years: START:STOP:COUNT or one value.")
+    ] = "0:4:5",
+    window: Annotated[str, typer.Option(help="Licence window years: START:STOP:COUNT.")] = "0:4:5",
+    royalty: Annotated[str, typer.Option(help="Royalty rate 0-1: START:STOP:COUNT.")] = "0.3",
+    assumptions: AssumptionsOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """Welfare and the four lens scores over a grid of exclusivity, window and royalty rate."""
+    try:
+        table = _lab_sweep(assumptions, exclusivity, window, royalty)
+    except DistillgovError as exc:
+        fail(exc)
+    columns = (
+        "exclusivity",
+        "licence_window",
+        "royalty_rate",
+        "net_surplus",
+        "rawlsian",
+        "lockean",
+        "deontological",
+    )
+    rows = [{c: float(table[c][i]) for c in columns} for i in range(table["exclusivity"].size)]
+    _lab_table(rows, fmt)
+
+
+@lab_app.command("optimise")
+def lab_optimise(
+    objective: Annotated[
+        str, typer.Option(help="utilitarian, rawlsian, lockean or deontological.")
+    ] = "utilitarian",
+    exclusivity: Annotated[str, typer.Option(help="Years: START:STOP:COUNT.")] = "0:10:21",
+    window: Annotated[
+        str, typer.Option(help="Licence window years: START:STOP:COUNT.")
+    ] = "0:10:21",
+    royalty: Annotated[str, typer.Option(help="Royalty rate: START:STOP:COUNT.")] = "0:1:11",
+    assumptions: AssumptionsOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """The levers on the grid that maximise one lens's score."""
+
+    if objective not in LENSES:
+        fail(f"option --objective, value {objective!r}: choose one of {', '.join(LENSES)}")
+    try:
+        table = _lab_sweep(assumptions, exclusivity, window, royalty)
+    except DistillgovError as exc:
+        fail(exc)
+    _lab_table([best(table, objective)], fmt)
+
+
+@lab_app.command("compare")
+def lab_compare(
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="Profile ids (default: all built-in).", metavar="ID")
+    ] = None,
+    profile: Annotated[
+        list[Path] | None, typer.Option("--profile", help="Add a profile file (repeatable).")
+    ] = None,
+    on: OnOpt = None,
+    assumptions: AssumptionsOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """Score each profile's levers under the four lenses."""
+
+    day = parse_day(on, "--on") or dt.date.today()
+    try:
+        a = load_assumptions(assumptions)
+        chosen = [load_builtin(i) for i in (ids or ([] if profile else builtin_ids()))]
+        chosen += [load_file(f) for f in profile or []]
+        scores = compare(a.economy_point(), {p.id: levers_for(p, day, a) for p in chosen})
+    except DistillgovError as exc:
+        fail(exc)
+    _lab_table([{"profile": k, **v} for k, v in scores.items()], fmt)
+
+
+def _lab_run(assumptions: Path | None, on: str | None) -> tuple[Any, dict[str, Any], dt.date]:
+    """The assumptions, every built-in profile's levers as of the date, and the date."""
+
+    day = parse_day(on, "--on") or dt.date.today()
+    a = load_assumptions(assumptions)
+    return a, {i: levers_for(load_builtin(i), day, a) for i in builtin_ids()}, day
+
+
+@lab_app.command("uncertainty")
+def lab_uncertainty(
+    assumptions: AssumptionsOpt = None,
+    windows: WindowsOpt = "0:40:100",
+    royalty: RoyaltyOpt = 0.3,
+    draws: DrawsOpt = None,
+    seed: SeedOpt = None,
+    on: OnOpt = None,
+    window_kind: WindowKindOpt = "exclusivity",
+) -> None:
+    """Monte Carlo over the parameter distributions: the optimal window (exclusivity, or licence)
+    and each built-in profile's regret (the net surplus it forgoes against it). JSON output."""
+
+    try:
+        a, levers, _ = _lab_run(assumptions, on)
+        result = uncertainty(
+            a,
+            levers,
+            grid(windows, "windows"),
+            draws or a.draws,
+            a.seed if seed is None else seed,
+            royalty,
+            window_kind,
+        )
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(json.dumps(result, indent=2))
+
+
+@lab_app.command("report")
+def lab_report(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the figures and report.")
+    ],
+    assumptions: AssumptionsOpt = None,
+    windows: WindowsOpt = "0:40:100",
+    royalty: RoyaltyOpt = 0.3,
+    draws: DrawsOpt = None,
+    seed: SeedOpt = None,
+    on: OnOpt = None,
+    window_kind: WindowKindOpt = "exclusivity",
+) -> None:
+    """Figures (PNG and SVG) and an HTML report: welfare against window length with uncertainty
+    bands, the profiles' lens scores, and a tornado chart of the optimum's sensitivity."""
+
+    try:
+        a, levers, day = _lab_run(assumptions, on)
+        page = build(
+            a,
+            levers,
+            output,
+            grid(windows, "windows"),
+            royalty,
+            draws or a.draws,
+            a.seed if seed is None else seed,
+            day,
+            window_kind,
+        )
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(f"wrote {page} (figures beside it)")

@@ -1,0 +1,333 @@
+"""The transparency registry: records in an append-only, signed, verifiable log; lineage."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from distillgov.assessment.casefiles import read_data
+from distillgov.cli.common import DatabaseOpt, fail
+from distillgov.errors import DistillgovError
+from distillgov.registry import export
+from distillgov.registry.cards import import_cards
+from distillgov.registry.graphs import dot, mermaid, svg
+from distillgov.registry.log import create_key, load_key
+from distillgov.registry.records import parse_record
+from distillgov.registry.registry import Registry
+from distillgov.storage.db import open_database
+
+commands = typer.Typer()
+
+
+registry_app = typer.Typer(
+    help="The transparency registry: records in an append-only, signed, verifiable log.",
+    no_args_is_help=True,
+)
+
+KeyOpt = Annotated[
+    Path,
+    typer.Option(
+        "--key-file", help="The log's Ed25519 signing key (PEM).", envvar="DISTILLGOV_LOG_KEY"
+    ),
+]
+DEFAULT_KEY = Path("distillgov-log.key")
+
+
+def _registry(database: str | None) -> Any:
+
+    return Registry(open_database(database))
+
+
+def _add(database: str | None, record: Any) -> None:
+    index = _registry(database).add(record)
+    typer.echo(f"logged {type(record).__name__.lower()} '{record.id}' as entry {index}")
+
+
+@registry_app.command("init")
+def registry_init(
+    origin: Annotated[str, typer.Option(help="The log's name, e.g. registry.example.org/log.")],
+    database: DatabaseOpt = None,
+    key_file: KeyOpt = DEFAULT_KEY,
+) -> None:
+    """Create the registry's tables and signing key; prints the verifier key to publish."""
+
+    try:
+        key = load_key(key_file) if key_file.exists() else create_key(key_file)
+        typer.echo(_registry(database).log.initialise(origin, key))
+    except DistillgovError as exc:
+        fail(exc)
+
+
+@registry_app.command("add-org")
+def registry_add_org(
+    org_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Register an organisation."""
+    try:
+        _add(database, parse_record("organisation", {"id": org_id, "name": name}, "add-org"))
+    except DistillgovError as exc:
+        fail(exc)
+
+
+@registry_app.command("add-model")
+def registry_add_model(
+    model_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    owner: Annotated[str, typer.Option(help="Owning organisation id.")],
+    release_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    weights_digest: Annotated[str | None, typer.Option(help="sha256:<64 hex>")] = None,
+    catalogue_id: Annotated[str | None, typer.Option(help="Teacher catalogue id.")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Register a model."""
+    data = {
+        "id": model_id,
+        "name": name,
+        "owner": owner,
+        "release_date": release_date,
+        "weights_digest": weights_digest,
+        "catalogue_id": catalogue_id,
+    }
+    try:
+        _add(database, parse_record("model", data, "add-model"))
+    except DistillgovError as exc:
+        fail(exc)
+
+
+def _file_command(kind: str, path: Path, database: str | None, amends: bool = False) -> None:
+
+    try:
+        data = read_data(path)
+        if amends and (not isinstance(data, dict) or not data.get("supersedes")):
+            raise DistillgovError(
+                f"{path}: an amendment names the disclosure it replaces in 'supersedes'"
+            )
+        _add(database, parse_record(kind, data, str(path)))
+    except DistillgovError as exc:
+        fail(exc)
+
+
+@registry_app.command("disclose")
+def registry_disclose(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="Disclosure, YAML or JSON.")],
+    database: DatabaseOpt = None,
+) -> None:
+    """File a disclosure: the student, its teachers (typed edges), method and data sources."""
+    _file_command("disclosure", path, database)
+
+
+@registry_app.command("amend")
+def registry_amend(
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="The new version, with 'supersedes'.")
+    ],
+    database: DatabaseOpt = None,
+) -> None:
+    """File a new version of a disclosure; the old one stays in the log, marked superseded."""
+    _file_command("disclosure", path, database, amends=True)
+
+
+@registry_app.command("screen")
+def registry_screen(database: DatabaseOpt = None) -> None:
+    """Late disclosures, disputed ones, suspected undisclosed distillation, conflicting lineage."""
+    try:
+        findings = _registry(database).screen()
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(json.dumps(findings, indent=2))
+
+
+@registry_app.command("import-cards")
+def registry_import_cards(
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="A model card, or a directory of them.")
+    ],
+    database: DatabaseOpt = None,
+) -> None:
+    """Register models (and their owners and base models) from Hugging Face model cards.
+
+    Cards lie as ORG/NAME/README.md or ORG--NAME.md; their YAML front matter gives base_model,
+    base_model_relation, license and tags. All cards must be valid or nothing is added; what is
+    already registered is skipped, so importing twice adds nothing.
+
+    Example: distillgov registry import-cards examples/cards
+    """
+
+    try:
+        read, added = import_cards(_registry(database), path)
+    except DistillgovError as exc:
+        fail(exc)
+    for r in added:
+        typer.echo(f"registered {type(r).__name__.lower()} '{r.id}'")
+    typer.echo(f"{read} card(s) read, {len(added)} record(s) added")
+
+
+class ExportFormat(StrEnum):
+    cyclonedx = "cyclonedx"
+    spdx = "spdx"
+
+
+@registry_app.command("export")
+def registry_export(
+    model: Annotated[str, typer.Argument(metavar="MODEL")],
+    as_: Annotated[
+        ExportFormat, typer.Option("--as", help="cyclonedx (1.6 JSON) or spdx (3.0.1 JSON-LD).")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """A model's distillation lineage as a CycloneDX or SPDX 3 document, checked before writing.
+
+    Example: distillgov registry export tiny-2 --as cyclonedx -o tiny-2.cdx.json
+    """
+
+    try:
+        make = export.cyclonedx if as_ is ExportFormat.cyclonedx else export.spdx
+        document = make(_registry(database), model)
+    except DistillgovError as exc:
+        fail(exc)
+    if output is None:
+        sys.stdout.write(document)
+    else:
+        output.write_text(document, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+@registry_app.command("watch")
+def registry_watch(
+    teacher: Annotated[str, typer.Argument(metavar="TEACHER", help="A registered model id.")],
+    since: Annotated[int, typer.Option(help="Only entries logged at or after this index.")] = 0,
+    database: DatabaseOpt = None,
+) -> None:
+    """For a teacher's owner: every disclosure naming the teacher, each with its proof (JSON)."""
+    try:
+        found = _registry(database).watch(teacher, since)
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(json.dumps(found, indent=2))
+
+
+@registry_app.command("statement")
+def registry_statement(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="Statement, YAML or JSON.")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Link a statement to a disclosure: acknowledgement, dispute or suspected undisclosed use."""
+    _file_command("statement", path, database)
+
+
+@registry_app.command("show")
+def registry_show(
+    record_id: Annotated[str, typer.Argument(metavar="ID")], database: DatabaseOpt = None
+) -> None:
+    """A record as logged (its entry)."""
+    try:
+        entry = _registry(database).show(record_id)
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(json.dumps(entry, indent=2))
+
+
+@registry_app.command("checkpoint")
+def registry_checkpoint(database: DatabaseOpt = None, key_file: KeyOpt = DEFAULT_KEY) -> None:
+    """Sign the current tree head (refused if the stored entries were tampered with)."""
+
+    try:
+        sys.stdout.write(_registry(database).log.checkpoint(load_key(key_file)))
+    except (DistillgovError, OSError) as exc:
+        fail(exc if isinstance(exc, DistillgovError) else f"{key_file}: {exc}")
+
+
+@registry_app.command("prove")
+def registry_prove(
+    record_id: Annotated[str, typer.Argument(metavar="ID")], database: DatabaseOpt = None
+) -> None:
+    """An offline proof bundle for a record: checkable with the verifier key alone (JSON)."""
+    try:
+        reg = _registry(database)
+        bundle = reg.log.prove(reg.entry_of(record_id))
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(json.dumps(bundle, indent=2))
+
+
+@registry_app.command("verify")
+def registry_verify(database: DatabaseOpt = None) -> None:
+    """Recompute the tree from the stored entries and check every checkpoint."""
+    try:
+        log = _registry(database).log
+        finding = log.verify()
+    except DistillgovError as exc:
+        fail(exc)
+    if finding is not None:
+        fail(f"the log does not verify: {finding}", 1)
+    typer.echo(f"ok: {log.size()} entries, every checkpoint verified")
+
+
+class GraphFormat(StrEnum):
+    text = "text"
+    json = "json"
+    dot = "dot"
+    mermaid = "mermaid"
+    svg = "svg"
+
+
+@commands.command()
+def lineage(
+    model: Annotated[str, typer.Argument(metavar="MODEL")],
+    descendants: Annotated[bool, typer.Option(help="Show who learnt from it instead.")] = False,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Print the shortest lineage path to this model.")
+    ] = None,
+    depth: Annotated[
+        int | None, typer.Option("--depth", min=1, help="Stop after this many steps.")
+    ] = None,
+    database: DatabaseOpt = None,
+    fmt: Annotated[
+        GraphFormat, typer.Option("--format", "-f", help="text, json, dot, mermaid or svg.")
+    ] = GraphFormat.text,
+) -> None:
+    """A model's ancestors (or descendants) in the registry, to any depth.
+
+    Example: distillgov lineage tiny-2 --format svg > tiny-2.svg
+    """
+
+    if to is not None:
+        try:
+            chain = _registry(database).path(model, to)
+        except DistillgovError as exc:
+            fail(exc)
+        if chain is None:
+            fail(f"'{model}' and '{to}' are not related by any disclosed distillation", 1)
+        if fmt is GraphFormat.json:
+            typer.echo(json.dumps(chain, indent=2))
+        else:
+            arrow = " -> " if chain[0]["direction"] == "ancestors" else " <- "
+            typer.echo(model + "".join(f"{arrow}{s['model']} ({s['signal']})" for s in chain))
+        return
+    try:
+        rows = _registry(database).lineage(
+            model, "descendants" if descendants else "ancestors", depth
+        )
+    except DistillgovError as exc:
+        fail(exc)
+    if fmt is GraphFormat.json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if fmt is not GraphFormat.text:
+        draw = {GraphFormat.dot: dot, GraphFormat.mermaid: mermaid, GraphFormat.svg: svg}[fmt]
+        sys.stdout.write(draw(model, rows, descendants))
+        return
+    typer.echo(model)
+    for r in rows:
+        arrow = "taught" if descendants else "learnt from"
+        typer.echo(f"{'  ' * r['depth']}{arrow} {r['model']} ({r['signal']}, via {r['via']})")

@@ -1,0 +1,72 @@
+"""The HTTP service: `serve` it, and create `accounts` with their tokens."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from distillgov.api import serving
+from distillgov.cli.common import DatabaseOpt, fail
+from distillgov.errors import DistillgovError
+from distillgov.service import accounts as service_accounts
+from distillgov.storage.db import open_database
+
+commands = typer.Typer()
+
+
+@commands.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database: DatabaseOpt = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Worker processes, each with its own socket (one per core is a start)."
+        ),
+    ] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) on the embedded SQLite default or PostgreSQL.
+
+    Example: distillgov serve --port 8000
+    """
+
+    if database:
+        os.environ["DISTILLGOV_DATABASE_URL"] = database
+    open_database(database).dispose()  # reachable, and migrated once before any worker starts
+    typer.echo(f"Open http://{host}:{port}/ (the API is /api/v1; its OpenAPI, /docs)")
+    raise typer.Exit(serving.run(host, port, workers))
+
+
+@commands.command()
+def accounts(
+    account: Annotated[str, typer.Argument(metavar="ID")],
+    role: Annotated[
+        str,
+        typer.Option(help="distiller, teacher_owner, rights_holder, regulator or administrator."),
+    ],
+    organisation: Annotated[
+        str | None, typer.Option("--org", help="The organisation it belongs to.")
+    ] = None,
+    token_days: Annotated[
+        int, typer.Option(help="Also issue a token valid this many days (0: none).")
+    ] = 30,
+    write: Annotated[bool, typer.Option(help="Give the token the 'write' scope.")] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Create a service account (and print an API token for it, shown only once).
+
+    Example: distillgov accounts admin --role administrator --write
+    """
+
+    try:
+        engine = open_database(database)
+        service_accounts.add_account(engine, account, role, organisation)
+        if token_days:
+            scopes = ["read", "write"] if write else ["read"]
+            typer.echo(service_accounts.issue_token(engine, account, scopes, token_days))
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(f"account '{account}' ({role}) created", err=True)

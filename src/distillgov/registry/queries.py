@@ -1,0 +1,111 @@
+"""Read-only questions the doors ask of the registry's tables: search, a model's page, who owns a
+model, the latest signed checkpoint. The doors call these; they hold no SQL themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from distillgov.registry.log import TransparencyLog
+from distillgov.registry.registry import UnknownRecord
+from distillgov.storage.db import reading
+
+SEARCH_LIMIT = 500
+
+
+def search_models(engine: Engine, q: str) -> list[dict[str, Any]]:
+    """Models whose id, name or owner's name contains `q` (any case), with their teacher count."""
+    with reading(engine) as c:
+        rows = c.execute(
+            text(
+                """
+                SELECT m.id, m.name, m.owner, m.licence,
+                       (SELECT COUNT(*) FROM reg_edges e WHERE e.student = m.id)
+                FROM reg_models m JOIN reg_organisations o ON o.id = m.owner
+                WHERE LOWER(m.id) LIKE :q OR LOWER(m.name) LIKE :q OR LOWER(o.name) LIKE :q
+                ORDER BY m.id LIMIT :n
+                """
+            ),
+            {"q": f"%{q.lower()}%", "n": SEARCH_LIMIT},
+        ).all()
+    return [
+        {"id": r[0], "name": r[1], "owner": r[2], "licence": r[3], "teachers": int(r[4])}
+        for r in rows
+    ]
+
+
+def model_card(engine: Engine, model: str) -> dict[str, Any]:
+    """A model with its disclosures (each with its teachers) and the statements about it."""
+    with reading(engine) as c:
+        row = c.execute(
+            text("SELECT id, name, owner, licence, entry FROM reg_models WHERE id = :m"),
+            {"m": model},
+        ).first()
+        if row is None:
+            raise UnknownRecord(f"no model '{model}' in the registry")
+        disclosures = c.execute(
+            text(
+                "SELECT d.id, d.filed_on, d.late, EXISTS (SELECT 1 FROM reg_disclosures n "
+                "WHERE n.supersedes = d.id) FROM reg_disclosures d WHERE d.student = :m "
+                "ORDER BY d.filed_on, d.id"
+            ),
+            {"m": model},
+        ).all()
+        edges = c.execute(
+            text(
+                "SELECT e.disclosure, e.teacher, e.signal, e.share FROM reg_edges e "
+                "WHERE e.student = :m ORDER BY e.teacher"
+            ),
+            {"m": model},
+        ).all()
+        statements = c.execute(
+            text(
+                "SELECT s.id, s.kind, s.by_org, s.about FROM reg_statements s "
+                "WHERE s.about = :m OR s.about IN (SELECT id FROM reg_disclosures "
+                "WHERE student = :m) ORDER BY s.id"
+            ),
+            {"m": model},
+        ).all()
+    return {
+        "model": {
+            "id": row[0],
+            "name": row[1],
+            "owner": row[2],
+            "licence": row[3],
+            "entry": row[4],
+        },
+        "disclosures": [
+            {
+                "id": d[0],
+                "filed_on": str(d[1]),
+                "late": bool(d[2]),
+                "superseded": bool(d[3]),
+                "teachers": [
+                    {"model": e[1], "signal": e[2], "share": e[3]} for e in edges if e[0] == d[0]
+                ],
+            }
+            for d in disclosures
+        ],
+        "statements": [
+            {"id": s[0], "kind": s[1], "by_org": s[2], "about": s[3]} for s in statements
+        ],
+    }
+
+
+def owner_of(engine: Engine, model: str) -> str:
+    with reading(engine) as c:
+        owner = c.execute(text("SELECT owner FROM reg_models WHERE id = :m"), {"m": model}).scalar()
+    if owner is None:
+        raise UnknownRecord(f"no model '{model}': register it first")
+    return str(owner)
+
+
+def latest_checkpoint(log: TransparencyLog) -> tuple[int, str] | None:
+    """The largest signed checkpoint: its tree size and its note."""
+    with reading(log.engine) as c:
+        log.reload_settings(c)  # a server started before `registry init` learns the key
+        row = c.execute(
+            text("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+        ).first()
+    return None if row is None else (int(row[0]), str(row[1]))

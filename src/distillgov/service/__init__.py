@@ -1,0 +1,1 @@
+"""What the server keeps for itself: accounts, tokens, sessions and the decision log."""
