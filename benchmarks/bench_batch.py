@@ -18,7 +18,8 @@ from benchmarks.common import best_of, case_mix, main_for
 
 def evaluator_rate(frame: pl.DataFrame) -> float:
     """Encoded columns in, every derived value out (category, rule, obligations, missing facts)."""
-    from distillgov.assessment.batch import CHUNK, complete_frame, encode, evaluate
+    from distillgov.assessment.batch import CHUNK, complete_frame, encode
+    from distillgov.framework.columns import evaluate
     from distillgov.jurisdictions import load_builtin
 
     columns, _ = encode(complete_frame(frame, None), None)
@@ -27,7 +28,7 @@ def evaluator_rate(frame: pl.DataFrame) -> float:
 
     def one(start: int) -> None:
         stop = min(start + CHUNK, n)
-        evaluate({k: v[start:stop] for k, v in columns.items()}, profile, stop - start)
+        evaluate({k: v[start:stop] for k, v in columns.items()}, profile.as_of, stop - start)
 
     def all_chunks() -> None:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:

@@ -68,3 +68,28 @@ def test_category_known_while_rule_waits_on_a_date() -> None:
         make_case(teacher={"release_date": None}), load_builtin("us"), dt.date(2025, 3, 1)
     )
     assert (d.category, d.rule) == ("commercial_cloning", None)
+
+
+def test_probes_come_from_the_rules_comparisons() -> None:
+    """Every date or count the rules compare gets probes from those comparisons, under every
+    profile; the release date's sit where exclusivity and the licence window turn over."""
+    from distillgov.framework.case import FACTS
+    from distillgov.framework.missing import COMPARISONS, boundaries, probes
+    from distillgov.framework.rules import PROGRAM
+
+    compared = set()
+    for left, right in COMPARISONS:
+        compared |= PROGRAM.base_refs(left) | PROGRAM.base_refs(right)
+    ordered = {n for n in compared if FACTS.get(n) and FACTS[n].kind in ("date", "int")}
+    assert ordered >= {"teacher.release_date", "commercial_release_date", "volume.outputs"}
+    for pid in ("us", "cn", "global_south"):
+        levers = load_builtin(pid).as_of(dt.date(2025, 3, 1)).values
+        for name in ordered:
+            assert boundaries(name, levers), (pid, name)
+        e, w = levers["exclusivity.months"], levers["licence_window.months"]
+        months = {b.months for b in boundaries("teacher.release_date", levers)}
+        precedes = levers["exclusivity.model"] == "precedes_licence_window"
+        assert months == ({e, e + w} if precedes else {0, e})
+        cap = levers["de_minimis.max_outputs"]
+        env = {"assessed_on": dt.date(2025, 3, 1)}
+        assert probes("volume.outputs", env, levers) == [cap - 1, cap, cap + 1]

@@ -22,17 +22,13 @@ import polars as pl
 from distillgov.assessment.completion import catalogue_facts
 from distillgov.errors import InputFileError, InvalidBatch, Problem
 from distillgov.framework.case import CONTRADICTIONS, FACTS
+from distillgov.framework.columns import CONTRADICTION_CHECKS, FACT_KINDS, evaluate
 from distillgov.framework.determination import ROW_COLUMNS
-from distillgov.framework.levers import LEVERS
-from distillgov.framework.missing import probes_vector
-from distillgov.framework.rules import OBLIGATIONS, PROGRAM
+from distillgov.framework.rules import IMMUNITIES, OBLIGATIONS
 from distillgov.framework.vector import (
     CODES,
     T,
     U,
-    VectorCompiler,
-    VectorProgram,
-    tri,
     tri_from,
 )
 from distillgov.framework.vocabulary import ObligationStatus
@@ -59,14 +55,6 @@ IGNORED = frozenset(
 
 OUTPUT_USE = "output_use"
 CHUNK = 250_000
-
-_FACT_KINDS = {name: spec.kind for name, spec in FACTS.items()}
-_FACT_KINDS["assessed_on"] = "date"
-_PARAM_KINDS = {name: lever.kind for name, lever in LEVERS.items()}
-VECTOR = VectorProgram(PROGRAM, _FACT_KINDS, _PARAM_KINDS)
-_CONTRADICTION_CHECKS = tuple(
-    VectorCompiler(_FACT_KINDS, _PARAM_KINDS).compile(c.when) for c in CONTRADICTIONS
-)
 
 Progress = Callable[[int], None]
 
@@ -264,7 +252,7 @@ def encode(
     columns["assessed_on"] = days
     ids = _ids(df)
     if not rows.problems:
-        for rule, check in zip(CONTRADICTIONS, _CONTRADICTION_CHECKS, strict=True):
+        for rule, check in zip(CONTRADICTIONS, CONTRADICTION_CHECKS, strict=True):
             hit = check(columns, {}) == T
             if hit.any():
                 rows.flag(hit, rule.field, _display(columns[rule.field], rule.field), rule.reason)
@@ -275,7 +263,7 @@ def encode(
 
 
 def _display(values: np.ndarray[Any, Any], name: str) -> list[Any]:
-    kind = _FACT_KINDS[name]
+    kind = FACT_KINDS[name]
     if kind == "enum":
         return list(CODES.decode(values))
     if kind == "date":
@@ -303,99 +291,6 @@ def _unknown_column(kind: str, n: int) -> np.ndarray[Any, Any]:
 # --- Evaluation -------------------------------------------------------------------------------
 
 
-def _signature(env: Mapping[str, Any]) -> np.ndarray[Any, Any]:
-    parts = [env["decision"], env["compliant"]]
-    for o in OBLIGATIONS:
-        parts.append(env[f"{o.id}.applies"])
-        parts.append(env[f"{o.id}.status"])
-    return np.stack([np.asarray(p, dtype=np.int32) for p in parts], axis=1)
-
-
-def _take(
-    columns: Mapping[str, np.ndarray[Any, Any]], rows: np.ndarray[Any, Any]
-) -> dict[str, Any]:
-    return {k: v[rows] for k, v in columns.items()}
-
-
-def _encoded_probe(name: str, value: Any, n: int) -> np.ndarray[Any, Any]:
-    kind = _FACT_KINDS[name]
-    if kind == "bool":
-        return np.full(n, tri(bool(value)), dtype=np.int8)
-    if kind == "enum":
-        return np.full(n, CODES.code(value), dtype=np.int32)
-    return np.asarray(value)
-
-
-def _confirm_missing(
-    program: VectorProgram,
-    columns: Mapping[str, np.ndarray[Any, Any]],
-    candidates: Mapping[str, np.ndarray[Any, Any]],
-    params: Mapping[str, Any],
-) -> dict[str, np.ndarray[Any, Any]]:
-    """Keep a candidate fact only on rows where two of its values lead to different outcomes."""
-    confirmed: dict[str, np.ndarray[Any, Any]] = {}
-    for name, mask in candidates.items():
-        rows = np.flatnonzero(mask)
-        if rows.size == 0:
-            continue
-        sub = _take(columns, rows)
-        m = rows.size
-        reference: np.ndarray[Any, Any] | None = None
-        have_ref = np.zeros(m, dtype=bool)
-        differs = np.zeros(m, dtype=bool)
-        for values, valid in probes_vector(name, sub, params, m):
-            trial = dict(sub)
-            trial[name] = _encoded_probe(name, values, m)
-            sig = _signature(program.run(trial, params, m).env)
-            valid = np.broadcast_to(valid, (m,)).copy()
-            for check in _CONTRADICTION_CHECKS:
-                valid &= check(trial, {}) != T  # an answer the other facts already rule out
-            if reference is None:
-                reference = sig.copy()
-            fresh = valid & ~have_ref
-            reference[fresh] = sig[fresh]
-            differs |= valid & have_ref & (sig != reference).any(axis=1)
-            have_ref |= valid
-        hit = np.zeros(mask.shape[0], dtype=bool)
-        hit[rows[differs]] = True
-        if hit.any():
-            confirmed[name] = hit
-    return confirmed
-
-
-def evaluate(
-    columns: Mapping[str, np.ndarray[Any, Any]],
-    profile: Profile,
-    n: int,
-    program: VectorProgram = VECTOR,
-) -> tuple[dict[str, np.ndarray[Any, Any]], dict[str, np.ndarray[Any, Any]]]:
-    """Run the rules over encoded columns: (derived values by name, missing-fact masks)."""
-    days = columns["assessed_on"]
-    unique_days = np.unique(days)
-    resolved = {d: profile.as_of(d.astype("datetime64[D]").item()) for d in unique_days}
-    versions = {levers.version for levers in resolved.values()}
-    if len(versions) == 1:
-        levers = next(iter(resolved.values()))
-        run = program.run(columns, levers.values, n)
-        return run.env, _confirm_missing(program, columns, run.missing, levers.values)
-    # Rows whose dates fall under different lever values are evaluated group by group.
-    env: dict[str, np.ndarray[Any, Any]] = {}
-    missing: dict[str, np.ndarray[Any, Any]] = {}
-    for version in sorted(versions):
-        group_days = [d for d, lv in resolved.items() if lv.version == version]
-        levers = resolved[group_days[0]]
-        rows = np.flatnonzero(np.isin(days, group_days))
-        sub = _take(columns, rows)
-        run = program.run(sub, levers.values, rows.size)
-        for name, values in run.env.items():
-            if name not in env:
-                env[name] = np.empty(n, dtype=np.asarray(values).dtype)
-            env[name][rows] = values
-        for name, mask in _confirm_missing(program, sub, run.missing, levers.values).items():
-            missing.setdefault(name, np.zeros(n, dtype=bool))[rows[mask]] = True
-    return env, missing
-
-
 def _names(codes: np.ndarray[Any, Any]) -> pl.Series:
     """Enum codes -> their names (null where unknown), by one gather."""
     table = pl.Series([*CODES.names, None], dtype=pl.String)
@@ -421,6 +316,17 @@ def _rendered(matrix: np.ndarray[Any, Any], *renders: Callable[[Any], str]) -> l
         pl.Series([render(matrix[i]) for i in first], dtype=pl.String).gather(where)
         for render in renders
     ]
+
+
+_HOLDS = {int(T): "holds", 0: "suspended", int(U): "unknown"}
+
+
+def _immunity_label(row: Any) -> str:
+    """Claimed immunities (the first columns, where true) with whether they hold (the last)."""
+    state = _HOLDS[int(row[-1])]
+    return ";".join(
+        f"{i.id}:{state}" for i, claimed in zip(IMMUNITIES, row, strict=False) if claimed == T
+    )
 
 
 def result_frame(
@@ -455,6 +361,13 @@ def result_frame(
     obligation_labels, violation_labels = _rendered(
         np.concatenate([applies, status], axis=1), obligations, violations
     )
+    (immunity_labels,) = _rendered(
+        np.stack(
+            [env[f"immunity.{i.id}.claimed"] for i in IMMUNITIES] + [env["immunities.hold"]],
+            axis=1,
+        ).astype(np.int64),
+        _immunity_label,
+    )
     names = sorted(missing)
     flags = np.stack([missing[m] for m in names], axis=1) if names else np.zeros((len(ids), 0))
     cloning = env["category"] == CODES.code("commercial_cloning")
@@ -470,6 +383,7 @@ def result_frame(
             "_licence": rule == CODES.code("compulsory_license"),
             "obligations": obligation_labels,
             "violations": violation_labels,
+            "immunities": immunity_labels,
             "_cloning": cloning,
             "_start": env["window_start"],
             "_end": env["window_end"],
@@ -574,7 +488,7 @@ def assess_frame(
     def one_chunk(start: int) -> pl.DataFrame:
         stop = min(start + CHUNK, n)
         chunk = {k: v[start:stop] for k, v in columns.items()}
-        env, missing = evaluate(chunk, profile, stop - start)
+        env, missing = evaluate(chunk, profile.as_of, stop - start)
         return result_frame(env, missing, ids.slice(start, stop - start))
 
     # NumPy releases the GIL on whole-array work, so chunks evaluate in parallel on every core.

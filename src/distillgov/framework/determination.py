@@ -116,12 +116,17 @@ class Determination:
                 for o in self.obligations
             ),
             "violations": ";".join(self.violations),
+            "immunities": ";".join(
+                f"{i['id']}:{_IMMUNITY_STATE[i['holds']]}" for i in self.immunities
+            ),
             "royalty_due": self.royalty["due"],
             "window_start": self.royalty["window_start"],
             "window_end": self.royalty["window_end"],
             "missing_facts": ";".join(m.fact for m in self.missing_facts),
         }
 
+
+_IMMUNITY_STATE = {True: "holds", False: "suspended", None: "unknown"}
 
 ROW_COLUMNS = (
     "case_id",
@@ -131,6 +136,7 @@ ROW_COLUMNS = (
     "determined",
     "obligations",
     "violations",
+    "immunities",
     "royalty_due",
     "window_start",
     "window_end",

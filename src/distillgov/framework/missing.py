@@ -4,20 +4,125 @@ A fact is *missing* when it is unknown and two of its possible values lead to di
 (decision, compliance or an obligation's status), all other facts as given. Candidates come from
 the evaluators (facts read by a decisive condition that came out unknown — by Kleene monotonicity
 no other unknown fact can matter); each candidate is then confirmed by substituting its values.
-Dates and counts have no finite domain, so we try values on each side of the boundaries the rules
-draw (`probes`); both evaluators use the same boundaries.
+
+Facts with a finite domain are tried with every value. Dates and counts have none, so they are
+tried on each side of every boundary the rules draw on them: the rule program is searched for
+the comparisons (`<`, `<=`) one of whose sides is the fact moved by whole months (seeing through
+derived values and through a choice the levers already decide), and whose other side does not
+read it; the fact is then tried a day (or one) before, at and after the point where the two sides
+meet. Nothing here repeats a rule's threshold: a new comparison in the rules brings its own probes,
+for both evaluators alike.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from distillgov.framework.case import FACTS
-from distillgov.framework.logic import add_months
+from distillgov.framework.logic import (
+    AddMonths,
+    Choose,
+    Const,
+    Expr,
+    Fact,
+    If,
+    Le,
+    Let,
+    Lt,
+    Param,
+    add_months,
+)
+from distillgov.framework.rules import PROGRAM
+from distillgov.framework.scalar import compile_expr
 
 DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Boundary:
+    """Where the fact meets `other`: at `other` moved back by `months` (0 for counts)."""
+
+    other: Expr
+    months: int
+
+
+def _comparisons() -> list[tuple[Expr, Expr]]:
+    found: list[tuple[Expr, Expr]] = []
+
+    def walk(e: Expr) -> None:
+        if isinstance(e, Lt | Le):
+            found.append((e.left, e.right))
+        for child in e.children():
+            walk(child)
+
+    for d in PROGRAM.definitions:
+        if isinstance(d, Let):
+            walk(d.expr)
+        elif isinstance(d, Choose):
+            for b in d.branches:
+                walk(b.when)
+    return found
+
+
+COMPARISONS = tuple(_comparisons())
+_LETS = {d.name: d for d in PROGRAM.definitions if isinstance(d, Let)}
+
+
+def _lever_only(e: Expr, params: Mapping[str, Any]) -> Any:
+    """The value of an expression that reads levers and constants only; else None."""
+    if e.names():
+        return None
+    return compile_expr(e)({}, params)
+
+
+def _offsets(e: Expr, name: str, params: Mapping[str, Any]) -> frozenset[int] | None:
+    """The month offsets k for which `e` is the fact moved by k months; None when `e` is not
+    the fact so moved."""
+    if isinstance(e, Fact):
+        if e.name == name:
+            return frozenset({0})
+        let = _LETS.get(e.name)
+        return _offsets(let.expr, name, params) if let is not None else None
+    if isinstance(e, AddMonths):
+        inner = _offsets(e.date, name, params)
+        months = _lever_only(e.months, params) if isinstance(e.months, Param | Const) else None
+        if inner is None or not isinstance(months, int):
+            return None
+        return frozenset(k + months for k in inner)
+    if isinstance(e, If):
+        decided = _lever_only(e.cond, params)
+        arms = (
+            [e.then]
+            if decided is True
+            else [e.otherwise]
+            if decided is False
+            else [e.then, e.otherwise]
+        )
+        found = [o for arm in arms if (o := _offsets(arm, name, params)) is not None]
+        return frozenset().union(*found) if found else None
+    return None
+
+
+def boundaries(name: str, params: Mapping[str, Any]) -> list[Boundary]:
+    """Every point where a comparison of the rules turns over for this fact."""
+    out: dict[tuple[int, int], Boundary] = {}
+    for left, right in COMPARISONS:
+        for side, other in ((left, right), (right, left)):
+            if name in PROGRAM.base_refs(other):
+                continue
+            offsets = _offsets(side, name, params)
+            for k in sorted(offsets or ()):
+                out.setdefault((id(other), k), Boundary(other, k))
+    return list(out.values())
+
+
+@cache
+def _compiled(other: Expr) -> Any:
+    return compile_expr(other)
 
 
 def probes(name: str, env: Mapping[str, Any], params: Mapping[str, Any]) -> list[Any]:
@@ -25,32 +130,29 @@ def probes(name: str, env: Mapping[str, Any], params: Mapping[str, Any]) -> list
     spec = FACTS[name]
     if spec.domain:
         return list(spec.domain)
-    on: dt.date = env["assessed_on"]
-    if name == "volume.outputs":
-        cap = int(params["de_minimis.max_outputs"])
-        values: list[Any] = [0, cap, cap + 1]
-    elif name == "teacher.release_date":
-        e, w = int(params["exclusivity.months"]), int(params["licence_window.months"])
-        inside = add_months(on, -e)
-        values = [on + DAY, on, inside + DAY, inside, add_months(on, -(e + w + 1))]
-    elif name == "commercial_release_date":
-        values = [on + DAY, on]
-        filed = env["transparency.filed_on"]
-        if filed is not None:
-            values += [filed - DAY, filed]
-    elif name == "transparency.filed_on":
-        release = env["commercial_release_date"]
-        values = [on] if release is None else [release, release + DAY]
-    else:  # pragma: no cover - every date or count fact the rules read is listed above
-        raise KeyError(f"no probes defined for fact {name!r}")
+    values: list[Any] = []
+    for b in boundaries(name, params):
+        meet = _compiled(b.other)(env, params)
+        if meet is None:
+            continue
+        if spec.kind == "date":
+            at = add_months(meet, -b.months)
+            values += [at - DAY, at, at + DAY]
+        else:
+            values += [v for v in (meet - 1, meet, meet + 1) if v >= 0]
     return list(dict.fromkeys(values))
 
 
 def probes_vector(
-    name: str, columns: Mapping[str, Any], params: Mapping[str, Any], n: int
+    name: str,
+    columns: Mapping[str, Any],
+    params: Mapping[str, Any],
+    n: int,
+    compile_vector: Callable[[Expr], Any],
 ) -> list[tuple[Any, Any]]:
-    """The same probes for many rows: (values, valid) pairs, one per probe."""
-    # NumPy is imported here so that assessing one case never pays for loading it.
+    """The same probes for many rows: (values, valid) pairs, one per probe. `columns` holds the
+    rows' facts and derived values; `compile_vector` compiles an expression over them."""
+    # NumPy is loaded here so that assessing one case never pays for loading it (0.1 s).
     import numpy as np
 
     from distillgov.framework.vector import add_months as add_months_v
@@ -59,27 +161,15 @@ def probes_vector(
     everywhere = np.ones(n, dtype=bool)
     if spec.domain:
         return [(value, everywhere) for value in spec.domain]
-    on = columns["assessed_on"]
-    one = np.timedelta64(1, "D")
-    if name == "volume.outputs":
-        cap = float(params["de_minimis.max_outputs"])
-        return [(np.full(n, v), everywhere) for v in (0.0, cap, cap + 1)]
-    if name == "teacher.release_date":
-        e, w = int(params["exclusivity.months"]), int(params["licence_window.months"])
-        inside = add_months_v(on, -e)
-        return [
-            (on + one, everywhere),
-            (on, everywhere),
-            (inside + one, everywhere),
-            (inside, everywhere),
-            (add_months_v(on, -(e + w + 1)), everywhere),
-        ]
-    if name == "commercial_release_date":
-        filed = columns["transparency.filed_on"]
-        known = ~np.isnat(filed)
-        return [(on + one, everywhere), (on, everywhere), (filed - one, known), (filed, known)]
-    if name == "transparency.filed_on":
-        release = columns["commercial_release_date"]
-        known = ~np.isnat(release)
-        return [(np.where(known, release, on), everywhere), (release + one, known)]
-    raise KeyError(f"no probes defined for fact {name!r}")  # pragma: no cover
+    out: list[tuple[Any, Any]] = []
+    for b in boundaries(name, params):
+        meet = np.broadcast_to(compile_vector(b.other)(columns, params), (n,))
+        if spec.kind == "date":
+            known = ~np.isnat(meet)
+            at = add_months_v(meet, -b.months)
+            one = np.timedelta64(1, "D")
+            out += [(at - one, known), (at, known), (at + one, known)]
+        else:
+            known = ~np.isnan(meet)
+            out += [(meet - 1, known & (meet >= 1)), (meet, known), (meet + 1, known)]
+    return out

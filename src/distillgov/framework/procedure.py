@@ -17,6 +17,7 @@ from distillgov.framework.missing import probes
 from distillgov.framework.rules import (
     DECISION,
     FRAMEWORK_VERSION,
+    IMMUNITIES,
     OBLIGATIONS,
     OUTCOMES,
     PROGRAM,
@@ -108,7 +109,34 @@ def _trace(
                 "note": o.what,
             }
         )
+    holds = env["immunities.hold"]
+    conditions = [
+        (o, facts)
+        for o, facts in _OBLIGATION_FACTS
+        if o.conditions_immunity and env[f"{o.id}.applies"] is not False
+    ]
+    for i, claim_facts in _IMMUNITY_FACTS:
+        if env[f"immunity.{i.id}.claimed"] is not True:
+            continue
+        read = sorted(set(claim_facts).union(*(facts for _, facts in conditions)))
+        lines.append(
+            {
+                "step": len(lines) + 1,
+                "rule": f"immunity:{i.id}",
+                "outcome": _IMMUNITY_OUTCOME[holds],
+                "facts": {n: shown[n] for n in read},
+                "derived": {"category": shown["category"], "immunities.hold": holds},
+                "conditions": [o.id for o, _ in conditions],
+                "source": i.cite.as_dict(),
+                "note": i.explain,
+            }
+        )
     return tuple(lines)
+
+
+_IMMUNITY_OUTCOME = {True: "holds", False: "suspended", None: "unknown"}
+# The facts behind an immunity's claim (its conditions' facts are those of their obligations).
+_IMMUNITY_FACTS = tuple((i, tuple(sorted(PROGRAM.base_refs(i.claimed)))) for i in IMMUNITIES)
 
 
 @cache
@@ -166,28 +194,17 @@ def _obligations(env: dict[str, Any]) -> tuple[ObligationResult, ...]:
     return tuple(out)
 
 
-_IMMUNITY_OF = {
-    "research": "research_exemption",
-    "de_minimis": "de_minimis_exception",
-    "transformative": "transformative_use",
-}
-_HARBOUR_CATEGORIES = frozenset({"commercial_cloning", "transformative", "research", "de_minimis"})
-
-
 def _immunities(
-    env: dict[str, Any], category: str | None, obligations: tuple[ObligationResult, ...]
+    env: dict[str, Any], obligations: tuple[ObligationResult, ...]
 ) -> tuple[dict[str, Any], ...]:
-    names: list[str] = []
-    if category in _IMMUNITY_OF:
-        names.append(_IMMUNITY_OF[category])
-    if category in _HARBOUR_CATEGORIES and env["reverse_engineering_harbour"]:
-        names.append("reverse_engineering_harbour")
-    if not names:
+    """The immunities the case claims, as the rule program decided them."""
+    claimed = [i.id for i in IMMUNITIES if env[f"immunity.{i.id}.claimed"] is True]
+    if not claimed:
         return ()
     conditions = [o for o in obligations if o.conditions_immunity]
     breached = [o.id for o in conditions if o.applies and o.status == "breached"]
-    unknown = any(o.status is None or o.applies is None for o in conditions)
-    holds: bool | None = False if breached else (None if unknown else True)
+    holds = env["immunities.hold"]
+    assert (holds is False) == bool(breached), "a suspended immunity names what suspended it"
     return tuple(
         {
             "id": name,
@@ -195,7 +212,7 @@ def _immunities(
             "conditions": [o.id for o in conditions],
             "suspended_by": breached,
         }
-        for name in names
+        for name in claimed
     )
 
 
@@ -256,7 +273,7 @@ def assess(case: Case, levers: ResolvedLevers, on: dt.date) -> Determination:
         summary=_summary(decision, missing),
         obligations=obligations,
         violations=tuple(o.id for o in obligations if o.applies and o.status == "breached"),
-        immunities=_immunities(env, category, obligations),
+        immunities=_immunities(env, obligations),
         royalty=_royalty(env, category, levers),
         trace_builder=partial(_trace, run.steps, env, levers),
         lenses=lens_notes(decision),

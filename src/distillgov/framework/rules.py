@@ -98,12 +98,46 @@ _non_commercial_research = all_of(
 _direct_commercial_substitute = all_of(
     is_(MARKET, "direct_substitute"), is_(DEPLOYMENT, "commercial")
 )
+_clause_reach = fact("contract.anti_distillation_reach")
 _anti_distillation_binds = any_of(
-    is_(param("contract.anti_distillation_clauses"), "enforced"),
+    is_(_clause_reach, "enforced"),
     all_of(
-        is_(param("contract.anti_distillation_clauses"), "filtered"),
+        is_(_clause_reach, "filtered"),
         _direct_commercial_substitute,
         is_(fact("phase"), "exclusivity"),
+    ),
+)
+_cr = Citation("adjustments", "contract_reach")
+
+# How far a teacher's terms reach in this jurisdiction, from the contract levers alone: what the
+# decision reads when a distiller breached a clause, and what a terms review reports per clause.
+CONTRACT_REACH = (
+    Let(
+        "contract.anti_distillation_reach",
+        "enum",
+        param("contract.anti_distillation_clauses"),
+        _cr,
+        "A clause against distillation binds as written (enforced), yields to state policy "
+        "(subordinated), or survives the unfair-terms filter only against a direct commercial "
+        "substitute during exclusivity (filtered).",
+    ),
+    Let(
+        "contract.anti_distillation_effect",
+        "enum",
+        If(
+            all_of(is_(_clause_reach, "filtered"), is_(param("exclusivity.months"), 0)),
+            Const("void"),
+            _clause_reach,
+        ),
+        _cr,
+        "Where the filter leaves a clause nothing to bind (no exclusivity time), it is void.",
+    ),
+    Let(
+        "contract.research_clause_reach",
+        "enum",
+        If(is_(param("contract.research_clause_waivable"), True), Const("enforced"), Const("void")),
+        _cr,
+        "A clause against research binds only where research clauses can be waived.",
     ),
 )
 
@@ -113,7 +147,7 @@ CONCEPTS = (
         "bool",
         If(
             _non_commercial_research,
-            is_(param("contract.research_clause_waivable"), True),
+            is_(fact("contract.research_clause_reach"), "enforced"),
             _anti_distillation_binds,
         ),
         Citation("adjustments", "contract_reach"),
@@ -499,6 +533,59 @@ def _breach_of(o: Obligation) -> Expr:
     return all_of(fact(f"{o.id}.applies"), is_(fact(f"{o.id}.status"), "breached"))
 
 
+# --- Immunities: the safe harbours a case claims, held only while their conditions hold -------
+
+
+@dataclass(frozen=True, slots=True)
+class Immunity:
+    id: str
+    claimed: Expr  # when the case claims it
+    cite: Citation
+    explain: str
+
+
+_HARBOUR_CATEGORIES = frozenset({"commercial_cloning", "transformative", "research", "de_minimis"})
+
+IMMUNITIES: tuple[Immunity, ...] = (
+    Immunity(
+        "research_exemption",
+        is_(_category, "research"),
+        Citation("types", "research"),
+        "The research exemption, for bona fide academic, auditing or safety work.",
+    ),
+    Immunity(
+        "de_minimis_exception",
+        is_(_category, "de_minimis"),
+        Citation("policies", "de_minimis"),
+        "The de minimis exception for trivial, one-off use.",
+    ),
+    Immunity(
+        "transformative_use",
+        is_(_category, "transformative"),
+        Citation("types", "transformative"),
+        "The royalty-free allowance for non-substitutive, transformative use.",
+    ),
+    Immunity(
+        "reverse_engineering_harbour",
+        all_of(one_of(_category, _HARBOUR_CATEGORIES), fact("reverse_engineering_harbour")),
+        Citation("abstract", "reverse_engineering"),
+        "The safe harbour for good-faith reverse engineering of publicly available outputs.",
+    ),
+)
+IMMUNITY_CONDITIONS = tuple(o for o in OBLIGATIONS if o.conditions_immunity)
+
+IMMUNITY_DEFINITIONS = (
+    *(Let(f"immunity.{i.id}.claimed", "bool", i.claimed, i.cite, i.explain) for i in IMMUNITIES),
+    Let(
+        "immunities.hold",
+        "bool",
+        not_(any_of(*(_breach_of(o) for o in IMMUNITY_CONDITIONS))),
+        Citation("abstract", "conditional_immunities"),
+        "Every immunity holds only while its transparency, privacy and safety conditions hold: "
+        "a breach of any of them suspends it.",
+    ),
+)
+
 COMPLIANCE = Let(
     "compliant",
     "bool",
@@ -510,9 +597,17 @@ COMPLIANCE = Let(
 
 
 def _build_program() -> Program:
-    definitions: list[Let | Choose] = [*TIMELINE, *CONCEPTS, DECISION, CATEGORY, RULE]
+    definitions: list[Let | Choose] = [
+        *TIMELINE,
+        *CONTRACT_REACH,
+        *CONCEPTS,
+        DECISION,
+        CATEGORY,
+        RULE,
+    ]
     for o in OBLIGATIONS:
         definitions.extend(_obligation_definitions(o))
+    definitions.extend(IMMUNITY_DEFINITIONS)
     definitions.append(COMPLIANCE)
     kinds = {"assessed_on": "date"}
     for d in definitions:

@@ -287,6 +287,13 @@ class VectorRun:
 class VectorProgram:
     """A program compiled for column-at-a-time evaluation."""
 
+    def compile(self, e: Expr) -> VFn:
+        """One expression over this program's facts and derived values (compiled once)."""
+        found = self._compiled.get(id(e))
+        if found is None:
+            found = self._compiled[id(e)] = self.compiler.compile(e)
+        return found
+
     def __init__(
         self, program: Program, fact_kinds: Mapping[str, str], param_kinds: Mapping[str, str]
     ):
@@ -294,7 +301,8 @@ class VectorProgram:
         kinds = dict(fact_kinds)
         kinds.update(program.kinds)
         self.kinds = kinds
-        compiler = VectorCompiler(kinds, param_kinds)
+        compiler = self.compiler = VectorCompiler(kinds, param_kinds)
+        self._compiled: dict[int, VFn] = {}
         self._plan: list[tuple[Any, ...]] = []
         for d in program.definitions:
             if isinstance(d, Let):

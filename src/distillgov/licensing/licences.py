@@ -17,12 +17,21 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from distillgov.errors import Conflict, DistillgovError, NotFound
+from distillgov.framework.readings import phase_on
 from distillgov.licensing.ledger import Account, ensure_accounts
 from distillgov.licensing.tariffs import Tariff, builtin, check_against_profile
 from distillgov.storage.db import reading
 
 STATES = ("active", "suspended", "revoked")
 _SLUG = re.compile(r"[^a-z0-9]+")
+
+
+# The rules' phase of the window (types/commercial_cloning), as the licence's state.
+_STATE_IN_PHASE = {
+    "exclusivity": "not_yet_open",
+    "licence_window": "active",
+    "royalty_free": "royalty_free",
+}
 
 
 class LicenceError(DistillgovError):
@@ -63,9 +72,7 @@ class Licence:
         are due inside the window and not after it."""
         if self.status != "active":
             return self.status
-        if on < self.window_start:
-            return "not_yet_open"
-        return "active" if on < self.window_end else "royalty_free"
+        return _STATE_IN_PHASE[phase_on(on, self.window_start, self.window_end)]
 
     def as_dict(self, on: dt.date | None = None) -> dict[str, Any]:
         out = {

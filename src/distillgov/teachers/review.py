@@ -1,7 +1,8 @@
 """Terms review: how far each clause of a teacher's terms reaches under a jurisdiction profile.
 
-Pure: a terms version and the lever values in force in, a cited finding per clause out. The
-contract lever (adjustments/contract_reach) decides anti-distillation and research clauses;
+Pure: a terms version and the lever values in force in, a cited finding per clause out. How far
+anti-distillation and research clauses reach is the rule program's answer
+(`framework.readings.clause_reach`, adjustments/contract_reach), read here, never re-derived;
 attribution, licence-scope and pass-down clauses are ordinary licence terms everywhere.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from distillgov.framework.citations import Citation
+from distillgov.framework.readings import clause_reach
 from distillgov.teachers.catalogue import ANTI_DISTILLATION, Clause, ClauseType, Confidence
 
 ENFORCEABLE, LIMITED, VOID, GRANT, INFORMATIONAL = (
@@ -46,24 +48,25 @@ class Finding:
 
 
 def _anti_distillation(levers: Mapping[str, Any], column: str | None) -> tuple[str, str, Citation]:
-    reach = levers["contract.anti_distillation_clauses"]
+    effect = clause_reach(levers)["anti_distillation_effect"]
     cite = Citation("adjustments", "contract_reach", column)
-    if reach == "enforced":
+    if effect == "enforced":
         return ENFORCEABLE, "Binds as written: breaching it is improper means (illicit).", cite
-    if reach == "subordinated":
+    if effect == "subordinated":
         return (
             LIMITED,
             "Subordinated to state policy: breaching it is not by itself improper means; the "
             "distillation is judged as independent use of public outputs.",
             cite,
         )
-    months = levers["exclusivity.months"]
-    if months == 0:
+    if effect == "void":
         why = (
             "Void under the unfair-terms filter here: it could bind only against a direct "
             "commercial substitute during exclusivity, and this profile has none."
         )
         return VOID, why, cite
+    assert effect == "filtered", effect
+    months = levers["exclusivity.months"]
     return (
         LIMITED,
         f"Survives the unfair-terms filter only against a direct commercial substitute during the "
@@ -84,7 +87,7 @@ def review_clause(clause: Clause, levers: Mapping[str, Any], column: str | None)
         )
     elif kind is ClauseType.NO_RESEARCH_USE:
         cite = Citation("adjustments", "contract_reach", column)
-        if levers["contract.research_clause_waivable"]:
+        if clause_reach(levers)["research_clause_reach"] == "enforced":
             effect, why = ENFORCEABLE, "Research clauses can be waived here: it binds."
         else:
             effect, why = VOID, "Void: research use cannot be waived by terms here."
