@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from distillgov.assessment.completion import catalogue_facts
-from distillgov.errors import InputFileError, InvalidBatch, Problem
+from distillgov.errors import InvalidBatch, Problem
 from distillgov.framework.case import CONTRADICTIONS, FACTS
 from distillgov.framework.columns import CONTRADICTION_CHECKS, FACT_KINDS, evaluate
 from distillgov.framework.determination import ROW_COLUMNS
@@ -33,9 +33,9 @@ from distillgov.framework.vector import (
 )
 from distillgov.framework.vocabulary import ObligationStatus
 from distillgov.jurisdictions.profile import Profile
+from distillgov.tables import format_of, read_table
 from distillgov.teachers.catalogue import catalogue
 
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 ID_COLUMNS = ("id", "case_id")
 # Descriptive columns a case may carry that no rule reads.
 IGNORED = frozenset(
@@ -59,29 +59,8 @@ CHUNK = 250_000
 Progress = Callable[[int], None]
 
 
-def _format_of(path: Path) -> str:
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise InputFileError(
-            f"{path}: unknown file type '{path.suffix}'; use one of {', '.join(sorted(FORMATS))}"
-        )
-    return fmt
-
-
 def read_frame(path: Path) -> pl.DataFrame:
-    fmt = _format_of(path)
-    if not path.exists():
-        raise InputFileError(f"{path}: no such file")
-    try:
-        if fmt == "csv":
-            df = pl.read_csv(path, infer_schema=False)  # all text: we parse and report ourselves
-        elif fmt == "jsonl":
-            df = pl.read_ndjson(path)
-        else:
-            df = pl.read_parquet(path)
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise InputFileError(f"{path}: cannot read as {fmt}: {exc}") from None
-    return flatten(df)
+    return flatten(read_table(path))
 
 
 def flatten(df: pl.DataFrame) -> pl.DataFrame:
@@ -505,12 +484,12 @@ def assess_frame(
 
 def first_row_number(path: Path) -> int:
     """Row 1 of the data is line 2 of a CSV (after its header), line 1 of JSONL or Parquet."""
-    return 2 if _format_of(path) == "csv" else 1
+    return 2 if format_of(path) == "csv" else 1
 
 
 def write_frame(df: pl.DataFrame, path: Path) -> None:
     """Write atomically in the format the file name asks for."""
-    fmt = _format_of(path)
+    fmt = format_of(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)

@@ -25,6 +25,7 @@ from distillgov.licensing.settlement import settle
 from distillgov.licensing.tariffs import builtin
 from distillgov.licensing.usage import ingest, report_files
 from distillgov.storage.db import open_database
+from distillgov.tables import read_table
 
 DataDirOpt = Annotated[
     Path | None,
@@ -273,11 +274,7 @@ def pool_claims(
     """Register rights-holders' claims on works, with weights (all or none)."""
 
     try:
-        df = (
-            pl.read_csv(claims_file, infer_schema=False)
-            if claims_file.suffix.lower() == ".csv"
-            else pl.read_ndjson(claims_file)
-        )
+        df = read_table(claims_file)
         claims = _claims_from(df, str(claims_file))
         added = register_claims(_engine(database), pool, claims, _day(on))
     except (DistillgovError, pl.exceptions.PolarsError, OSError) as exc:

@@ -130,6 +130,16 @@ def post(c: Any, transfers: list[Transfer]) -> int:
                 )
         delta_debits[t.debit] += t.amount
         delta_credits[t.credit] += t.amount
+    # Double entry, asserted where it is computed: the batch moves as much out as in, in each
+    # currency, and every amount is a positive whole number of minor units.
+    moved: dict[str, int] = defaultdict(int)
+    for t in new:
+        assert isinstance(t.amount, int) and t.amount > 0, t.id
+        moved[t.currency] += t.amount
+    for currency in moved:
+        out = sum(v for a, v in delta_debits.items() if accounts[a][0] == currency)
+        into = sum(v for a, v in delta_credits.items() if accounts[a][0] == currency)
+        assert out == into == moved[currency], "a batch of transfers creates or loses no money"
     for account, (currency, guarded, debits, credits) in accounts.items():
         after = credits + delta_credits[account] - debits - delta_debits[account]
         if guarded and after < 0:

@@ -19,9 +19,10 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, text
 
-from distillgov.errors import Conflict, DistillgovError, InputFileError, Problem
+from distillgov.errors import Conflict, DistillgovError, Problem
 from distillgov.licensing.money import EXPONENTS
 from distillgov.storage.db import reading
+from distillgov.tables import place_name, read_table
 
 COLUMNS = ("licence", "period", "units", "revenue", "currency")
 DATA_DIR_ENV = "DISTILLGOV_DATA_DIR"
@@ -51,20 +52,8 @@ def data_dir(explicit: Path | None = None) -> Path:
 
 
 def _read(path: Path) -> tuple[pl.DataFrame, str]:
-    """The file as text columns, and how to name a row's place in it."""
-    suffix = path.suffix.lower()
-    if not path.exists():
-        raise InputFileError(f"{path}: no such file")
-    try:
-        if suffix == ".csv":
-            return pl.read_csv(path, infer_schema=False), "line"
-        if suffix in (".jsonl", ".ndjson"):
-            return pl.read_ndjson(path), "line"
-        if suffix == ".parquet":
-            return pl.read_parquet(path), "row"
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise InputFileError(f"{path}: cannot read: {exc}") from None
-    raise InputFileError(f"{path}: unknown file type '{path.suffix}'; use .csv, .jsonl or .parquet")
+    """The file as columns, and how to name a row's place in it."""
+    return read_table(path), place_name(path)
 
 
 def validate(

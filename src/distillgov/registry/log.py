@@ -9,7 +9,6 @@ consistent with the last one it signed.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import time
 from dataclasses import dataclass
@@ -358,8 +357,7 @@ class TransparencyLog:
         # Indexes are a primary key (unique): n of them from 0 to n-1 are exactly 0..n-1.
         if n and (lowest, highest) != (0, n - 1):
             return False
-        sha256 = hashlib.sha256
-        leaves = [sha256(b"\x00" + b).digest() for b in bodies]
+        leaves = [leaf_hash(b) for b in bodies]
         if signed_size > n or leaves[signed_size:] != tail_leaves:
             return False
         tree = MerkleTree.from_leaves(leaves)

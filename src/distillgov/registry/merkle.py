@@ -24,6 +24,9 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
+HASH_SIZE = 32
+
+
 def _split(n: int) -> int:
     """The largest power of two smaller than n (n >= 2)."""
     return 1 << ((n - 1).bit_length() - 1)
@@ -125,23 +128,26 @@ class Frontier:
 
     def root(self) -> bytes:
         root: bytes | None = None
-        sha256 = hashlib.sha256
         for h in self._by_level[: self.size.bit_length()]:  # smallest subtree first
             if h is not None:
-                root = h if root is None else sha256(b"\x01" + h + root).digest()
+                root = h if root is None else node_hash(h, root)
         return EMPTY_ROOT if root is None else root
 
     def append(self, leaf: bytes) -> list[tuple[Node, bytes]]:
-        """Add a leaf hash; returns the stored hashes it completes (the leaf's own first)."""
-        size, by_level, sha256 = self.size, self._by_level, hashlib.sha256
+        """Add a leaf hash; returns the stored hashes it completes (the leaf's own first).
+        This is the one appender: the log, the in-memory tree and the back-fill all use it."""
+        assert len(leaf) == HASH_SIZE, "a leaf hash is a SHA-256 digest"
+        size, by_level = self.size, self._by_level
         new, carry, level = [((0, size), leaf)], leaf, 0
         while (left := by_level[level]) is not None:  # a right child completes its parent
-            carry = sha256(b"\x01" + left + carry).digest()
+            carry = node_hash(left, carry)
             by_level[level] = None
             level += 1
             new.append(((level, size >> level), carry))
         by_level[level] = carry
         self.size = size + 1
+        # A leaf completes one subtree per trailing one bit of the old size.
+        assert level == (size ^ (size + 1)).bit_length() - 1 == len(new) - 1
         return new
 
 
@@ -150,17 +156,11 @@ def extend(
 ) -> list[tuple[Node, bytes]]:
     """Append leaf hashes to a tree of `size` leaves whose frontier is in `stored`; returns every
     new stored hash (leaves included) and adds them to `stored`."""
+    edge = Frontier(size, stored)
     new: list[tuple[Node, bytes]] = []
     for h in leaves:
-        level, i = 0, size
-        stored[(0, i)] = h
-        new.append(((0, i), h))
-        while i % 2 == 1:  # a right child completes its parent
-            h = node_hash(stored[(level, i - 1)], h)
-            level, i = level + 1, i // 2
-            stored[(level, i)] = h
-            new.append(((level, i), h))
-        size += 1
+        new += edge.append(h)
+    stored.update(new)
     return new
 
 
@@ -169,6 +169,7 @@ class MerkleTree:
 
     def __init__(self, leaf_hashes: Sequence[bytes] = ()) -> None:
         self._levels: list[list[bytes]] = [[]]  # _levels[h][i]: the stored hash (h, i)
+        self._edge = Frontier(0, {})
         for h in leaf_hashes:
             self.append_hash(h)
 
@@ -179,13 +180,14 @@ class MerkleTree:
         tree = cls()
         level = list(leaf_hashes)
         tree._levels = [level]
-        sha256 = hashlib.sha256
         while len(level) > 1:
             level = [
-                sha256(b"\x01" + left + right).digest()
+                node_hash(left, right)
                 for left, right in zip(level[0::2], level[1::2], strict=False)
             ]
             tree._levels.append(level)
+        stored = {(h, i): tree._levels[h][i] for h, i in frontier(len(leaf_hashes))}
+        tree._edge = Frontier(len(leaf_hashes), stored)
         return tree
 
     def __len__(self) -> int:
@@ -200,14 +202,11 @@ class MerkleTree:
     def append_hash(self, h: bytes) -> int:
         """Add a leaf hash; returns its index."""
         index = len(self._levels[0])
-        self._levels[0].append(h)
-        level, i = 0, index
-        while i % 2 == 1:
-            parent = node_hash(self._levels[level][i - 1], self._levels[level][i])
-            level, i = level + 1, i // 2
+        for (level, i), value in self._edge.append(h):
             if len(self._levels) == level:
                 self._levels.append([])
-            self._levels[level].append(parent)
+            assert len(self._levels[level]) == i, "stored hashes are appended in index order"
+            self._levels[level].append(value)
         return index
 
     def leaf(self, index: int) -> bytes:
