@@ -36,6 +36,14 @@ def _iso_date_only(value: Any) -> Any:
 Day = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 
 
+def _none_yet() -> list[Any]:
+    """An empty list, as a default. (Not `list` itself: pydantic inspects a default factory's
+    signature, and the signature of a builtin is parsed from text, which loads the tokenizer:
+    15 ms of every start-up. Nested models' defaults are lambdas for the same reason: the
+    signature of a model class is built from all its fields.)"""
+    return []
+
+
 class _Facts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
@@ -51,7 +59,7 @@ class Terms(_Facts):
         None, description="Do the teacher's terms forbid research use, such as probing or auditing?"
     )
     other_restrictions: list[str] = Field(
-        default_factory=list, description="Other restrictive clauses, in a few words each."
+        default_factory=_none_yet, description="Other restrictive clauses, in a few words each."
     )
 
 
@@ -72,9 +80,9 @@ class Teacher(_Facts):
             "position, e.g. by exclusionary terms or a refusal to license?"
         ),
     )
-    terms: Terms = Field(default_factory=Terms)
+    terms: Terms = Field(default_factory=lambda: Terms())
     distilled_from: list[str] = Field(
-        default_factory=list,
+        default_factory=_none_yet,
         description="Models the teacher was itself distilled from (catalogue ids or names).",
     )
 
@@ -157,9 +165,9 @@ class Case(_Facts):
     description: str | None = Field(None, description="The situation in a few sentences.")
     jurisdiction: str | None = Field(None, description="Profile id, e.g. us, cn, global_south.")
     assessed_on: Day | None = Field(None, description="The date the assessment is made for.")
-    teacher: Teacher = Field(default_factory=Teacher)
-    distiller: Distiller = Field(default_factory=Distiller)
-    consent: Consent = Field(default_factory=Consent)
+    teacher: Teacher = Field(default_factory=lambda: Teacher())
+    distiller: Distiller = Field(default_factory=lambda: Distiller())
+    consent: Consent = Field(default_factory=lambda: Consent())
     access: Access | None = Field(
         None, description="How were the teacher's outputs or weights obtained?"
     )
@@ -173,24 +181,24 @@ class Case(_Facts):
     output_use: list[OutputUse] | None = Field(
         None, description="How are the teacher's outputs used (training, evaluation, ...)?"
     )
-    volume: Volume = Field(default_factory=Volume)
+    volume: Volume = Field(default_factory=lambda: Volume())
     creative_works_at_scale: bool | None = Field(
         None,
         description="Does the training material include creative works ingested at scale?",
     )
-    personal_data: PersonalData = Field(default_factory=PersonalData)
-    safety: Safety = Field(default_factory=Safety)
-    transparency: Transparency = Field(default_factory=Transparency)
+    personal_data: PersonalData = Field(default_factory=lambda: PersonalData())
+    safety: Safety = Field(default_factory=lambda: Safety())
+    transparency: Transparency = Field(default_factory=lambda: Transparency())
     commercial_release_date: Day | None = Field(
         None, description="When is (or was) the student commercially released?"
     )
     base_models: list[str] = Field(
-        default_factory=list,
+        default_factory=_none_yet,
         description="Models whose weights the student starts from (catalogue ids or names); "
         "their licences pass down along the lineage.",
     )
     additional_teachers: list[LinkedTeacher] = Field(
-        default_factory=list,
+        default_factory=_none_yet,
         description="Other teachers the student was distilled from; each is assessed as its own "
         "lineage link.",
     )
@@ -371,9 +379,8 @@ def _walk(model: type[BaseModel], prefix: str) -> list[FactSpec]:
 
 _ALL_SPECS = _walk(Case, "")
 # Only the facts the rules read (not ids, titles, free text, jurisdiction or date of assessment).
-FACTS: dict[str, FactSpec] = {
-    s.name: s for s in _ALL_SPECS if s.name in Case.model_construct().facts()
-}
+_READ = Case.model_construct().facts()
+FACTS: dict[str, FactSpec] = {s.name: s for s in _ALL_SPECS if s.name in _READ}
 
 
 def _compile_checks() -> tuple[Any, ...]:
