@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from distillgov.errors import InputFileError
+from distillgov.inputs import decode_text, parse_json
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
@@ -37,4 +38,25 @@ def read_table(path: Path) -> pl.DataFrame:
             return pl.read_ndjson(path)
         return pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise InputFileError(f"{path}: cannot read as {fmt}: {exc}") from None
+        raise InputFileError(
+            _diagnosis(path, fmt) or f"{path}: cannot read as {fmt}: {exc}"
+        ) from None
+
+
+def _diagnosis(path: Path, fmt: str) -> str | None:
+    """Why a text table could not be read, in the file's own terms (its encoding, the first
+    line that is not JSON), rather than in the reading library's."""
+    if fmt == "parquet":
+        return None
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                line = decode_text(raw, f"{path}: line {number}")
+            except InputFileError as exc:
+                return exc.message
+            if fmt == "jsonl" and line.strip():
+                try:
+                    parse_json(line, f"{path}: line {number}")
+                except InputFileError as exc:
+                    return exc.message
+    return None

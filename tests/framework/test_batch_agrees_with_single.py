@@ -38,7 +38,10 @@ def check(batch: list[Case], profile: Profile) -> None:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(cases(), min_size=1, max_size=25), st.sampled_from(PROFILES))
+# A batch's ids are unique (the batch reader refuses repeats).
+@given(
+    st.lists(cases(), min_size=1, max_size=25, unique_by=lambda c: c.id), st.sampled_from(PROFILES)
+)
 def test_batch_and_single_agree_on_generated_cases(batch: list[Case], profile: Profile) -> None:
     check(batch, profile)
 

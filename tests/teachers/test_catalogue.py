@@ -11,6 +11,7 @@ import pytest
 
 from distillgov.assessment import determine
 from distillgov.assessment.assess import complete
+from distillgov.inputs import load_yaml
 from distillgov.jurisdictions import load_builtin
 from distillgov.teachers.catalogue import (
     ClauseType,
@@ -21,7 +22,6 @@ from distillgov.teachers.catalogue import (
     find,
     parse_family,
 )
-from distillgov.yamlfiles import load_yaml
 from tests.conftest import make_case
 
 FOLDER = resources.files("distillgov.teachers") / "catalogue"

@@ -21,7 +21,7 @@ import polars as pl
 
 from distillgov.assessment.completion import catalogue_facts
 from distillgov.errors import InvalidBatch, Problem
-from distillgov.framework.case import CONTRADICTIONS, FACTS
+from distillgov.framework.case import CONTRADICTIONS, EARLIEST, FACTS, LATEST, MAX_COUNT
 from distillgov.framework.columns import CONTRADICTION_CHECKS, FACT_KINDS, evaluate
 from distillgov.framework.determination import ROW_COLUMNS
 from distillgov.framework.rules import IMMUNITIES, OBLIGATIONS
@@ -136,8 +136,14 @@ def _encode_date(s: pl.Series, rows: _Rows) -> np.ndarray[Any, Any]:
         text = pl.Series(s.name, _text(s).str.strip_chars()).replace("", None)
         dates = text.str.to_date("%Y-%m-%d", strict=False)
         bad = (text.is_not_null() & dates.is_null()).to_numpy()
-        rows.flag(bad, s.name, s, "a date must be written as YYYY-MM-DD")
-    return dates.to_numpy().astype("datetime64[D]")
+        rows.flag(bad, s.name, s, "a date must be written as YYYY-MM-DD (and exist)")
+    out = dates.to_numpy().astype("datetime64[D]")
+    known = ~np.isnat(out)
+    early, late = np.datetime64(EARLIEST, "D"), np.datetime64(LATEST, "D")
+    outside = np.zeros(out.shape, dtype=bool)
+    outside[known] = (out[known] < early) | (out[known] > late)
+    rows.flag(outside, s.name, s, f"a date between {EARLIEST} and {LATEST}")
+    return out
 
 
 def _encode_int(s: pl.Series, rows: _Rows) -> np.ndarray[Any, Any]:
@@ -146,12 +152,17 @@ def _encode_int(s: pl.Series, rows: _Rows) -> np.ndarray[Any, Any]:
     else:
         text = pl.Series(s.name, _text(s).str.strip_chars()).replace("", None)
         as_int = text.cast(pl.Int64, strict=False)
-        bad = (text.is_not_null() & as_int.is_null()).to_numpy()
+        digits = text.str.contains(r"^[0-9]+$").fill_null(False)
+        too_long = (digits & as_int.is_null()).to_numpy()  # digits past 64 bits
+        rows.flag(too_long, s.name, s, f"must be at most {MAX_COUNT:,}")
+        bad = (text.is_not_null() & as_int.is_null() & ~digits).to_numpy()
         rows.flag(bad, s.name, s, "must be a whole number")
         nums = as_int.cast(pl.Float64)
     arr = nums.to_numpy().astype(np.float64)
     negative = np.nan_to_num(arr, nan=0.0) < 0
     rows.flag(negative, s.name, s, "must be 0 or more")
+    huge = np.nan_to_num(arr, nan=0.0) > MAX_COUNT
+    rows.flag(huge, s.name, s, f"must be at most {MAX_COUNT:,}")
     return arr
 
 
@@ -222,7 +233,8 @@ def encode(
         days = _encode_date(df.get_column("assessed_on"), rows)
         if on is not None:
             days = np.where(np.isnat(days), np.datetime64(on, "D"), days)
-        missing_day = np.isnat(days)
+        given = _text(df.get_column("assessed_on")).str.strip_chars().replace("", None)
+        missing_day = np.isnat(days) & given.is_null().to_numpy()  # a bad date is named above
         rows.flag(missing_day, "assessed_on", None, "no assessment date: fill it or pass --on")
     else:
         if on is None:
@@ -230,6 +242,12 @@ def encode(
         days = np.full(n, np.datetime64(on, "D"))
     columns["assessed_on"] = days
     ids = _ids(df)
+    repeated = ids.is_duplicated().to_numpy() & ids.is_not_null().to_numpy()
+    rows.flag(repeated, "id", ids, "the same id is on another row: ids must be unique")
+    if any(c in df.columns for c in ID_COLUMNS):
+        text = ids.fill_null("")
+        control = text.str.contains(r"[\x00-\x1f\x7f]").to_numpy()
+        rows.flag(control, "id", ids, "no control characters")
     if not rows.problems:
         for rule, check in zip(CONTRADICTIONS, CONTRADICTION_CHECKS, strict=True):
             hit = check(columns, {}) == T

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from distillgov.errors import InputFileError, InvalidCase, problems_from
+from distillgov.errors import InvalidCase, problems_from
 from distillgov.framework.case import Case
-from distillgov.yamlfiles import YAMLError, load_yaml
+from distillgov.inputs import read_document
 
 
 def load_case(path: Path) -> Case:
@@ -18,22 +17,8 @@ def load_case(path: Path) -> Case:
 
 
 def read_data(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return load_yaml(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise InputFileError(f"{path}: not valid YAML{where}: {exc}") from None
+    """A YAML or JSON file as data, through the safe way in (`distillgov.inputs`)."""
+    return read_document(path)
 
 
 def case_from_data(data: Any, origin: str = "case") -> Case:

@@ -12,7 +12,16 @@ from enum import StrEnum
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from distillgov.framework.logic import And, Const, Eq, Expr, Fact, In, Known, Lt, Not
@@ -33,7 +42,37 @@ def _iso_date_only(value: Any) -> Any:
     return value
 
 
-Day = Annotated[dt.date, BeforeValidator(_iso_date_only)]
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def _plausible(day: dt.date) -> dt.date:
+    # Windows of up to a century are added to these dates: the range keeps every sum a date.
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"a date between {EARLIEST} and {LATEST}")
+    return day
+
+
+def _printable(text: str) -> str:
+    bad = next((ch for ch in text if ord(ch) < 32 or ord(ch) == 127), None)
+    if bad is not None:
+        raise ValueError(f"no control characters (found U+{ord(bad):04X})")
+    return text
+
+
+def _readable(text: str) -> str:
+    bad = next((ch for ch in text if (ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127), None)
+    if bad is not None:
+        raise ValueError(f"no control characters but line breaks and tabs (found U+{ord(bad):04X})")
+    return text
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_date_only), AfterValidator(_plausible)]
+# Names and ids: one line, no control characters, a sensible length.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_printable)]
+Prose = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_readable)]
+# A count of teacher outputs: a whole number (not true, not 1.5), at most a quadrillion.
+MAX_COUNT = 10**15
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
 
 
 def _none_yet() -> list[Any]:
@@ -58,14 +97,14 @@ class Terms(_Facts):
     forbids_research: bool | None = Field(
         None, description="Do the teacher's terms forbid research use, such as probing or auditing?"
     )
-    other_restrictions: list[str] = Field(
+    other_restrictions: list[Prose] = Field(
         default_factory=_none_yet, description="Other restrictive clauses, in a few words each."
     )
 
 
 class Teacher(_Facts):
-    id: str | None = Field(None, description="Identifier of the teacher model.")
-    owner: str | None = Field(None, description="The organisation that owns the teacher.")
+    id: Name | None = Field(None, description="Identifier of the teacher model.")
+    owner: Name | None = Field(None, description="The organisation that owns the teacher.")
     release_date: Day | None = Field(
         None, description="When was the teacher first made available to the public?"
     )
@@ -90,13 +129,13 @@ class Teacher(_Facts):
 class LinkedTeacher(_Facts):
     """Another teacher of the same student, where it differs from the main one."""
 
-    id: str = Field(min_length=1, description="Catalogue id (or name) of the other teacher.")
+    id: Name = Field(description="Catalogue id (or name) of the other teacher.")
     access: Access | None = Field(None, description="How its outputs were obtained, if different.")
     consent_granted: bool | None = Field(None, description="Whether its rights-holder consented.")
 
 
 class Distiller(_Facts):
-    organisation: str | None = Field(None, description="Who trains the student.")
+    organisation: Name | None = Field(None, description="Who trains the student.")
     same_owner_as_teacher: bool | None = Field(
         None, description="Does the distiller belong to the teacher's owner?"
     )
@@ -107,11 +146,11 @@ class Consent(_Facts):
         None,
         description="Has the rights-holder consented to this distillation, e.g. by a licence?",
     )
-    licence: str | None = Field(None, description="The licence or agreement that grants it.")
+    licence: Name | None = Field(None, description="The licence or agreement that grants it.")
 
 
 class Volume(_Facts):
-    outputs: int | None = Field(
+    outputs: Count | None = Field(
         None, ge=0, description="How many teacher outputs are used, roughly?"
     )
     one_off: bool | None = Field(None, description="Is the use a single, incidental occasion?")
@@ -160,10 +199,10 @@ class Transparency(_Facts):
 class Case(_Facts):
     """A distillation project described for assessment."""
 
-    id: str | None = Field(None, description="A short identifier for this case.")
-    title: str | None = Field(None, description="A one-line name for the situation.")
-    description: str | None = Field(None, description="The situation in a few sentences.")
-    jurisdiction: str | None = Field(None, description="Profile id, e.g. us, cn, global_south.")
+    id: Name | None = Field(None, description="A short identifier for this case.")
+    title: Name | None = Field(None, description="A one-line name for the situation.")
+    description: Prose | None = Field(None, description="The situation in a few sentences.")
+    jurisdiction: Name | None = Field(None, description="Profile id, e.g. us, cn, global_south.")
     assessed_on: Day | None = Field(None, description="The date the assessment is made for.")
     teacher: Teacher = Field(default_factory=lambda: Teacher())
     distiller: Distiller = Field(default_factory=lambda: Distiller())
@@ -192,7 +231,7 @@ class Case(_Facts):
     commercial_release_date: Day | None = Field(
         None, description="When is (or was) the student commercially released?"
     )
-    base_models: list[str] = Field(
+    base_models: list[Name] = Field(
         default_factory=_none_yet,
         description="Models whose weights the student starts from (catalogue ids or names); "
         "their licences pass down along the lineage.",
@@ -359,6 +398,8 @@ def _walk(model: type[BaseModel], prefix: str) -> list[FactSpec]:
     for name, field in model.model_fields.items():
         full = f"{prefix}{name}"
         ann = _unwrap_optional(field.annotation)
+        if get_origin(ann) is Annotated:  # Day, Count: the kind is the annotated type's
+            ann = get_args(ann)[0]
         question = field.description or full
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             specs.extend(_walk(ann, f"{full}."))
@@ -366,7 +407,7 @@ def _walk(model: type[BaseModel], prefix: str) -> list[FactSpec]:
             specs.append(FactSpec(full, "bool", question, (True, False)))
         elif ann is int:
             specs.append(FactSpec(full, "int", question))
-        elif ann is dt.date or get_origin(ann) is Annotated:
+        elif ann is dt.date:
             specs.append(FactSpec(full, "date", question))
         elif isinstance(ann, type) and issubclass(ann, StrEnum):
             specs.append(FactSpec(full, "enum", question, tuple(m.value for m in ann)))

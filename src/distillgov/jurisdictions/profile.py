@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from distillgov.errors import (
+    InputFileError,
     InvalidProfile,
     NoValueInForce,
     Problem,
@@ -27,7 +28,7 @@ from distillgov.errors import (
 )
 from distillgov.framework.citations import Citation
 from distillgov.framework.levers import LEVERS, Regime, ResolvedLevers, TypedValue, check_value
-from distillgov.yamlfiles import YAMLError, load_yaml
+from distillgov.inputs import decode_text, load_yaml, parse_yaml, read_bytes
 
 
 class DatedValue(BaseModel):
@@ -219,7 +220,7 @@ def load_builtin(profile_id: str) -> Profile:
     text = (
         resources.files("distillgov.jurisdictions") / "profiles" / f"{profile_id}.yaml"
     ).read_text(encoding="utf-8")
-    profile = _build(load_yaml(text), f"builtin:{profile_id}", None)
+    profile = _build(load_yaml(text, f"builtin:{profile_id}"), f"builtin:{profile_id}", None)
     return Profile(
         profile.id, profile.name, profile.summary, profile.levers, profile.content_hash, "builtin"
     )
@@ -229,11 +230,14 @@ def load_file(path: Path) -> Profile:
     """A user's profile file; `extends: us` amends a built-in profile."""
     origin = str(path)
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InvalidProfile(f"{origin}: cannot read profile: {exc.strerror}") from None
-    except YAMLError as exc:
-        raise InvalidProfile(f"{origin}: not valid YAML: {exc}") from None
+        raw_bytes = read_bytes(path)
+    except InputFileError as exc:
+        reason = exc.message.removeprefix(f"{origin}: ")
+        raise InvalidProfile(f"{origin}: cannot read profile: {reason}") from None
+    try:
+        raw = parse_yaml(decode_text(raw_bytes, origin), origin)
+    except InputFileError as exc:
+        raise InvalidProfile(exc.message) from None
     parent = None
     if isinstance(raw, dict) and raw.get("extends"):
         parent = load_builtin(str(raw["extends"]))

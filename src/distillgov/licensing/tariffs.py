@@ -26,10 +26,10 @@ from pydantic import (
     model_validator,
 )
 
-from distillgov.errors import DistillgovError, problems_from
+from distillgov.errors import DistillgovError, InputFileError, problems_from
 from distillgov.framework.citations import Citation
+from distillgov.inputs import decode_text, parse_yaml
 from distillgov.licensing.money import MoneyError, exponent, round_half_even
-from distillgov.yamlfiles import YAMLError, load_yaml
 
 UNIT_SIZES = {"million_tokens": 1_000_000, "thousand_requests": 1_000, "request": 1, "token": 1}
 
@@ -181,9 +181,11 @@ class TariffFile(_Strict):
 
 def _read(path: Path | Any, origin: str) -> TariffFile:
     try:
-        return TariffFile.model_validate(load_yaml(path.read_text(encoding="utf-8")))
-    except YAMLError as exc:
-        raise TariffError(f"{origin}: not valid YAML: {exc}") from None
+        return TariffFile.model_validate(parse_yaml(decode_text(path.read_bytes(), origin), origin))
+    except InputFileError as exc:
+        raise TariffError(exc.message) from None
+    except OSError as exc:
+        raise TariffError(f"{origin}: cannot read: {exc.strerror}") from None
     except ValidationError as exc:
         raise TariffError(f"{origin}: invalid tariff", problems_from(exc, TariffFile)) from None
 

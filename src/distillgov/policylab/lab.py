@@ -15,10 +15,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from distillgov.errors import DistillgovError, problems_from
+from distillgov.errors import DistillgovError, InputFileError, problems_from
+from distillgov.inputs import read_document
 from distillgov.jurisdictions.profile import Profile
 from distillgov.policylab.model import LENSES, Economy, Levers, outcomes
-from distillgov.yamlfiles import YAMLError, load_yaml
 
 RateSetterName = Literal["negotiated", "tribunal", "state", "collective_body"]
 
@@ -120,11 +120,9 @@ def load_assumptions(path: Path | None) -> Assumptions:
     if path is None:
         return Assumptions()
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise InvalidAssumptions(f"{path}: cannot read: {exc.strerror}") from None
-    except YAMLError as exc:
-        raise InvalidAssumptions(f"{path}: not valid YAML: {exc}") from None
+        raw = read_document(path) or {}
+    except InputFileError as exc:
+        raise InvalidAssumptions(exc.message) from None
     try:
         return Assumptions.model_validate(raw)
     except ValidationError as exc:

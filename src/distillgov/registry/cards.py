@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import text
 
-from distillgov.errors import DistillgovError
+from distillgov.errors import DistillgovError, InputFileError
+from distillgov.inputs import decode_text, parse_yaml, read_bytes
 from distillgov.registry.records import (
     SLUG,
     BaseModelLink,
@@ -75,16 +75,16 @@ def read_card(path: Path) -> Card:
             "lay cards out as ORG/NAME/README.md or ORG--NAME.md"
         )
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CardError(f"{where}: cannot read it: {exc}") from None
+        text = decode_text(read_bytes(path), where)
+    except InputFileError as exc:
+        raise CardError(exc.message) from None
     raw = front_matter(text)
     if raw is None:
         raise CardError(f"{where}: no YAML front matter (a block between '---' lines at the top)")
     try:
-        meta = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    except yaml.YAMLError as exc:
-        raise CardError(f"{where}: the front matter is not valid YAML: {exc}") from None
+        meta = parse_yaml(raw, f"{where}: the front matter") or {}
+    except InputFileError as exc:
+        raise CardError(exc.message) from None
     if not isinstance(meta, dict):
         raise CardError(f"{where}: the front matter is not a mapping of fields")
     return Card(

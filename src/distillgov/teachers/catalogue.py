@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from distillgov.errors import DistillgovError, problems_from
-from distillgov.yamlfiles import YAMLError, load_yaml
+from distillgov.errors import DistillgovError, InputFileError, problems_from
+from distillgov.inputs import load_yaml
 
 
 class InvalidCatalogue(DistillgovError):
@@ -191,9 +191,9 @@ def catalogue() -> dict[str, Teacher]:
         if not entry.name.endswith(".yaml"):
             continue
         try:
-            raw = load_yaml(entry.read_text(encoding="utf-8"))
-        except YAMLError as exc:
-            raise InvalidCatalogue(f"{entry.name}: not valid YAML: {exc}") from None
+            raw = load_yaml(entry.read_text(encoding="utf-8"), entry.name)
+        except InputFileError as exc:
+            raise InvalidCatalogue(exc.message) from None
         family = parse_family(raw, entry.name)
         for model in family.models:
             if model.id in out:
