@@ -22,6 +22,8 @@ def read_data(path: Path) -> Any:
 
 
 def case_from_data(data: Any, origin: str = "case") -> Case:
+    if data is None:
+        raise InvalidCase(f"{origin}: the file holds no facts (it is empty)")
     if not isinstance(data, dict):
         raise InvalidCase(f"{origin}: a case must be a mapping of facts, not {type(data).__name__}")
     try:

@@ -1,0 +1,137 @@
+"""Hostile and careless files, as a new user sends them: each is refused with one clear line
+(exit 2, no traceback), within bounded time and memory, and nothing else is done.
+
+The corpus is `tests/inputs/nasty/` (text files) plus files made here that git should not hold
+as text: other encodings and binary data."""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from distillgov.assessment.casefiles import case_from_data
+from distillgov.errors import DistillgovError
+from distillgov.inputs import decode_text, parse_json, parse_yaml
+from tests.conftest import EXAMPLES
+
+CORPUS = sorted((Path(__file__).parent / "nasty").iterdir())
+BASE = (EXAMPLES / "cases" / "startup-clones-chat-model-via-public-api.yaml").read_text()
+MEMORY_BYTES = 1 << 30  # no file may make the process need more than 1 GiB
+SECONDS = 10
+
+
+def _made(tmp: Path) -> list[Path]:
+    files = {
+        "latin-1.yaml": BASE.replace("title: A", "title: Suporte Rápido: a").encode("latin-1"),
+        "utf-16-no-mark.yaml": BASE.encode("utf-16-le"),
+        "binary.yaml": bytes(range(256)) * 40,
+        "gzip.json": b"\x1f\x8b\x08\x00" + bytes(500),
+        "bell-character.yaml": BASE.replace("title: A", "title: \x07A").encode(),
+    }
+    out = []
+    for name, data in files.items():
+        (tmp / name).write_bytes(data)
+        out.append(tmp / name)
+    return out
+
+
+def _limited() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+
+
+def test_every_nasty_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    for path in [*CORPUS, *_made(tmp_path)]:
+        r = subprocess.run(
+            [sys.executable, "-m", "distillgov", "assess", str(path), "-j", "us", "-f", "json"],
+            capture_output=True,
+            text=True,
+            timeout=SECONDS,
+            preexec_fn=_limited,
+        )
+        assert r.returncode == 2, (path.name, r.returncode, r.stderr[-500:])
+        assert "Traceback" not in r.stderr and r.stdout == "", path.name
+        first = r.stderr.splitlines()[0]
+        assert first.startswith(f"error: {path}"), (path.name, first)
+
+
+def test_the_utf_16_file_with_its_mark_is_read(tmp_path: Path) -> None:
+    marked = tmp_path / "utf-16.yaml"
+    marked.write_bytes(BASE.encode("utf-16"))  # with its byte-order mark
+    r = subprocess.run(
+        [sys.executable, "-m", "distillgov", "assess", str(marked), "-j", "cn", "-f", "json"],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS,
+    )
+    assert r.returncode == 0 and '"category": "commercial_cloning"' in r.stdout, r.stderr
+
+
+def test_a_latin_1_file_is_named_as_such(tmp_path: Path) -> None:
+    path = next(p for p in _made(tmp_path) if p.name == "latin-1.yaml")
+    with pytest.raises(DistillgovError, match=r"not valid UTF-8 at byte \d+ .*Windows-1252"):
+        decode_text(path.read_bytes(), str(path))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_any_bytes_are_read_or_refused_cleanly(raw: bytes) -> None:
+    # Anything but a DistillgovError (a traceback for a user) fails the test.
+    with contextlib.suppress(DistillgovError):
+        case_from_data(parse_yaml(decode_text(raw, "fuzz"), "fuzz"), "fuzz")
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.sampled_from(["2024-02-30", "0000-00-00", "9999-12-31", "2025-01-01", "commercial"]),
+)
+_fields = st.sampled_from(
+    [
+        "id",
+        "title",
+        "assessed_on",
+        "access",
+        "purpose",
+        "deployment",
+        "market_relation",
+        "output_use",
+        "volume",
+        "teacher",
+        "safety",
+        "transparency",
+        "commercial_release_date",
+    ]
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_fields, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_fields, _values, max_size=8))
+def test_any_case_shaped_data_is_accepted_or_refused_cleanly(data: dict[str, object]) -> None:
+    refusal = ""
+    try:
+        case_from_data(data, "fuzz")
+    except DistillgovError as exc:
+        refusal = str(exc)
+        assert refusal.startswith("fuzz: ")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_as_json_is_read_or_refused_cleanly(text: str) -> None:
+    with contextlib.suppress(DistillgovError):
+        parse_json(text, "fuzz")
