@@ -11,11 +11,12 @@ import sys
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from distillgov import __version__
 from distillgov.api import assessments, licensing, reference, registry, service
 from distillgov.api.deps import Services
-from distillgov.api.limits import BodyLimit
+from distillgov.api.limits import BodyLimit, SecurityHeaders
 from distillgov.api.problems import install
 from distillgov.registry.registry import Registry
 from distillgov.service.accounts import RateLimiter
@@ -38,7 +39,8 @@ def create_app(
     reg = Registry(engine)
     reg.log.checkpoint_fresh_for = 1.0
     limit = float(os.environ.get("DISTILLGOV_RATE_LIMIT", "100")) if rate is None else rate
-    app = FastAPI(
+    # Swagger UI and ReDoc from files in a package, not a CDN: /docs works offline.
+    app = FastAPIOffline(
         title="distillgov",
         version=__version__,
         description="The Balanced Framework for AI Model Distillation, as a service.",
@@ -61,6 +63,7 @@ def create_app(
     default_limit = str(5 * 1024 * 1024)
     body_limit = max_body or int(os.environ.get("DISTILLGOV_MAX_BODY_BYTES", default_limit))
     app.add_middleware(BodyLimit, limit=body_limit)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
     return app
 
 

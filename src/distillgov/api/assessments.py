@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from distillgov.api.deps import Svc, Who, body_schema, parsed
 from distillgov.assessment.assess import assess_case, assess_data, resolve
 from distillgov.assessment.render import render
+from distillgov.errors import DistillgovError
+from distillgov.framework.case import Day
 from distillgov.framework.determination import Determination
 from distillgov.framework.rules import FRAMEWORK_VERSION
 from distillgov.jurisdictions.profile import Profile
@@ -29,7 +31,7 @@ class AssessmentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     case: dict[str, Any] = Field(description="The facts, as in a case file.")
     jurisdiction: str | None = Field(None, description="us, cn, global_south (else the case's).")
-    on: dt.date | None = Field(None, description="Assessment date (else the case's, else today).")
+    on: Day | None = Field(None, description="Assessment date (else the case's, else today).")
     suggest: bool = Field(False, description="Propose the nearest compliant variants.")
 
 
@@ -37,7 +39,7 @@ class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     cases: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
     jurisdiction: str
-    on: dt.date | None = None
+    on: Day | None = None
 
 
 @router.post(
@@ -52,7 +54,11 @@ async def assess(request: Request, who: Who, svc: Svc) -> Response:
     before today is answered from memory; the answer is the determination's canonical
     JSON, not re-encoded.)"""
     body = parsed(AssessmentRequest, await request.body())
-    request_json = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    try:
+        request_json = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # a number past 64 bits: the case's own validation names the field
+        resolve(body.case, body.jurisdiction, body.on)
+        raise DistillgovError("the body holds a number too large to record") from None
     input_hash = decisions.digest(request_json)
     key = (input_hash, dt.date.today())
     answer = svc.answers.get(key)

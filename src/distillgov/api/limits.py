@@ -41,3 +41,53 @@ class BodyLimit:
 
     async def _refuse(self, scope: Any, receive: Any, send: Any) -> None:
         await problem_response(413, "Request too large", self._detail())(scope, receive, send)
+
+
+# The web app and the API make no request to another origin; nothing may frame them.
+STRICT_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+# Swagger UI and ReDoc (served from this server, not a CDN) start from an inline script and
+# style their page inline; ReDoc renders in a worker.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
+
+
+class SecurityHeaders:
+    """Every response says: no sniffing, no framing, no referrer, and where content may load
+    from. Plain ASGI, like BodyLimit: it only adds headers to the response's start."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._strict = _encoded(STRICT_POLICY)
+        self._docs = _encoded(DOCS_POLICY)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = str(scope.get("path", "")).startswith(DOCS_PATHS)
+        extra = self._docs if docs else self._strict
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _encoded(policy: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]

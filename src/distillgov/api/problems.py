@@ -3,8 +3,8 @@ status, a detail a person can read, and the fields at fault. Never a stack trace
 
 from __future__ import annotations
 
-import json
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -58,7 +58,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DistillgovError)
     async def _domain(request: Request, exc: DistillgovError) -> JSONResponse:
         errors = [
-            {"field": p.field, "value": p.value, "reason": p.reason, "location": p.location}
+            {"field": p.field, "value": shown(p.value), "reason": p.reason, "location": p.location}
             for p in exc.problems
         ]
         status = status_of(exc)
@@ -73,19 +73,20 @@ def install(app: FastAPI) -> None:
         errors = [
             {
                 "field": ".".join(str(part) for part in e.get("loc", ()) if part != "body"),
-                "value": e.get("input"),
+                "value": shown(e.get("input")),
                 "reason": e.get("msg", "invalid"),
             }
             for e in exc.errors()
         ]
-        return problem_response(
-            422, "Invalid input", f"{len(errors)} field(s) at fault", _jsonable(errors)
-        )
+        return problem_response(422, "Invalid input", f"{len(errors)} field(s) at fault", errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        return problem_response(exc.status_code, title, str(exc.detail))
+        # Starlette names the allowed methods of a 405 in its headers (Allow).
+        return problem_response(
+            exc.status_code, title, str(exc.detail), headers=dict(exc.headers or {})
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -95,5 +96,25 @@ def install(app: FastAPI) -> None:
         )
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+def shown(value: Any) -> Any:
+    """A value at fault as a problem document shows it: short, valid JSON, never the request
+    body echoed back (a number too large for JSON's doubles, NaN and infinities as text)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= 2**53 else _short(str(value), "digits")
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return value if len(value) <= 80 else value[:77] + "..."
+    if isinstance(value, bytes | bytearray):
+        return f"(a body of {len(value)} bytes)"
+    if isinstance(value, list | tuple):
+        return f"(a list of {len(value)} items)"
+    if isinstance(value, dict):
+        return f"(an object with {len(value)} fields)"
+    return _short(type(value).__name__, "value")
+
+
+def _short(text: str, unit: str) -> str:
+    return text if len(text) <= 20 else f"{text[:12]}... ({len(text)} {unit})"

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from distillgov.api.deps import Who
+from distillgov.framework.case import Day
 from distillgov.jurisdictions import builtin_ids, load_builtin, load_profile
 from distillgov.policylab.lab import compare, levers_for, load_assumptions
 from distillgov.teachers.catalogue import catalogue
@@ -28,7 +29,7 @@ def jurisdiction(profile_id: str, who: Who) -> dict[str, Any]:
 @router.get("/api/v1/lab/compare")
 def lab_compare(
     who: Who,
-    on: dt.date | None = None,
+    on: Annotated[Day | None, Query(description="Date (default: today).")] = None,
     profiles: Annotated[list[str] | None, Query(description="Profile ids (default: all).")] = None,
 ) -> list[dict[str, Any]]:
     """The policy lab: each profile's levers scored under the four normative lenses, with

@@ -12,8 +12,8 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from distillgov.errors import DistillgovError, status_of
-from distillgov.jurisdictions import Profile, load_profile
+from distillgov.errors import DistillgovError, UnknownJurisdiction, status_of
+from distillgov.jurisdictions import Profile, builtin_ids, load_profile
 
 DatabaseOpt = Annotated[
     str | None,
@@ -76,7 +76,13 @@ OnOpt = Annotated[
 
 
 def profile_for(jurisdiction: str | None, profile_file: Path | None) -> Profile:
-    return load_profile(jurisdiction or os.environ.get(ENV_JURISDICTION), profile_file)
+    chosen = jurisdiction or os.environ.get(ENV_JURISDICTION)
+    if chosen is None and profile_file is None:
+        raise UnknownJurisdiction(
+            f"no jurisdiction given: pass --jurisdiction ({', '.join(builtin_ids())}) or "
+            "--profile FILE"
+        )
+    return load_profile(chosen, profile_file)
 
 
 class Bar:

@@ -250,7 +250,7 @@ def load_profile(jurisdiction: str | None, profile_file: Path | None) -> Profile
         return load_file(profile_file)
     if jurisdiction is None:
         raise UnknownJurisdiction(
-            "no jurisdiction given: pass --jurisdiction (one of "
-            f"{', '.join(builtin_ids())}) or --profile FILE"
+            "no jurisdiction given: name one of "
+            f"{', '.join(builtin_ids())}, or a profile file of your own"
         )
     return load_builtin(jurisdiction)

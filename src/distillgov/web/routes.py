@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from distillgov.api.problems import Problem
+from distillgov.framework.case import Day
 from distillgov.jurisdictions import builtin_ids, load_builtin
 from distillgov.registry.graphs import svg
 from distillgov.registry.queries import model_card, search_models
@@ -60,8 +61,8 @@ def install(app: FastAPI) -> None:
         return _page("model.html", title, direction=direction, graph=drawing, **card)
 
     @router.get("/jurisdictions", response_class=HTMLResponse)
-    def jurisdictions(on: str | None = None) -> HTMLResponse:
-        day = dt.date.fromisoformat(on) if on else dt.date.today()
+    def jurisdictions(on: Day | None = None) -> HTMLResponse:
+        day = on or dt.date.today()
         profiles = []
         for pid in builtin_ids():
             p = load_builtin(pid)
