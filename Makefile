@@ -10,10 +10,17 @@ STAMP  := $(VENV)/.installed
 
 setup: $(STAMP)
 
+# uv installs several times faster where it is on the PATH; pip, with its progress bars, otherwise.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "Setting up $(VENV) (the first time takes a few minutes; progress follows)"
+	@if command -v uv >/dev/null 2>&1; then \
+		uv venv --quiet --allow-existing --python $(PYTHON) $(VENV) && \
+		uv pip install --python $(BIN)/python -e '.[dev]'; \
+	else \
+		$(PYTHON) -m venv $(VENV) && \
+		$(BIN)/python -m pip install --quiet --upgrade pip && \
+		$(BIN)/python -m pip install --progress-bar on -e '.[dev]'; \
+	fi
 	touch $(STAMP)
 
 demo: $(STAMP)

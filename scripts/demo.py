@@ -25,16 +25,7 @@ def step(title: str, *args: str, cwd: Path = ROOT) -> None:
     subprocess.run([*CLI, *args], check=True, cwd=cwd)
 
 
-DISCLOSURE = """id: d-tiny-reasoner
-student: student-lab/tiny-reasoner-0.5b
-teachers:
-  - {model: meta-llama/llama-3.2-1b, signal: output_sequences, share: 0.9}
-  - {model: qwen/qwen2.5-7b, signal: synthetic_data}
-method_summary: Supervised fine-tuning on sampled reasoning traces.
-data_sources_summary: Teacher outputs on public maths prompts.
-commercial_release_date: 2025-04-01
-filed_on: 2025-03-01
-"""
+DISCLOSURE = ROOT / "examples" / "disclosures" / "tiny-reasoner.yaml"
 
 
 def registry_and_clearinghouse(out: Path) -> None:
@@ -43,7 +34,6 @@ def registry_and_clearinghouse(out: Path) -> None:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir()
-    (work / "disclosure.yaml").write_text(DISCLOSURE)
     db = ["--database", f"sqlite:///{work / 'distillgov.sqlite'}"]
     data = ["--data-dir", str(work / "data")]
 
@@ -55,7 +45,7 @@ def registry_and_clearinghouse(out: Path) -> None:
     run("Models from Hugging Face model cards", "registry", "import-cards",
         str(ROOT / "examples" / "cards"), *db)  # fmt: skip
     run("A disclosure of a distilled model's teachers", "registry", "disclose",
-        "disclosure.yaml", *db)  # fmt: skip
+        str(DISCLOSURE), *db)  # fmt: skip
     run("A signed checkpoint of the log", "registry", "checkpoint", *db)
     run("Everything recomputed and checked", "registry", "verify", *db)
     run("The lineage, as a tree", "lineage", "student-lab/tiny-reasoner-0.5b", *db)
