@@ -34,7 +34,9 @@ def case_mix(rows: int, undetermined: bool) -> pl.DataFrame:
     base = read_frame(EXAMPLE_BATCH)
     if not undetermined:
         base = base.filter(~pl.col("id").is_in(UNDETERMINED))
-    return base.sample(rows, with_replacement=True, seed=20261123)
+    sample = base.sample(rows, with_replacement=True, seed=20261123)
+    # Each row its own id: a batch refuses repeated ids.
+    return sample.with_columns(pl.format("{}-{}", pl.col("id"), pl.int_range(pl.len())).alias("id"))
 
 
 def machine() -> str:

@@ -17,7 +17,7 @@ from distillgov import __version__
 from distillgov.api import assessments, licensing, reference, registry, service
 from distillgov.api.deps import Services
 from distillgov.api.limits import BodyLimit, SecurityHeaders
-from distillgov.api.problems import install
+from distillgov.api.problems import PROBLEM_RESPONSES, install
 from distillgov.registry.registry import Registry
 from distillgov.service.accounts import RateLimiter
 from distillgov.service.decisions import Answers, DecisionLog
@@ -59,7 +59,7 @@ def create_app(
     install(app)
     web.install(app)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=PROBLEM_RESPONSES)
     default_limit = str(5 * 1024 * 1024)
     body_limit = max_body or int(os.environ.get("DISTILLGOV_MAX_BODY_BYTES", default_limit))
     app.add_middleware(BodyLimit, limit=body_limit)

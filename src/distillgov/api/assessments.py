@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -19,18 +20,22 @@ from distillgov.errors import DistillgovError
 from distillgov.framework.case import Day
 from distillgov.framework.determination import Determination
 from distillgov.framework.rules import FRAMEWORK_VERSION
-from distillgov.jurisdictions.profile import Profile
+from distillgov.jurisdictions.profile import Profile, builtin_ids
 from distillgov.service import decisions
 from distillgov.web.wizard import questions
 
 MAX_BATCH = 1_000
+# The built-in profiles, a closed vocabulary in the OpenAPI document.
+Jurisdiction = StrEnum("Jurisdiction", {i: i for i in builtin_ids()})  # type: ignore[misc]
 router = APIRouter()
 
 
 class AssessmentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     case: dict[str, Any] = Field(description="The facts, as in a case file.")
-    jurisdiction: str | None = Field(None, description="us, cn, global_south (else the case's).")
+    jurisdiction: Jurisdiction | None = Field(
+        None, description="A built-in profile (else the case's)."
+    )
     on: Day | None = Field(None, description="Assessment date (else the case's, else today).")
     suggest: bool = Field(False, description="Propose the nearest compliant variants.")
 
@@ -38,7 +43,7 @@ class AssessmentRequest(BaseModel):
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     cases: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
-    jurisdiction: str
+    jurisdiction: Jurisdiction
     on: Day | None = None
 
 

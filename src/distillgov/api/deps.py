@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from distillgov.api.problems import inlined_schema
 from distillgov.registry.registry import Registry
 from distillgov.service import accounts
 from distillgov.service.accounts import Principal, RateLimiter
@@ -61,11 +62,12 @@ Svc = Annotated[Services, Depends(services)]
 
 
 def body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The request body's schema for OpenAPI, for an endpoint that parses its body itself."""
+    """The request body's schema for OpenAPI, for an endpoint that parses its body itself
+    (nested models inlined: the document has no `$defs` for their references to name)."""
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
+            "content": {"application/json": {"schema": inlined_schema(model)}},
         }
     }
 

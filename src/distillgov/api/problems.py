@@ -10,11 +10,69 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from distillgov.errors import DistillgovError, status_of
 
 MEDIA_TYPE = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="The field at fault, as a dotted path.")
+    value: Any = Field(None, description="The value given, shown short.")
+    reason: str
+    location: str = ""
+
+
+class ProblemDocument(BaseModel):
+    """An error, as RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+def inlined_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON Schema with its nested models inlined, for the OpenAPI document (which
+    has no `$defs` for their references to name)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    return inlined
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {MEDIA_TYPE: {"schema": inlined_schema(ProblemDocument)}},
+    }
+
+
+# Every route may answer with these; the OpenAPI document says so for each.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _documented("Not signed in, or the credentials are no longer good."),
+    403: _documented("Signed in, but not allowed to do this."),
+    404: _documented("Nothing with that id."),
+    405: _documented("Not a method of this path (see Allow)."),
+    409: _documented("Clashes with what is already recorded."),
+    413: _documented("The body is over the size limit."),
+    422: _documented("Invalid input: every field at fault is named."),
+    429: _documented("Too many requests (see Retry-After)."),
+}
 log = logging.getLogger("distillgov.api")
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from distillgov.api.deps import Svc, Who
+from distillgov.api.deps import Svc, Who, body_schema
 from distillgov.errors import Forbidden
 from distillgov.registry.log import UnknownEntry
 from distillgov.registry.queries import latest_checkpoint, owner_of
@@ -58,7 +58,7 @@ def screen(who: Who, svc: Svc) -> list[dict[str, Any]]:
     return found
 
 
-@router.post("/api/v1/registry/disclosures", status_code=201)
+@router.post("/api/v1/registry/disclosures", status_code=201, openapi_extra=body_schema(Disclosure))
 def disclose(body: dict[str, Any], who: Who, svc: Svc) -> dict[str, Any]:
     """File (or, with `supersedes`, amend) a disclosure: only a member of the organisation
     that owns the student model may."""
@@ -70,7 +70,7 @@ def disclose(body: dict[str, Any], who: Who, svc: Svc) -> dict[str, Any]:
     return {"id": record.id, "entry": svc.registry.add(record)}
 
 
-@router.post("/api/v1/registry/statements", status_code=201)
+@router.post("/api/v1/registry/statements", status_code=201, openapi_extra=body_schema(Statement))
 def statement(body: dict[str, Any], who: Who, svc: Svc) -> dict[str, Any]:
     """A statement is made in the name of the caller's organisation."""
     who.require_write()
