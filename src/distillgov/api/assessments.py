@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -13,20 +12,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from distillgov.api.deps import Svc, Who, body_schema, parsed
+from distillgov.api.deps import Jurisdiction, Svc, Who, body_schema, parsed
 from distillgov.assessment.assess import assess_case, assess_data, resolve
 from distillgov.assessment.render import render
 from distillgov.errors import DistillgovError
 from distillgov.framework.case import Day
 from distillgov.framework.determination import Determination
 from distillgov.framework.rules import FRAMEWORK_VERSION
-from distillgov.jurisdictions.profile import Profile, builtin_ids
+from distillgov.jurisdictions.profile import Profile
 from distillgov.service import decisions
 from distillgov.web.wizard import questions
 
 MAX_BATCH = 1_000
-# The built-in profiles, a closed vocabulary in the OpenAPI document.
-Jurisdiction = StrEnum("Jurisdiction", {i: i for i in builtin_ids()})  # type: ignore[misc]
 router = APIRouter()
 
 

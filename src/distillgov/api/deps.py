@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from distillgov.api.problems import inlined_schema
+from distillgov.jurisdictions import builtin_ids
 from distillgov.registry.registry import Registry
 from distillgov.service import accounts
 from distillgov.service.accounts import Principal, RateLimiter
@@ -18,6 +20,9 @@ from distillgov.service.decisions import Answers, DecisionLog
 
 if TYPE_CHECKING:  # the doors hold no database code; the engine only passes through
     from sqlalchemy import Engine
+
+# The built-in profiles, a closed vocabulary in the OpenAPI document.
+Jurisdiction = StrEnum("Jurisdiction", {i: i for i in builtin_ids()})  # type: ignore[misc]
 
 M = TypeVar("M", bound=BaseModel)
 

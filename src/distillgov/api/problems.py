@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from distillgov.errors import DistillgovError, status_of
 
@@ -33,6 +34,19 @@ class ProblemDocument(BaseModel):
     status: int
     detail: str
     errors: list[FieldProblem] = Field(default_factory=list)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route of the app answers at this request's path."""
+    scope = dict(request.scope)
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        for method in getattr(route, "methods", None) or ():
+            scope["method"] = method
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                methods.add(method)
+    return sorted(methods)
 
 
 def inlined_schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -64,6 +78,7 @@ def _documented(description: str) -> dict[str, Any]:
 
 # Every route may answer with these; the OpenAPI document says so for each.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("The body could not be parsed (e.g. a broken multipart upload)."),
     401: _documented("Not signed in, or the credentials are no longer good."),
     403: _documented("Signed in, but not allowed to do this."),
     404: _documented("Nothing with that id."),
@@ -139,12 +154,13 @@ def install(app: FastAPI) -> None:
         return problem_response(422, "Invalid input", f"{len(errors)} field(s) at fault", errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        # Starlette names the allowed methods of a 405 in its headers (Allow).
-        return problem_response(
-            exc.status_code, title, str(exc.detail), headers=dict(exc.headers or {})
-        )
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {400: "Unreadable body", 404: "Not found", 405: "Method not allowed"}
+        title = titles.get(exc.status_code, "Error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem_response(exc.status_code, title, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -7,13 +7,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from distillgov.api.deps import Who
+from distillgov.api.deps import Jurisdiction, Who
+from distillgov.errors import NotFound
 from distillgov.framework.case import Day
 from distillgov.jurisdictions import builtin_ids, load_builtin, load_profile
 from distillgov.policylab.lab import compare, levers_for, load_assumptions
 from distillgov.teachers.catalogue import catalogue
 
 router = APIRouter()
+
+
+class UnknownProfile(NotFound):
+    """No built-in profile with that id (a path names a resource: 404)."""
 
 
 @router.get("/api/v1/jurisdictions")
@@ -23,6 +28,8 @@ def jurisdictions(who: Who) -> list[dict[str, Any]]:
 
 @router.get("/api/v1/jurisdictions/{profile_id}")
 def jurisdiction(profile_id: str, who: Who) -> dict[str, Any]:
+    if profile_id not in builtin_ids():
+        raise UnknownProfile(f"no built-in profile '{profile_id}': {', '.join(builtin_ids())}")
     return load_profile(profile_id, None).public_dict()
 
 
@@ -30,7 +37,9 @@ def jurisdiction(profile_id: str, who: Who) -> dict[str, Any]:
 def lab_compare(
     who: Who,
     on: Annotated[Day | None, Query(description="Date (default: today).")] = None,
-    profiles: Annotated[list[str] | None, Query(description="Profile ids (default: all).")] = None,
+    profiles: Annotated[
+        list[Jurisdiction] | None, Query(description="Profile ids (default: all).")
+    ] = None,
 ) -> list[dict[str, Any]]:
     """The policy lab: each profile's levers scored under the four normative lenses, with
     the default assumptions (docs/policylab.md)."""
