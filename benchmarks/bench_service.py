@@ -253,7 +253,12 @@ def run(
         database = f"sqlite:///{Path(tmp) / 'service.sqlite'}"
         paths = _seed(database)
         port = _port()
-        env = {**os.environ, "DISTILLGOV_DATABASE_URL": database, "DISTILLGOV_RATE_LIMIT": "0"}
+        env = {
+            **os.environ,
+            "DISTILLGOV_DATABASE_URL": database,
+            "DISTILLGOV_RATE_LIMIT": "0",
+            "DISTILLGOV_ANONYMOUS_DAILY_QUOTA": "0",  # the load is anonymous by design
+        }
         server = subprocess.Popen(
             [
                 sys.executable,

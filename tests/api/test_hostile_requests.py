@@ -116,3 +116,34 @@ def test_the_docs_load_nothing_from_another_origin(http: httpx.Client) -> None:
     assert urls and all(u.startswith("/") for u in urls), urls
     for u in urls:
         assert http.get(u).status_code == 200, u
+
+
+def test_strangers_cannot_grow_the_decision_log_without_bound(tmp_path: Path) -> None:
+    app = create_app(
+        f"sqlite:///{tmp_path / 'q.sqlite'}", tmp_path / "data", rate=0, anonymous_per_day=2
+    )
+    with running(app) as base, httpx.Client(base_url=base, timeout=30) as anonymous:
+        body = {"case": CASE, "jurisdiction": "us"}
+        assert [anonymous.post("/api/v1/assessments", json=body).status_code for _ in range(2)] == [
+            201,
+            201,
+        ]
+        refused = anonymous.post("/api/v1/assessments", json=body)
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert "sign in" in refused.json()["detail"]
+        with app.state.engine.connect() as c:
+            logged = c.exec_driver_sql("SELECT COUNT(*) FROM svc_decisions").scalar_one()
+        assert logged == 2  # the refused request left no trace
+    app.state.engine.dispose()
+
+
+def test_pages_and_health_are_rate_limited_too(tmp_path: Path) -> None:
+    app = create_app(f"sqlite:///{tmp_path / 'r.sqlite'}", tmp_path / "data", rate=0.5, burst=3)
+    with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        for path in ("/", "/api/v1/health"):
+            codes = [client.get(path).status_code for _ in range(4)]
+            assert 429 in codes, (path, codes)
+        limited = client.get("/registry")
+        assert limited.status_code == 429 and "retry-after" in limited.headers
+        assert limited.headers["x-frame-options"] == "DENY"  # refusals carry the headers too
+    app.state.engine.dispose()

@@ -16,10 +16,10 @@ from fastapi_offline import FastAPIOffline
 from distillgov import __version__
 from distillgov.api import assessments, licensing, reference, registry, service
 from distillgov.api.deps import Services
-from distillgov.api.limits import BodyLimit, SecurityHeaders
+from distillgov.api.limits import AddressLimit, BodyLimit, SecurityHeaders
 from distillgov.api.problems import PROBLEM_RESPONSES, install
 from distillgov.registry.registry import Registry
-from distillgov.service.accounts import RateLimiter
+from distillgov.service.accounts import AnonymousQuota, RateLimiter
 from distillgov.service.decisions import Answers, DecisionLog
 from distillgov.storage.db import checkpoint_in_background, open_database
 from distillgov.web import routes as web
@@ -33,6 +33,7 @@ def create_app(
     rate: float | None = None,
     burst: int = 200,
     max_body: int | None = None,
+    anonymous_per_day: int | None = None,
 ) -> FastAPI:
     engine = open_database(database_url)
     checkpoint_in_background(engine)
@@ -54,6 +55,11 @@ def create_app(
         answers=Answers(2048),
         limiter=RateLimiter(limit, burst),
         data_dir=data_dir,
+        anonymous=AnonymousQuota(
+            int(os.environ.get("DISTILLGOV_ANONYMOUS_DAILY_QUOTA", "50000"))
+            if anonymous_per_day is None
+            else anonymous_per_day
+        ),
     )
     app.state.engine, app.state.registry = engine, reg  # the web pages read these
     install(app)
@@ -63,6 +69,7 @@ def create_app(
     default_limit = str(5 * 1024 * 1024)
     body_limit = max_body or int(os.environ.get("DISTILLGOV_MAX_BODY_BYTES", default_limit))
     app.add_middleware(BodyLimit, limit=body_limit)
+    app.add_middleware(AddressLimit, limiter=app.state.services.limiter)
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
     return app
 

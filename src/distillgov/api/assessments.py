@@ -55,6 +55,8 @@ async def assess(request: Request, who: Who, svc: Svc) -> Response:
     (On the event loop: the rules take a fraction of a millisecond, and a request seen
     before today is answered from memory; the answer is the determination's canonical
     JSON, not re-encoded.)"""
+    if who.anonymous:
+        svc.anonymous.take(request.client.host if request.client else "unknown")
     body = parsed(AssessmentRequest, await request.body())
     try:
         request_json = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)

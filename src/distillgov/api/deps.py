@@ -15,7 +15,7 @@ from distillgov.api.problems import inlined_schema
 from distillgov.jurisdictions import builtin_ids
 from distillgov.registry.registry import Registry
 from distillgov.service import accounts
-from distillgov.service.accounts import Principal, RateLimiter
+from distillgov.service.accounts import AnonymousQuota, Principal, RateLimiter
 from distillgov.service.decisions import Answers, DecisionLog
 
 if TYPE_CHECKING:  # the doors hold no database code; the engine only passes through
@@ -37,6 +37,7 @@ class Services:
     answers: Answers
     limiter: RateLimiter
     data_dir: Path | None
+    anonymous: AnonymousQuota
 
 
 def services(request: Request) -> Services:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from distillgov.api.problems import Problem, problem_response
+from distillgov.errors import RateLimited
+from distillgov.service.accounts import RateLimiter
 
 
 class BodyLimit:
@@ -91,3 +93,29 @@ def _encoded(policy: str) -> list[tuple[bytes, bytes]]:
         (b"referrer-policy", b"no-referrer"),
         (b"cross-origin-opener-policy", b"same-origin"),
     ]
+
+
+class AddressLimit:
+    """The rate limit for what no caller is resolved for (pages, static files, /health, the
+    documentation): per client address. The API's other routes are limited per caller when the
+    caller is resolved (`deps.principal`)."""
+
+    def __init__(self, app: Any, limiter: RateLimiter) -> None:
+        self.app, self.limiter = app, limiter
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] == "http" and (not path.startswith("/api/v1/") or path == HEALTH):
+            client = scope.get("client")
+            try:
+                self.limiter.check(f"address:{client[0] if client else 'unknown'}")
+            except RateLimited as exc:
+                response = problem_response(
+                    429, "Too many requests", exc.message, None, exc.headers()
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+HEALTH = "/api/v1/health"

@@ -40,12 +40,19 @@ def allowed_methods(request: Request) -> list[str]:
     """The methods some route of the app answers at this request's path."""
     scope = dict(request.scope)
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        for method in getattr(route, "methods", None) or ():
-            scope["method"] = method
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                methods.add(method)
+
+    def visit(routes: Any) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)  # a router included whole
+            if inner is not None:
+                visit(inner.routes)
+                continue
+            for method in getattr(route, "methods", None) or ():
+                scope["method"] = method
+                if route.matches(scope)[0] is Match.FULL:
+                    methods.add(method)
+
+    visit(request.app.router.routes)
     return sorted(methods)
 
 

@@ -223,3 +223,34 @@ class RateLimiter:
                     max(1, round(wait)),
                 )
             self._buckets[client] = (tokens - 1, now)
+
+
+class AnonymousQuota:
+    """How many decisions one address may have logged without an account, per UTC day, so that
+    strangers cannot grow the decision log without bound. Zero turns it off."""
+
+    def __init__(self, per_day: int) -> None:
+        self.per_day = per_day
+        self._day = dt.date.min
+        self._used: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def take(self, client: str, now: dt.datetime | None = None) -> None:
+        if self.per_day <= 0:
+            return
+        moment = now or dt.datetime.now(dt.UTC)
+        with self._lock:
+            if moment.date() != self._day:
+                self._day, self._used = moment.date(), {}
+            used = self._used.get(client, 0)
+            if used >= self.per_day:
+                midnight = dt.datetime.combine(
+                    moment.date() + dt.timedelta(days=1), dt.time(), dt.UTC
+                )
+                wait = max(1, int((midnight - moment).total_seconds()))
+                raise RateLimited(
+                    f"{self.per_day} assessments a day without an account from one address: "
+                    "sign in with an API token, or try again tomorrow (UTC)",
+                    wait,
+                )
+            self._used[client] = used + 1
