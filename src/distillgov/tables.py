@@ -27,10 +27,13 @@ def place_name(path: Path) -> str:
     return "row" if format_of(path) == "parquet" else "line"
 
 
-def read_table(path: Path) -> pl.DataFrame:
+def read_table(path: Path, origin: str | None = None) -> pl.DataFrame:
+    """The table; errors name it as `origin` (e.g. the uploaded file's own name, never the
+    server's temporary path) or else by its path."""
+    name = origin or str(path)
     fmt = format_of(path)
     if not path.exists():
-        raise InputFileError(f"{path}: no such file")
+        raise InputFileError(f"{name}: no such file")
     try:
         if fmt == "csv":
             return pl.read_csv(path, infer_schema=False)
@@ -39,11 +42,16 @@ def read_table(path: Path) -> pl.DataFrame:
         return pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise InputFileError(
-            _diagnosis(path, fmt) or f"{path}: cannot read as {fmt}: {exc}"
+            _diagnosis(path, fmt, name) or f"{name}: cannot read as {fmt}: {_clean(exc, path)}"
         ) from None
 
 
-def _diagnosis(path: Path, fmt: str) -> str | None:
+def _clean(exc: Exception, path: Path) -> str:
+    """The reading library's words, without the file's path (which may be a server's)."""
+    return str(exc).replace(str(path), "the file").splitlines()[0][:200]
+
+
+def _diagnosis(path: Path, fmt: str, name: str) -> str | None:
     """Why a text table could not be read, in the file's own terms (its encoding, the first
     line that is not JSON), rather than in the reading library's."""
     if fmt == "parquet":
@@ -51,12 +59,12 @@ def _diagnosis(path: Path, fmt: str) -> str | None:
     with path.open("rb") as f:
         for number, raw in enumerate(f, start=1):
             try:
-                line = decode_text(raw, f"{path}: line {number}")
+                line = decode_text(raw, f"{name}: line {number}")
             except InputFileError as exc:
                 return exc.message
             if fmt == "jsonl" and line.strip():
                 try:
-                    parse_json(line, f"{path}: line {number}")
+                    parse_json(line, f"{name}: line {number}")
                 except InputFileError as exc:
                     return exc.message
     return None

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from distillgov.assessment.casefiles import case_from_data
 from distillgov.errors import DistillgovError
 from distillgov.inputs import decode_text, parse_json, parse_yaml
+from distillgov.tables import read_table
 from tests.conftest import EXAMPLES
 
 CORPUS = sorted((Path(__file__).parent / "nasty").iterdir())
@@ -135,3 +136,37 @@ def test_any_case_shaped_data_is_accepted_or_refused_cleanly(data: dict[str, obj
 def test_any_text_as_json_is_read_or_refused_cleanly(text: str) -> None:
     with contextlib.suppress(DistillgovError):
         parse_json(text, "fuzz")
+
+
+def test_usage_rows_too_large_to_sum_exactly_are_refused(tmp_path: Path) -> None:
+    case = EXAMPLES / "cases" / "startup-clones-chat-model-via-public-api.yaml"
+    cli = [sys.executable, "-m", "distillgov"]
+    opened = subprocess.run(
+        [*cli, "license", "open", str(case), "-j", "global_south", "--id", "lic-x"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert opened.returncode == 0, opened.stderr
+    head = "licence,period,units,revenue,currency\n"
+    for row, field in (
+        ("lic-x,2025-03,12345678901234567890,10.00,USD", "units"),
+        ("lic-x,2025-03,5,123456789012345678.00,USD", "revenue"),
+    ):
+        report = tmp_path / f"{field}.csv"
+        report.write_text(head + row + "\n")
+        r = subprocess.run(
+            [*cli, "usage", "ingest", str(report)], cwd=tmp_path, capture_output=True, text=True
+        )
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert f"field '{field}'" in r.stderr
+
+
+def test_a_table_error_names_the_file_as_sent_not_where_it_was_kept(tmp_path: Path) -> None:
+    kept = tmp_path / "upload.csv"
+    kept.write_bytes("licence,period\nlic,2025-03 r\xe1pido\n".encode("latin-1"))
+    with pytest.raises(DistillgovError) as info:
+        read_table(kept, "march-report.csv")
+    assert str(info.value).startswith("march-report.csv: line 2") and str(tmp_path) not in str(
+        info.value
+    )

@@ -25,6 +25,9 @@ from distillgov.storage.db import reading
 from distillgov.tables import place_name, read_table
 
 COLUMNS = ("licence", "period", "units", "revenue", "currency")
+# Bounds of one row, so that sums of millions of rows stay exact in 64-bit integers.
+MAX_UNITS = 10**15 - 1
+MAX_WHOLE_DIGITS = 13
 DATA_DIR_ENV = "DISTILLGOV_DATA_DIR"
 MAX_LISTED = 50  # bad rows listed one by one; the rest are counted
 _PERIOD = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -51,9 +54,9 @@ def data_dir(explicit: Path | None = None) -> Path:
     return explicit or Path(os.environ.get(DATA_DIR_ENV, "distillgov-data"))
 
 
-def _read(path: Path) -> tuple[pl.DataFrame, str]:
+def _read(path: Path, origin: str | None) -> tuple[pl.DataFrame, str]:
     """The file as columns, and how to name a row's place in it."""
-    return read_table(path), place_name(path)
+    return read_table(path, origin), place_name(path)
 
 
 def validate(
@@ -97,9 +100,20 @@ def validate(
             "must be a whole number, 0 or more",
         ),
         (
+            "units",
+            pl.col("units").str.len_chars().fill_null(0) > len(str(MAX_UNITS)),
+            f"at most {MAX_UNITS:,} in one row",
+        ),
+        (
             "revenue",
             ~pl.col("revenue").str.contains(_AMOUNT).fill_null(False),
             "must be an amount, 0 or more, like 1234.56",
+        ),
+        (
+            "revenue",
+            pl.col("revenue").str.extract(r"^([0-9]+)", 1).str.len_chars().fill_null(0)
+            > MAX_WHOLE_DIGITS,
+            f"at most {MAX_WHOLE_DIGITS} digits before the decimal point in one row",
         ),
         (
             "currency",
@@ -173,7 +187,7 @@ def ingest(
     report = report_id or path.stem
     if not report or len(report) > 160:
         raise UsageError(f"field 'report', value {report!r}: 1 to 160 characters")
-    df, unit = _read(path)
+    df, unit = _read(path, origin)
     with reading(engine) as c:
         licences = {
             r[0]: r[1] for r in c.execute(text("SELECT id, currency FROM lic_licences")).all()
