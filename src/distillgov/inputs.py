@@ -17,6 +17,7 @@ Every refusal is an `InputFileError` naming the file (or body), the place and wh
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -139,13 +140,16 @@ def decode_text(raw: bytes, origin: str) -> str:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputFileError(f"{origin}: {_not_utf8(raw, exc)}") from None
-    bad = [ch for ch in text if ord(ch) < 32 and ch not in "\t\n\r"]
+    bad = _CONTROL.search(text)
     if bad:
         raise InputFileError(
-            f"{origin}: not a text file (control character U+{ord(bad[0]):04X}); "
+            f"{origin}: not a text file (control character U+{ord(bad.group()):04X}); "
             "save it as plain UTF-8 text"
         )
     return text
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # all but tab and line breaks
 
 
 def _not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:

@@ -55,8 +55,6 @@ async def assess(request: Request, who: Who, svc: Svc) -> Response:
     (On the event loop: the rules take a fraction of a millisecond, and a request seen
     before today is answered from memory; the answer is the determination's canonical
     JSON, not re-encoded.)"""
-    if who.anonymous:
-        svc.anonymous.take(request.client.host if request.client else "unknown")
     body = parsed(AssessmentRequest, await request.body())
     try:
         request_json = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
@@ -70,6 +68,8 @@ async def assess(request: Request, who: Who, svc: Svc) -> Response:
         case, profile, day = resolve(body.case, body.jurisdiction, body.on)
         answer = decisions.Answer.of(assess_case(case, profile, day, body.suggest), profile, day)
         svc.answers.put(key, answer)
+    if who.anonymous:  # counted only for what would be logged
+        svc.anonymous.take(request.client.host if request.client else "unknown")
     decision = decisions.new_decision(answer, input_hash)
     documents = {input_hash: request_json, answer.output_hash: answer.canonical.encode()}
     await svc.decisions.record(decision, documents)
