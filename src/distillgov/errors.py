@@ -126,7 +126,8 @@ def problems_from(
     """pydantic's errors as problems a person can act on: the field's dotted path, the value,
     and the reason in plain words; an unknown field gets the nearest known name of `model`."""
     problems: list[Problem] = []
-    for err in exc.errors():
+    count = exc.error_count()
+    for err in exc.errors()[:MAX_PROBLEMS]:
         loc = tuple(str(x) for x in err["loc"])
         field = ".".join(loc) or "(input)"
         kind = err["type"]
@@ -146,7 +147,13 @@ def problems_from(
             msg = err["msg"]
             reason = (msg[0].lower() + msg[1:]).removeprefix("value error, ")
         problems.append(Problem(field, err.get("input"), reason, location))
+    if count > MAX_PROBLEMS:
+        more = f"{count - MAX_PROBLEMS:,} more problems not listed"
+        problems.append(Problem("(more)", f"{count:,} in all", more, location))
     return problems
+
+
+MAX_PROBLEMS = 50  # listed per input; a body with 250,000 unknown fields is not worth naming all
 
 
 def _suggest(model: type[BaseModel], loc: tuple[str, ...]) -> str:

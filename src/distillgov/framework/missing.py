@@ -76,7 +76,7 @@ def _lever_only(e: Expr, params: Mapping[str, Any]) -> Any:
     """The value of an expression that reads levers and constants only; else None."""
     if e.names():
         return None
-    return compile_expr(e)({}, params)
+    return _compiled(e)({}, params)
 
 
 def _offsets(e: Expr, name: str, params: Mapping[str, Any]) -> frozenset[int] | None:
@@ -108,7 +108,21 @@ def _offsets(e: Expr, name: str, params: Mapping[str, Any]) -> frozenset[int] | 
 
 
 def boundaries(name: str, params: Mapping[str, Any]) -> list[Boundary]:
-    """Every point where a comparison of the rules turns over for this fact."""
+    """Every point where a comparison of the rules turns over for this fact (worked out once
+    per fact and set of lever values: a batch asks again for every chunk, a server per case)."""
+    key = (name, frozenset(params.items()))
+    found = _BOUNDARIES.get(key)
+    if found is None:
+        if len(_BOUNDARIES) >= 1024:  # a bound on what a process keeps: lever sets are few
+            _BOUNDARIES.clear()
+        found = _BOUNDARIES[key] = _boundaries(name, params)
+    return found
+
+
+_BOUNDARIES: dict[tuple[str, frozenset[tuple[str, Any]]], list[Boundary]] = {}
+
+
+def _boundaries(name: str, params: Mapping[str, Any]) -> list[Boundary]:
     out: dict[tuple[int, int], Boundary] = {}
     for left, right in COMPARISONS:
         for side, other in ((left, right), (right, left)):
