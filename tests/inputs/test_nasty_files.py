@@ -7,18 +7,23 @@ as text: other encodings and binary data."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
 import resource
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from distillgov.assessment.batch import assess_frame, first_row_number, read_frame
 from distillgov.assessment.casefiles import case_from_data
 from distillgov.errors import DistillgovError
 from distillgov.inputs import decode_text, parse_json, parse_yaml
+from distillgov.jurisdictions import load_builtin
 from distillgov.tables import read_table
 from tests.conftest import EXAMPLES
 
@@ -170,3 +175,67 @@ def test_a_table_error_names_the_file_as_sent_not_where_it_was_kept(tmp_path: Pa
     assert str(info.value).startswith("march-report.csv: line 2") and str(tmp_path) not in str(
         info.value
     )
+
+
+_COLUMNS = st.sampled_from(
+    [
+        "id",
+        "assessed_on",
+        "access",
+        "purpose",
+        "deployment",
+        "market_relation",
+        "output_use",
+        "volume.outputs",
+        "volume.one_off",
+        "teacher.release_date",
+        "teacher.id",
+        "safety.evaluated",
+        "commercial_release_date",
+        "nonsense",
+    ]
+)
+_CELLS = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "",
+            "true",
+            "no",
+            "2024-02-30",
+            "2025-01-01",
+            "9" * 25,
+            "-1",
+            "1e400",
+            "commercial",
+            "training;judging",
+            "llama-3.1-70b",
+            '"',
+            "\x00",
+        ]
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_COLUMNS, min_size=1, max_size=6, unique=True),
+    st.lists(st.lists(_CELLS, min_size=6, max_size=6), min_size=1, max_size=5),
+    st.sampled_from([".csv", ".jsonl"]),
+)
+def test_any_batch_file_is_assessed_or_refused_cleanly(
+    columns: list[str], rows: list[list[str]], suffix: str
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"cases{suffix}"
+        if suffix == ".csv":
+            lines = [",".join(columns)] + [",".join(r[: len(columns)]) for r in rows]
+            path.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass"))
+        else:
+            records = [dict(zip(columns, r, strict=False)) for r in rows]
+            path.write_text("\n".join(json.dumps(r) for r in records))
+        with contextlib.suppress(DistillgovError):
+            frame = read_frame(path)
+            assess_frame(
+                frame, load_builtin("us"), dt.date(2025, 3, 1), None, first_row_number(path)
+            )

@@ -13,10 +13,11 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from distillgov.api.deps import Jurisdiction, Svc, Who, body_schema, parsed
+from distillgov.api.problems import inlined_schema
 from distillgov.assessment.assess import assess_case, assess_data, resolve
 from distillgov.assessment.render import render
 from distillgov.errors import DistillgovError
-from distillgov.framework.case import Day
+from distillgov.framework.case import Case, Day
 from distillgov.framework.determination import Determination
 from distillgov.framework.rules import FRAMEWORK_VERSION
 from distillgov.jurisdictions.profile import Profile
@@ -24,12 +25,17 @@ from distillgov.service import decisions
 from distillgov.web.wizard import questions
 
 MAX_BATCH = 1_000
+# The case object is read by `assess` itself (its errors named as for a case file); the
+# OpenAPI document still describes it fully.
+CASE_SCHEMA = {k: v for k, v in inlined_schema(Case).items() if k != "title"}
 router = APIRouter()
 
 
 class AssessmentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    case: dict[str, Any] = Field(description="The facts, as in a case file.")
+    case: dict[str, Any] = Field(
+        description="The facts, as in a case file.", json_schema_extra=CASE_SCHEMA
+    )
     jurisdiction: Jurisdiction | None = Field(
         None, description="A built-in profile (else the case's)."
     )
@@ -39,7 +45,9 @@ class AssessmentRequest(BaseModel):
 
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    cases: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
+    cases: list[dict[str, Any]] = Field(
+        min_length=1, max_length=MAX_BATCH, json_schema_extra={"items": CASE_SCHEMA}
+    )
     jurisdiction: Jurisdiction
     on: Day | None = None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -25,13 +25,20 @@ class SignIn(BaseModel):
 class AccountRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(min_length=1, max_length=120, pattern=r"^[a-z0-9][a-z0-9._\-]*$")
-    role: str
-    organisation: str | None = None
+    role: Literal["distiller", "teacher_owner", "rights_holder", "regulator", "administrator"]
+    organisation: str | None = Field(None, max_length=120)
+
+
+Scope = Literal["read", "write"]
+
+
+def _read_only() -> list[Scope]:
+    return ["read"]
 
 
 class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    scopes: list[str] = Field(default_factory=lambda: ["read"])
+    scopes: list[Scope] = Field(default_factory=_read_only, max_length=2)
     days: int = Field(30, ge=1, le=366)
 
 
@@ -104,5 +111,6 @@ def add_account(body: AccountRequest, who: Who, svc: Svc) -> dict[str, Any]:
 @router.post("/api/v1/accounts/{account}/tokens", status_code=201)
 def add_token(account: str, body: TokenRequest, who: Who, svc: Svc) -> dict[str, Any]:
     _require_admin(who)
-    token = accounts.issue_token(svc.engine, account, body.scopes, body.days)
+    scopes = [str(s) for s in body.scopes]
+    token = accounts.issue_token(svc.engine, account, scopes, body.days)
     return {"account": account, "token": token, "scopes": body.scopes, "days": body.days}

@@ -259,13 +259,14 @@ _TABLES: dict[tuple[frozenset[str], int], Array] = {}
 
 def _membership_table(values: frozenset[str]) -> Array:
     # Indexed by code; the last cell answers for code -1 (unknown). Rebuilt when codes are added.
+    codes = [CODES.code(v) for v in values]  # interned first: interning may add codes
     key = (values, len(CODES.names))
     table = _TABLES.get(key)
     if table is None:
         table = np.full(len(CODES.names) + 1, F, dtype=np.int8)
-        for v in values:
-            table[CODES.code(v)] = T
+        table[codes] = T
         table[-1] = U
+        assert len(table) > max(codes, default=-1), "every member has its own cell"
         _TABLES[key] = table
     return table
 
