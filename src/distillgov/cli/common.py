@@ -13,7 +13,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from distillgov.errors import DistillgovError, UnknownJurisdiction, status_of
-from distillgov.jurisdictions import Profile, builtin_ids, load_profile
+from distillgov.jurisdictions import Profile, builtin_ids, load_builtin, load_file, load_profile
 
 DatabaseOpt = Annotated[
     str | None,
@@ -73,6 +73,20 @@ OnOpt = Annotated[
     str | None,
     typer.Option("--on", help="Assessment date YYYY-MM-DD. Default: the case's, else today."),
 ]
+
+
+ProfileIdsArg = Annotated[
+    list[str] | None, typer.Argument(help="Profile ids (default: all built-in).", metavar="ID")
+]
+ProfileFilesOpt = Annotated[
+    list[Path] | None, typer.Option("--profile", help="Add a profile file (repeatable).")
+]
+
+
+def chosen_profiles(ids: list[str] | None, files: list[Path] | None) -> list[Profile]:
+    """The profiles named, else every built-in one unless files are given; then the files'."""
+    chosen = [load_builtin(i) for i in (ids or ([] if files else builtin_ids()))]
+    return chosen + [load_file(f) for f in files or []]
 
 
 def profile_for(jurisdiction: str | None, profile_file: Path | None) -> Profile:

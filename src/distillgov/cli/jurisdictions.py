@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from distillgov.cli.common import Format, OnOpt, ProfileOpt, fail, parse_day, profile_for
+from distillgov.cli.common import (
+    Format,
+    OnOpt,
+    ProfileFilesOpt,
+    ProfileIdsArg,
+    ProfileOpt,
+    chosen_profiles,
+    fail,
+    parse_day,
+    profile_for,
+)
 from distillgov.errors import DistillgovError
-from distillgov.jurisdictions import LEVERS, builtin_ids, load_builtin, load_file
+from distillgov.jurisdictions import LEVERS, builtin_ids, load_builtin
 
 jurisdictions_app = typer.Typer(
     help="The jurisdiction profiles: list, show, compare their levers.", no_args_is_help=False
@@ -46,12 +55,8 @@ def jurisdictions_show(
 
 @jurisdictions_app.command("compare")
 def jurisdictions_compare(
-    ids: Annotated[
-        list[str] | None, typer.Argument(help="Profile ids (default: all built-in).", metavar="ID")
-    ] = None,
-    profile: Annotated[
-        list[Path] | None, typer.Option("--profile", help="Add a profile file (repeatable).")
-    ] = None,
+    ids: ProfileIdsArg = None,
+    profile: ProfileFilesOpt = None,
     on: OnOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
 ) -> None:
@@ -59,8 +64,7 @@ def jurisdictions_compare(
 
     day = parse_day(on, "--on") or dt.date.today()
     try:
-        profiles = [load_builtin(i) for i in (ids or ([] if profile else builtin_ids()))]
-        profiles += [load_file(f) for f in profile or []]
+        profiles = chosen_profiles(ids, profile)
         resolved = [(p, p.as_of(day)) for p in profiles]
     except DistillgovError as exc:
         fail(exc)

@@ -9,9 +9,17 @@ from typing import Annotated, Any
 
 import typer
 
-from distillgov.cli.common import Format, OnOpt, fail, parse_day
+from distillgov.cli.common import (
+    Format,
+    OnOpt,
+    ProfileFilesOpt,
+    ProfileIdsArg,
+    chosen_profiles,
+    fail,
+    parse_day,
+)
 from distillgov.errors import DistillgovError
-from distillgov.jurisdictions import builtin_ids, load_builtin, load_file
+from distillgov.jurisdictions import builtin_ids, load_builtin
 from distillgov.policylab.lab import (
     best,
     compare,
@@ -129,12 +137,8 @@ def lab_optimise(
 
 @lab_app.command("compare")
 def lab_compare(
-    ids: Annotated[
-        list[str] | None, typer.Argument(help="Profile ids (default: all built-in).", metavar="ID")
-    ] = None,
-    profile: Annotated[
-        list[Path] | None, typer.Option("--profile", help="Add a profile file (repeatable).")
-    ] = None,
+    ids: ProfileIdsArg = None,
+    profile: ProfileFilesOpt = None,
     on: OnOpt = None,
     assumptions: AssumptionsOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
@@ -144,8 +148,7 @@ def lab_compare(
     day = parse_day(on, "--on") or dt.date.today()
     try:
         a = load_assumptions(assumptions)
-        chosen = [load_builtin(i) for i in (ids or ([] if profile else builtin_ids()))]
-        chosen += [load_file(f) for f in profile or []]
+        chosen = chosen_profiles(ids, profile)
         scores = compare(a.economy_point(), {p.id: levers_for(p, day, a) for p in chosen})
     except DistillgovError as exc:
         fail(exc)
