@@ -83,12 +83,9 @@ def test_longer_exclusivity_never_lowers_innovation(e: Economy, lv: Levers, more
 
 @settings(max_examples=200, deadline=None)
 @given(economies, levers, st.floats(0.001, 0.5))
-def test_a_higher_royalty_pays_the_teacher_more_and_compensates_more(
-    e: Economy, lv: Levers, more: float
-) -> None:
+def test_a_higher_royalty_pays_the_teacher_more(e: Economy, lv: Levers, more: float) -> None:
     higher = Levers(lv.exclusivity, lv.licence_window, min(lv.royalty_rate + more, 0.999))
     assert outcomes(e, higher)["teacher"] >= outcomes(e, lv)["teacher"] - 1e-9
-    assert outcomes(e, higher)["deontological"] >= outcomes(e, lv)["deontological"] - 1e-12
 
 
 @settings(max_examples=200, deadline=None)
@@ -101,9 +98,14 @@ def test_with_fixed_innovation_longer_exclusivity_delays_price_relief(
     assert outcomes(fixed, longer)["rawlsian"] <= outcomes(fixed, lv)["rawlsian"] + 1e-9
 
 
-def test_lens_scores_are_bounded() -> None:
+def test_lens_scores_are_present_values_and_the_lockean_one_is_scaled_by_proportionality() -> None:
     out = outcomes(TEXTBOOK, Levers(1.0, 3.0, 0.5, 1.0, 0.3))
-    assert 0 <= out["lockean"] <= 1 and 0 <= out["deontological"] <= 1
+    assert 0 <= out["proportionality"] <= 1
+    public = out["consumers"] + out["externality"]
+    assert out["lockean"] == pytest.approx(out["proportionality"] * public)
+    assert out["deontological"] == pytest.approx(
+        out["consumers"] + out["student"] + out["royalties"] + out["externality"] - out["takings"]
+    )
 
 
 def test_the_seed_fixes_every_draw() -> None:

@@ -8,6 +8,7 @@ of R**t for t = a .. b-1 at whole years and interpolates between them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -21,8 +22,9 @@ Array = npt.NDArray[np.float64]
 @dataclass(frozen=True)
 class Economy:
     """The market and the technology. Defaults reproduce the textbook example (Nordhaus 1969 as
-    restated by Pepall, Richards & Norman, ch. 21.1) where it has a number; the distillation
-    parameters are illustrative and meant to be set, or drawn, by the user."""
+    restated by Pepall, Richards & Norman, ch. 21.1) where it has a number, and switch off every
+    extension (no rent decay, no pass-through, a closed economy), so `Economy()` *is* the
+    textbook. The lab's own defaults are the documented frontier calibration (`FRONTIER`)."""
 
     competitive_price: Num = 70.0  # p_c, price before the innovation
     quantity: Num = 30.0  # Q0, quantity sold at p_c
@@ -37,6 +39,11 @@ class Economy:
     distillation_cost: Num = 5.0  # d: one-off cost of distilling the student
     access_externality: Num = 0.0  # e: external benefit per unit of extra output per year
     creator_contribution: Num = 0.2  # theta: creators' works as a share of the teacher's R&D
+    rent_decay: Num = 0.0  # delta: share of the model's value lost each year to successors
+    pass_through: Num = 0.0  # tau: share of the royalty the student passes on in its price
+    foreign_market_share: Num = 0.0  # omega: share of the teacher's market abroad
+    foreign_protection: Num = 25.0  # years of exclusivity the teacher has abroad
+    student_operating_margin: Num = 0.4  # mu: the student's profit over its revenue (tariffs)
 
     def with_values(self, **values: Num) -> Economy:
         return replace(self, **values)
@@ -44,6 +51,16 @@ class Economy:
     @classmethod
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
+
+
+# The frontier calibration: the lab's defaults (sources and reasoning in docs/policylab.md, 6).
+FRONTIER: dict[str, float] = {
+    "rent_decay": 0.5,  # leaders are overtaken within months; equal-quality prices fall >= 10x/yr
+    "rd_elasticity": 0.5,  # no identified estimate for frontier AI; the middle of [0, 1]
+    "pass_through": 0.5,  # a monopolist facing linear demand passes half a unit cost on
+    "student_quality": 0.9,  # distilled reasoners near their teachers on the reported benchmarks
+    "distillation_cost": 0.5,  # a few hundred dollars to a few million against a frontier budget
+}
 
 
 @dataclass(frozen=True)
@@ -57,13 +74,84 @@ class Levers:
     creator_royalty_share: Num = 0.0  # phi: share of royalties passed to creators
 
 
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """The values a parameter or lever may take: low and high, each inclusive or not."""
+
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+
+    def holds(self, v: float) -> bool:
+        if math.isnan(v):
+            return False
+        above = v > self.low if self.low_open else v >= self.low
+        below = v < self.high if self.high_open else v <= self.high
+        return above and below
+
+    def __str__(self) -> str:
+        left = "(" if self.low_open else "["
+        right = ")" if self.high_open or math.isinf(self.high) else "]"
+        high = "inf" if math.isinf(self.high) else f"{self.high:g}"
+        return f"{left}{self.low:g}, {high}{right}"
+
+    def clip(self, values: Any) -> Any:
+        """Draws of a distribution kept inside the domain (an open end is kept just inside)."""
+        tiny = 1e-9
+        low = self.low + tiny if self.low_open else self.low
+        high = self.high - tiny if self.high_open and not math.isinf(self.high) else self.high
+        return np.clip(values, low, high)
+
+
+POSITIVE = Domain(0.0, math.inf, low_open=True, high_open=True)
+NON_NEGATIVE = Domain(0.0, math.inf, high_open=True)
+SHARE = Domain(0.0, 1.0)
+YEARS = Domain(0.0, 200.0)
+
+ECONOMY_DOMAINS: dict[str, Domain] = {
+    "competitive_price": POSITIVE,
+    "quantity": POSITIVE,
+    "demand_slope": POSITIVE,
+    "rd_cost": POSITIVE,
+    "interest": Domain(0.0, 1.0, low_open=True),
+    "rd_elasticity": SHARE,
+    "reference_term": Domain(0.0, 200.0, low_open=True),
+    "substitution": SHARE,
+    "student_quality": SHARE,
+    "student_margin": SHARE,
+    "distillation_cost": NON_NEGATIVE,
+    "access_externality": NON_NEGATIVE,
+    "creator_contribution": Domain(0.0, 10.0),
+    "rent_decay": Domain(0.0, 1.0, high_open=True),
+    "pass_through": SHARE,
+    "foreign_market_share": Domain(0.0, 1.0, high_open=True),
+    "foreign_protection": YEARS,
+    "student_operating_margin": Domain(0.0, 1.0, low_open=True),
+}
+LEVER_DOMAINS: dict[str, Domain] = {
+    "exclusivity": YEARS,
+    "licence_window": YEARS,
+    "royalty_rate": SHARE,
+    "licence_probability": SHARE,
+    "creator_royalty_share": SHARE,
+}
+
+
 def discount(e: Economy) -> Num:
+    """The pure discount factor R = 1 / (1 + i): for one-off sums such as the distillation cost."""
     return 1.0 / (1.0 + e.interest)
 
 
+def decayed(e: Economy) -> Num:
+    """The factor for the innovation's flows: discounted, and shrinking as successors arrive."""
+    return (1.0 - e.rent_decay) / (1.0 + e.interest)
+
+
 def annuity(e: Economy, start: Num, end: Num) -> Num:
-    """Present value at t = 0 of 1 per year from `start` to `end` (end may be inf)."""
-    r = discount(e)
+    """Present value at t = 0 of a flow worth 1 at t = 0 that decays at `rent_decay`, from
+    `start` to `end` (end may be inf)."""
+    r = decayed(e)
     return (np.power(r, start) - np.power(r, end)) / (1.0 - r)
 
 
@@ -106,40 +194,56 @@ def _innovation(e: Economy, protection: Num) -> Num:
 
 
 def outcomes(e: Economy, lv: Levers) -> dict[str, Num]:
-    """Present values of every party's gain under the three phases, and the lens scores."""
+    """Present values of every party's gain under the three phases, and the lens scores.
+
+    Domestic welfare: the regime's levers govern the domestic share (1 - omega) of the teacher's
+    market; abroad the teacher keeps `foreign_protection` years of exclusivity whatever they say."""
     t1, t2 = lv.exclusivity, lv.licence_window
     share = e.substitution * e.student_quality  # s: the teacher's rent a licensed student diverts
-    rho, m, p = lv.royalty_rate, e.student_margin, lv.licence_probability
+    rho, m, p, tau = lv.royalty_rate, e.student_margin, lv.licence_probability, e.pass_through
+    home = 1.0 - e.foreign_market_share
     a1 = annuity(e, 0.0, t1)
     a2 = annuity(e, t1, t1 + t2)
     a3 = annuity(e, t1 + t2, np.inf)
+    abroad = e.foreign_market_share * annuity(e, 0.0, e.foreign_protection)
     entry_cost = e.distillation_cost * np.power(discount(e), t1)
 
     def given(enters: Num) -> dict[str, Num]:
         licensed = p * enters  # expected presence of a licensed student in phase 2
-        protection = a1 + a2 * (1.0 - licensed * share * (1.0 - rho * m))
+        protection = home * (a1 + a2 * (1.0 - licensed * share * (1.0 - rho * m))) + abroad
         x = _innovation(e, protection)
         rent = x * e.quantity  # pi
-        full = rent + x * x / (2.0 * e.demand_slope)  # cs: consumers' gain once use is free
+        triangle = x * x / (2.0 * e.demand_slope)  # what the priced-out users gain once use is free
+        full = rent + triangle  # cs: consumers' gain once use is free
+        royalty = rho * m * share * rent  # a year's royalty in the window
+        # The student passes tau of the royalty on: its price rises by tau x the royalty per unit.
+        rise = tau * rho * m * rent / (e.quantity + x / e.demand_slope)
+        deadweight = share * rise * rise / (2.0 * e.demand_slope)
+        kept = m * share * rent - (1.0 - tau) * royalty  # the student's yearly profit after royalty
         return {
             "x": x,
             "rent": rent,
             "teacher": rent * protection,
-            "royalties": licensed * rho * m * share * rent * a2,
-            "student": licensed * ((1.0 - rho) * m * share * rent * a2 - entry_cost),
-            "consumers": licensed * share * (full - m * rent) * a2 + full * a3,
+            "royalties": home * licensed * royalty * a2,
+            "student_profit": home * kept * a2,
+            "student": licensed * (home * kept * a2 - entry_cost),
+            "consumers": home
+            * (
+                licensed * (share * (full - m * rent) - tau * royalty - deadweight) * a2 + full * a3
+            ),
             "externality": e.access_externality
             * (x / e.demand_slope)
+            * home
             * (licensed * share * a2 + a3),
-            "price_relief": x * (licensed * share * a2 + a3),
-            "taken": licensed * m * share * rent * a2 + rent * a3,
+            "least_advantaged": home
+            * (licensed * share * (x - rise) ** 2 / (2.0 * e.demand_slope) * a2 + triangle * a3),
             "rd_cost": e.rd_cost * x * x,
             "distillation_cost": licensed * entry_cost,
         }
 
     # The student distils only if its licensed profit covers the cost of distilling.
     with_entry = given(1.0)
-    worthwhile = (1.0 - rho) * m * share * with_entry["rent"] * a2 >= entry_cost
+    worthwhile = with_entry["student_profit"] >= entry_cost
     without = given(0.0)
     out: dict[str, Any] = {k: np.where(worthwhile, with_entry[k], without[k]) for k in with_entry}
     out["entry"] = worthwhile
@@ -151,8 +255,13 @@ def outcomes(e: Economy, lv: Levers) -> dict[str, Num]:
 
 
 def lenses(e: Economy, lv: Levers, o: dict[str, Num]) -> dict[str, Num]:
-    """The four normative lenses as numbers. Each is a modelling choice (docs/policylab.md)."""
+    """The four normative lenses as numbers, each in present-value units (docs/policylab.md, 3).
+
+    Each is built so that its known failure cannot win: no innovation scores nothing on every
+    lens (nothing is created, nobody gains), perpetual control scores nothing on the Lockean and
+    Rawlsian lenses (nothing is left to others), and a paid licence is not a taking."""
     to_creators = lv.creator_royalty_share * o["royalties"]
+    creators_due = e.creator_contribution * o["rd_cost"]
     rewards = np.stack(
         np.broadcast_arrays(
             o["teacher"] - to_creators,  # the teacher developer
@@ -161,18 +270,30 @@ def lenses(e: Economy, lv: Levers, o: dict[str, Num]) -> dict[str, Num]:
         )
     ).astype(float)
     labour = np.stack(
-        np.broadcast_arrays(
-            o["rd_cost"], o["distillation_cost"], e.creator_contribution * o["rd_cost"]
-        )
+        np.broadcast_arrays(o["rd_cost"], o["distillation_cost"], creators_due)
     ).astype(float)
-    reward_share = rewards / np.maximum(rewards.sum(axis=0), 1e-12)
+    reward_share = np.clip(rewards, 0, None) / np.maximum(
+        np.clip(rewards, 0, None).sum(axis=0), 1e-12
+    )
     labour_share = labour / np.maximum(labour.sum(axis=0), 1e-12)
-    taken = np.asarray(o["taken"], dtype=float)
+    proportionality = 1.0 - 0.5 * np.abs(reward_share - labour_share).sum(axis=0)
+    left_to_others = o["consumers"] + o["externality"]  # the proviso: what the public gains
+    # Deontological: the value of others' access, gross of what they paid for it (a royalty is
+    # compensation, not a loss), less what was taken without just compensation: the teacher's
+    # labour not recouped, weighed by its clean hands (its creators' share paid).
+    covered = np.where(
+        creators_due > 0, np.minimum(1.0, to_creators / np.maximum(creators_due, 1e-12)), 1.0
+    )
+    standing = 1.0 - e.creator_contribution / (1.0 + e.creator_contribution) * (1.0 - covered)
+    unrecouped = np.maximum(0.0, o["rd_cost"] - o["teacher"])
+    access = o["consumers"] + o["student"] + o["royalties"] + o["externality"]
     return {
+        "proportionality": proportionality,
+        "takings": standing * unrecouped,
         "utilitarian": o["net_surplus"],
-        "rawlsian": o["price_relief"],
-        "lockean": 1.0 - 0.5 * np.abs(np.clip(reward_share, 0, None) - labour_share).sum(axis=0),
-        "deontological": np.where(taken > 0, o["royalties"] / np.maximum(taken, 1e-12), 1.0),
+        "rawlsian": o["least_advantaged"],
+        "lockean": proportionality * left_to_others,
+        "deontological": access - standing * unrecouped,
     }
 
 

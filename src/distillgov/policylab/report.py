@@ -20,6 +20,7 @@ import numpy as np
 
 from distillgov import __version__
 from distillgov.policylab.lab import (
+    HELD_LICENCE_WINDOW,
     Assumptions,
     Distribution,
     compare,
@@ -37,13 +38,20 @@ TORNADO = (
     "student_margin",
     "distillation_cost",
     "access_externality",
+    "rent_decay",
+    "pass_through",
 )
 
-SHARES = frozenset({"rd_elasticity", "substitution", "student_quality", "student_margin"})
+SHARES = frozenset(
+    {"rd_elasticity", "substitution", "student_quality", "student_margin", "pass_through"}
+)
+BELOW_ONE = frozenset({"rent_decay"})  # a share that must stay under 1
 
 
-def _optimal_window(e: Economy, windows: np.ndarray[Any, Any], royalty: float, kind: str) -> float:
-    surplus = outcomes(e, window_levers(kind, windows, royalty))["net_surplus"]
+def _optimal_window(
+    e: Economy, windows: np.ndarray[Any, Any], royalty: float, kind: str, held: float
+) -> float:
+    surplus = outcomes(e, window_levers(kind, windows, royalty, held))["net_surplus"]
     return float(windows[int(np.argmax(np.broadcast_to(surplus, windows.shape)))])
 
 
@@ -53,24 +61,34 @@ def _range(name: str, centre: float, spec: Any, seed: int) -> tuple[float, float
         return float(np.quantile(sample, 0.1)), float(np.quantile(sample, 0.9))
     if name == "access_externality" and centre == 0:
         return 0.0, 5.0
+    if name in ("rent_decay", "pass_through") and centre == 0:
+        return 0.0, 0.5
     low, high = centre * 0.5, centre * 1.5
-    return (low, min(high, 1.0)) if name in SHARES else (low, high)
+    if name in SHARES:
+        return low, min(high, 1.0)
+    return (low, min(high, 0.95)) if name in BELOW_ONE else (low, high)
 
 
 def sensitivity(
-    a: Assumptions, windows: np.ndarray[Any, Any], royalty: float, seed: int, kind: str
+    a: Assumptions,
+    windows: np.ndarray[Any, Any],
+    royalty: float,
+    seed: int,
+    kind: str,
+    held: float = HELD_LICENCE_WINDOW,
 ) -> list[dict[str, float | str]]:
-    """The optimal window at each parameter's low and high value, all else at its centre."""
+    """The optimal window at each parameter's low and high value, all else at its centre, with
+    the same held lever as the report's optimum (so the distillation parameters can move it)."""
     centre = a.economy_point()
-    base = _optimal_window(centre, windows, royalty, kind)
+    base = _optimal_window(centre, windows, royalty, kind, held)
     names = list(
         dict.fromkeys([*TORNADO, *(k for k, v in a.economy.items() if isinstance(v, Distribution))])
     )
     rows: list[dict[str, float | str]] = []
     for name in names:
         low, high = _range(name, float(getattr(centre, name)), a.economy.get(name), seed)
-        at_low = _optimal_window(centre.with_values(**{name: low}), windows, royalty, kind)
-        at_high = _optimal_window(centre.with_values(**{name: high}), windows, royalty, kind)
+        at_low = _optimal_window(centre.with_values(**{name: low}), windows, royalty, kind, held)
+        at_high = _optimal_window(centre.with_values(**{name: high}), windows, royalty, kind, held)
         rows.append(
             {
                 "parameter": name,
@@ -83,6 +101,14 @@ def sensitivity(
             }
         )
     return sorted(rows, key=lambda r: float(r["swing"]), reverse=True)
+
+
+LENS_UNITS = {
+    "utilitarian": "net surplus (PV)",
+    "rawlsian": "priced-out users' gain (PV)",
+    "lockean": "proportionality x public's gain (PV)",
+    "deontological": "access less takings (PV)",
+}
 
 
 def _save(fig: Any, folder: Path, name: str) -> dict[str, str]:
@@ -121,28 +147,39 @@ def figures(
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.fill_between(band["window"], band["p05"], band["p95"], alpha=0.25, label="5–95 % of draws")
     ax.plot(band["window"], band["median"], linewidth=2, label="median")
+    best = result["optimum_of_median"]
+    ax.axvline(best["window"], color="black", linestyle="--", linewidth=1)
+    ax.annotate(
+        f"optimum {best['window']:.1f} y",
+        (best["window"], best["median"]),
+        textcoords="offset points",
+        xytext=(4, 6),
+    )
+    for name, point in result["profiles"].items():
+        ax.plot([point["window"]], [point["median"]], marker="o", linestyle="none", label=name)
     kind = result["window_kind"]
-    ax.set_xlabel(f"{kind} window (years; the other lever at zero)")
+    held = result["held_licence_window"]
+    other = f"then a {held:g}-year licence window" if held is not None else "no exclusivity"
+    ax.set_xlabel(f"{kind} window (years; {other}; profiles at their own levers)")
     ax.set_ylabel("net social surplus (present value)")
     ax.set_title("Welfare against window length")
     ax.legend()
     out["welfare_vs_window"] = _save(fig, folder, "welfare_vs_window")
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(7, 4))
+    # One panel per lens, each on its own absolute scale from zero: the lenses' units differ
+    # (all present values, of different things), so no bar is rescaled to its best profile.
     names = list(scores)
-    width = 0.8 / max(len(names), 1)
-    for i, name in enumerate(names):
-        # Lenses have different units: each is shown relative to the best profile on it.
-        values = [
-            scores[name][lens] / (max(abs(scores[n][lens]) for n in names) or 1.0)
-            for lens in LENSES
-        ]
-        ax.bar(np.arange(len(LENSES)) + i * width, values, width, label=name)
-    ax.set_xticks(np.arange(len(LENSES)) + width * (len(names) - 1) / 2, LENSES)
-    ax.set_ylabel("score relative to the best profile")
-    ax.set_title("Lens scores of each profile")
-    ax.legend()
+    fig, axes = plt.subplots(1, len(LENSES), figsize=(10, 3.6))
+    for ax, lens in zip(axes, LENSES, strict=True):
+        values = [scores[n][lens] for n in names]
+        ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
+        ax.set_title(lens, fontsize=10)
+        ax.set_ylabel(LENS_UNITS[lens], fontsize=8)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+        ax.set_ylim(min(0.0, *values) * 1.1, max(0.0, *values) * 1.1 or 1.0)
+    fig.suptitle("Lens scores of each profile (absolute; each panel its own scale)")
+    fig.tight_layout()
     out["lens_scores"] = _save(fig, folder, "lens_scores")
     plt.close(fig)
 
@@ -172,15 +209,16 @@ def build(
     seed: int,
     on: dt.date,
     kind: str = "exclusivity",
+    held: float = HELD_LICENCE_WINDOW,
 ) -> Path:
     """Compute, draw and write the report; returns the HTML file."""
     # Matplotlib takes 0.4 s to load: only the report, which draws, pays for it.
     import matplotlib
 
     folder.mkdir(parents=True, exist_ok=True)
-    result = uncertainty(a, levers, windows, draws, seed, royalty, kind)
+    result = uncertainty(a, levers, windows, draws, seed, royalty, kind, held)
     scores = compare(a.economy_point(), levers)
-    tornado = sensitivity(a, windows, royalty, seed, kind)
+    tornado = sensitivity(a, windows, royalty, seed, kind, held)
     paths = figures(result, scores, tornado, folder)
     record = {
         "distillgov": __version__,
@@ -190,6 +228,9 @@ def build(
         "draws": draws,
         "royalty_rate_for_optimum": royalty,
         "window_kind": kind,
+        "held_licence_window": held if kind == "exclusivity" else None,
+        "calibration": a.calibration,
+        "lens_units": LENS_UNITS,
         "profiles_as_of": on.isoformat(),
         "assumptions": a.model_dump(mode="json"),
         "levers": {k: {f: float(v) for f, v in asdict(lv).items()} for k, lv in levers.items()},
