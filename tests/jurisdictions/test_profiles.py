@@ -112,6 +112,18 @@ def test_no_value_in_force_names_the_lever_and_date(tmp_path: Path) -> None:
             "levers:\n  exclusivity.months:\n    - {from: 2020-01-01, value: 3, cite: adjustments/exclusivity_time}\n    - {from: 2019-01-01, value: 4, cite: adjustments/exclusivity_time}\n",
             "strictly increasing",
         ),
+        (
+            "levers:\n  royalty.revenue_percent:\n    - {from: 2000-01-01, value: 150, cite: adjustments/royalty_rules}\n",
+            "levers.royalty.revenue_percent[0].value', value 150: must be a percentage from 0 to 100, or null",
+        ),
+        (
+            "levers:\n  royalty.revenue_percent:\n    - {from: 2000-01-01, value: .nan, cite: adjustments/royalty_rules}\n",
+            "must be a percentage from 0 to 100, or null",
+        ),
+        (
+            "levers:\n  royalty.revenue_percent:\n    - {from: 2000-01-01, value: ten, cite: adjustments/royalty_rules}\n",
+            "must be a percentage from 0 to 100, or null",
+        ),
     ],
 )
 def test_invalid_amendments_name_the_field(tmp_path: Path, body: str, message: str) -> None:

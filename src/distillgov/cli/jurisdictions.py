@@ -89,4 +89,6 @@ def _show_value(value: Any) -> str:
         return ", ".join(sorted(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if value is None:
+        return "not set"
     return str(value)

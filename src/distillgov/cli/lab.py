@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from distillgov.cli.common import (
+    DatabaseOpt,
     Format,
     OnOpt,
     ProfileFilesOpt,
@@ -20,16 +21,21 @@ from distillgov.cli.common import (
 )
 from distillgov.errors import DistillgovError
 from distillgov.jurisdictions import builtin_ids, load_builtin
+from distillgov.policylab.calibrate import calibrate_database
+from distillgov.policylab.export import write_profile
 from distillgov.policylab.lab import (
+    HELD_LICENCE_WINDOW,
     best,
+    check_in,
     compare,
     grid,
     levers_for,
     load_assumptions,
+    on_edge,
     sweep,
     uncertainty,
 )
-from distillgov.policylab.model import LENSES, Levers
+from distillgov.policylab.model import LENSES, LEVER_DOMAINS, Levers
 from distillgov.policylab.report import build
 
 lab_app = typer.Typer(
@@ -37,7 +43,17 @@ lab_app = typer.Typer(
     no_args_is_help=True,
 )
 WindowsOpt = Annotated[str, typer.Option(help="Window lengths to try, years: START:STOP:COUNT.")]
-RoyaltyOpt = Annotated[float, typer.Option(help="Royalty rate for the optimal-window search.")]
+RoyaltyOpt = Annotated[
+    float, typer.Option(help="Royalty rate for the optimal-window search (0 to 1).")
+]
+HeldOpt = Annotated[
+    float,
+    typer.Option(
+        "--licence-window",
+        help="Years of licence window after the exclusivity, held while the exclusivity is "
+        "optimised (default: 2, the middle of the framework's one to three years).",
+    ),
+]
 DrawsOpt = Annotated[int | None, typer.Option(help="Draws (default: the file's, else 10,000).")]
 SeedOpt = Annotated[int | None, typer.Option(help="Seed (default: the file's).")]
 WindowKindOpt = Annotated[
@@ -76,9 +92,9 @@ def _lab_sweep(assumptions: Path | None, exclusivity: str, window: str, royalty:
     a = load_assumptions(assumptions)
     return sweep(
         a.economy_point(),
-        grid(exclusivity, "exclusivity"),
-        grid(window, "window"),
-        grid(royalty, "royalty"),
+        grid(exclusivity, "exclusivity", LEVER_DOMAINS["exclusivity"]),
+        grid(window, "window", LEVER_DOMAINS["licence_window"]),
+        grid(royalty, "royalty", LEVER_DOMAINS["royalty_rate"]),
         Levers(),
     )
 
@@ -123,16 +139,48 @@ def lab_optimise(
     royalty: Annotated[str, typer.Option(help="Royalty rate: START:STOP:COUNT.")] = "0:1:11",
     assumptions: AssumptionsOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    as_profile: Annotated[
+        Path | None,
+        typer.Option(
+            "--as-profile",
+            help="Also write the optimum as a jurisdiction profile (YAML) that assess and lab "
+            "compare accept.",
+        ),
+    ] = None,
+    base: Annotated[
+        str, typer.Option(help="The built-in profile the written profile extends.")
+    ] = "us",
+    effective: Annotated[
+        str | None,
+        typer.Option("--from", help="Date the written profile's levers take effect (today)."),
+    ] = None,
 ) -> None:
-    """The levers on the grid that maximise one lens's score."""
+    """The levers on the grid that maximise one lens's score, with a warning where an optimum
+    sits on the grid's edge; optionally written out as a profile."""
 
     if objective not in LENSES:
         fail(f"option --objective, value {objective!r}: choose one of {', '.join(LENSES)}")
+    day = parse_day(effective, "--from") or dt.date.today()
     try:
+        a = load_assumptions(assumptions)
         table = _lab_sweep(assumptions, exclusivity, window, royalty)
+        chosen = best(table, objective)
+        warnings = on_edge(table, chosen)
+        if as_profile is not None:
+            run = {"exclusivity": exclusivity, "window": window, "royalty": royalty}
+            write_profile(as_profile, chosen, objective, a, base, day, run, assumptions)
     except DistillgovError as exc:
         fail(exc)
-    _lab_table([best(table, objective)], fmt)
+    if fmt is Format.json:
+        typer.echo(json.dumps([{**chosen, "warnings": warnings}], indent=2))
+    else:
+        _lab_table([chosen], fmt)
+    for w in warnings:
+        typer.echo(f"warning: {w}", err=True)
+    if as_profile is not None:
+        typer.echo(
+            f"wrote {as_profile} (extends {base}, in force from {day.isoformat()})", err=True
+        )
 
 
 @lab_app.command("compare")
@@ -155,10 +203,15 @@ def lab_compare(
     _lab_table([{"profile": k, **v} for k, v in scores.items()], fmt)
 
 
-def _lab_run(assumptions: Path | None, on: str | None) -> tuple[Any, dict[str, Any], dt.date]:
-    """The assumptions, every built-in profile's levers as of the date, and the date."""
+def _lab_run(
+    assumptions: Path | None, on: str | None, royalty: float, held: float
+) -> tuple[Any, dict[str, Any], dt.date]:
+    """The assumptions, every built-in profile's levers as of the date, and the date; the
+    royalty and the held window checked against their domains."""
 
     day = parse_day(on, "--on") or dt.date.today()
+    check_in(LEVER_DOMAINS["royalty_rate"], "--royalty", royalty)
+    check_in(LEVER_DOMAINS["licence_window"], "--licence-window", held)
     a = load_assumptions(assumptions)
     return a, {i: levers_for(load_builtin(i), day, a) for i in builtin_ids()}, day
 
@@ -172,20 +225,22 @@ def lab_uncertainty(
     seed: SeedOpt = None,
     on: OnOpt = None,
     window_kind: WindowKindOpt = "exclusivity",
+    held: HeldOpt = HELD_LICENCE_WINDOW,
 ) -> None:
     """Monte Carlo over the parameter distributions: the optimal window (exclusivity, or licence)
     and each built-in profile's regret (the net surplus it forgoes against it). JSON output."""
 
     try:
-        a, levers, _ = _lab_run(assumptions, on)
+        a, levers, _ = _lab_run(assumptions, on, royalty, held)
         result = uncertainty(
             a,
             levers,
-            grid(windows, "windows"),
+            grid(windows, "windows", LEVER_DOMAINS["exclusivity"]),
             draws or a.draws,
             a.seed if seed is None else seed,
             royalty,
             window_kind,
+            held,
         )
     except DistillgovError as exc:
         fail(exc)
@@ -204,23 +259,53 @@ def lab_report(
     seed: SeedOpt = None,
     on: OnOpt = None,
     window_kind: WindowKindOpt = "exclusivity",
+    held: HeldOpt = HELD_LICENCE_WINDOW,
 ) -> None:
     """Figures (PNG and SVG) and an HTML report: welfare against window length with uncertainty
-    bands, the profiles' lens scores, and a tornado chart of the optimum's sensitivity."""
+    bands, the optimum and each profile marked, the profiles' lens scores, and a tornado chart
+    of the optimum's sensitivity."""
 
     try:
-        a, levers, day = _lab_run(assumptions, on)
+        a, levers, day = _lab_run(assumptions, on, royalty, held)
         page = build(
             a,
             levers,
             output,
-            grid(windows, "windows"),
+            grid(windows, "windows", LEVER_DOMAINS["exclusivity"]),
             royalty,
             draws or a.draws,
             a.seed if seed is None else seed,
             day,
             window_kind,
+            held,
         )
     except DistillgovError as exc:
         fail(exc)
     typer.echo(f"wrote {page} (figures beside it)")
+
+
+@lab_app.command("calibrate")
+def lab_calibrate(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Assumptions file (YAML) to write.")
+    ],
+    database: DatabaseOpt = None,
+    assumptions: AssumptionsOpt = None,
+    seed: Annotated[int, typer.Option(help="Seed written into the assumptions.")] = 20261123,
+) -> None:
+    """Estimate demand (price elasticity, hence the demand slope), the rent's decay and a
+    substitution proxy from the clearinghouse's settled usage and the registry's disclosures,
+    each with its standard error, and write them as assumptions for lab uncertainty/report."""
+
+    try:
+        report = calibrate_database(database, load_assumptions(assumptions), output, seed)
+    except DistillgovError as exc:
+        fail(exc)
+    for est in report["estimates"]:
+        typer.echo(
+            f"{est['parameter']}: {est['value']:.4g} (se {est['standard_error']:.3g}, "
+            f"n {est['observations']}) - {est['method']}"
+        )
+    for note in report["skipped"]:
+        typer.echo(f"not estimated: {note}", err=True)
+    typer.echo(f"wrote {output}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from distillgov.framework.citations import Citation
@@ -21,16 +22,21 @@ from distillgov.framework.vocabulary import (
     RateSetter,
 )
 
+REQUIRED = "required"  # a lever every standalone profile must give
+
 
 @dataclass(frozen=True, slots=True)
 class Lever:
     """One adjustable parameter of the regime."""
 
     name: str
-    kind: str  # "int" | "bool" | "enum" | "set"
+    kind: str  # "int" | "bool" | "enum" | "set" | "percent" (a decimal 0-100, or null: unset)
     meaning: str
     source: Citation  # where in the framework the lever itself comes from
     choices: tuple[str, ...] = ()  # allowed values of an enum, or of a set's members
+    # A lever added after profiles were written has a default, so a profile written before it
+    # stays valid; `REQUIRED` levers must be given by every standalone profile.
+    default: Any = REQUIRED
 
 
 def _values(enum: Any) -> tuple[str, ...]:
@@ -78,6 +84,14 @@ LEVERS: dict[str, Lever] = {
             "bool",
             "Whether royalties are shared with creators through a collective rights body.",
             Citation("adjustments", "royalty_rules"),
+        ),
+        Lever(
+            "royalty.revenue_percent",
+            "percent",
+            "A royalty rate the regime itself fixes, as a percentage of the licensee's revenue "
+            "from the student; null where the rate-setter's tariff schedule decides.",
+            Citation("adjustments", "royalty_rules"),
+            default=None,
         ),
         Lever(
             "contract.anti_distillation_clauses",
@@ -132,6 +146,8 @@ def check_value(lever: Lever, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError("must be true or false")
         return value
+    if lever.kind == "percent":
+        return _percent(value)
     if lever.kind == "enum":
         if value not in lever.choices:
             raise ValueError(f"must be one of: {', '.join(lever.choices)}")
@@ -139,6 +155,21 @@ def check_value(lever: Lever, value: Any) -> Any:
     if not isinstance(value, list) or any(v not in lever.choices for v in value):
         raise ValueError(f"must be a list of: {', '.join(lever.choices)}")
     return frozenset(value)
+
+
+def _percent(value: Any) -> str | None:
+    """A percentage kept as the decimal text it was given (money is exact downstream)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("must be a percentage from 0 to 100, or null")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("must be a percentage from 0 to 100, or null") from None
+    if not number.is_finite() or not 0 <= number <= 100:
+        raise ValueError("must be a percentage from 0 to 100, or null")
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True)

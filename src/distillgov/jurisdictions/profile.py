@@ -27,7 +27,14 @@ from distillgov.errors import (
     problems_from,
 )
 from distillgov.framework.citations import Citation
-from distillgov.framework.levers import LEVERS, Regime, ResolvedLevers, TypedValue, check_value
+from distillgov.framework.levers import (
+    LEVERS,
+    REQUIRED,
+    Regime,
+    ResolvedLevers,
+    TypedValue,
+    check_value,
+)
 from distillgov.inputs import decode_text, load_yaml, parse_yaml, read_bytes
 
 
@@ -66,6 +73,7 @@ class Profile:
     levers: dict[str, tuple[TypedValue, ...]]
     content_hash: str
     origin: str  # "builtin" or the file it came from
+    extends: str | None = None  # the built-in profile a user's file amends
 
     def as_of(self, day: dt.date) -> ResolvedLevers:
         # Memoised per date: a batch or a server resolves the same few dates again and again.
@@ -177,9 +185,13 @@ def _build(raw: Any, origin: str, parent: Profile | None) -> Profile:
         merged = {t.effective_from: t for t in levers.get(name, ())}
         merged.update({t.effective_from: t for t in typed})
         levers[name] = tuple(merged[d] for d in sorted(merged))
-    for name in LEVERS:
-        if name not in levers:
+    for name, lever in LEVERS.items():
+        if name in levers:
+            continue
+        if lever.default == REQUIRED:
             problems.append(Problem(f"levers.{name}", None, "this lever needs a value", origin))
+        else:  # a lever newer than the file: its default, in force since the earliest date
+            levers[name] = (TypedValue(dt.date.min, lever.default, lever.source, "default"),)
     if problems:
         raise InvalidProfile(f"{origin}: invalid profile", problems)
     ordered = {name: levers[name] for name in LEVERS}
@@ -198,7 +210,9 @@ def _build(raw: Any, origin: str, parent: Profile | None) -> Profile:
         },
     }
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    return Profile(spec.id, spec.name, spec.summary, ordered, f"sha256:{digest}", origin)
+    return Profile(
+        spec.id, spec.name, spec.summary, ordered, f"sha256:{digest}", origin, spec.extends
+    )
 
 
 _PAPER_ORDER = ("us", "cn", "global_south")  # the adjustments table's column order

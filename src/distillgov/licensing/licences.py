@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from distillgov.errors import Conflict, DistillgovError, NotFound
 from distillgov.framework.readings import phase_on
 from distillgov.licensing.ledger import Account, ensure_accounts
-from distillgov.licensing.tariffs import Tariff, builtin, check_against_profile
+from distillgov.licensing.tariffs import Tariff, in_force
 from distillgov.storage.db import reading
 
 STATES = ("active", "suspended", "revoked")
@@ -138,8 +138,7 @@ def open_licence(
     student = student or case.id
     if not student:
         raise LicenceError("the case has no 'id' and no --student was given: name the student")
-    tariff = builtin(profile.id).as_of(on)
-    check_against_profile(tariff, profile.as_of(on).values, profile.id)
+    tariff = in_force(profile, on)
     licence = Licence(
         id=licence_id or f"lic-{slug(student)}-{profile.id}-{on:%Y%m%d}",
         licensee=licensee,

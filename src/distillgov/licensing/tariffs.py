@@ -198,6 +198,30 @@ def builtin(profile_id: str) -> TariffFile:
     return _read(path, f"schedules/{profile_id}.yaml")
 
 
+def in_force(profile: Any, on: dt.date) -> Tariff:
+    """The tariff a licence under `profile` opens with on a date: the built-in schedule of the
+    profile (or of the built-in profile it extends), checked against its levers, and replaced by
+    a percentage of revenue where its `royalty.revenue_percent` lever fixes the rate."""
+    levers = profile.as_of(on).values
+    try:
+        schedules = builtin(profile.id)
+    except TariffError:
+        if not profile.extends:
+            raise
+        schedules = builtin(profile.extends)
+    tariff = schedules.as_of(on)
+    fixed = levers.get("royalty.revenue_percent")
+    if fixed is not None:
+        tariff = tariff.model_copy(
+            update={
+                "schedule": PercentOfRevenue(percent_of_revenue=Decimal(fixed)),
+                "note": f"rate fixed by profile '{profile.id}': royalty.revenue_percent {fixed}",
+            }
+        )
+    check_against_profile(tariff, levers, profile.id)
+    return tariff
+
+
 def load(path: Path) -> TariffFile:
     return _read(path, str(path))
 

@@ -109,3 +109,20 @@ def latest_checkpoint(log: TransparencyLog) -> tuple[int, str] | None:
             text("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
         ).first()
     return None if row is None else (int(row[0]), str(row[1]))
+
+
+def declared_teacher_shares(engine: Engine) -> list[float]:
+    """Every declared share of a student's training signal that came from one teacher, over the
+    current (not superseded) disclosures: what the policy lab's calibration reads."""
+    with reading(engine) as c:
+        rows = c.execute(
+            text(
+                """
+                SELECT e.share FROM reg_edges e JOIN reg_disclosures d ON d.id = e.disclosure
+                WHERE e.share IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM reg_disclosures n WHERE n.supersedes = d.id)
+                ORDER BY d.id, e.teacher
+                """
+            )
+        ).all()
+    return [float(r[0]) for r in rows]
