@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from distillgov.policylab.lab import Assumptions, best, grid, on_edge, sweep
+from distillgov.policylab.lab import Assumptions, best, grid, on_edge, sweep, uncertainty
 from distillgov.policylab.model import FRONTIER, LENSES, Economy, Levers, annuity, outcomes
 
 TEXTBOOK = Economy()
@@ -175,3 +175,24 @@ def test_a_higher_royalty_never_adds_to_the_takings(
     high = outcomes(e, Levers(t1, t2, min(rho + more, 1.0)))
     if bool(low["entry"]) == bool(high["entry"]):
         assert high["takings"] <= low["takings"] + 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(economies, st.floats(0, 30), st.floats(0, 30), st.floats(0, 1), st.floats(0.01, 10))
+def test_with_fixed_innovation_longer_exclusivity_gives_the_public_and_the_worst_off_less(
+    e: Economy, t1: float, t2: float, rho: float, more: float
+) -> None:
+    fixed = e.with_values(rd_elasticity=0.0, distillation_cost=0.0)
+    now, later = outcomes(fixed, Levers(t1, t2, rho)), outcomes(fixed, Levers(t1 + more, t2, rho))
+    public_now = now["consumers"] + now["externality"]
+    public_later = later["consumers"] + later["externality"]
+    assert public_later <= public_now + 1e-9
+    assert later["rawlsian"] <= now["rawlsian"] + 1e-9
+
+
+def test_uncertainty_warns_when_draws_find_their_optimum_on_the_grid_edge() -> None:
+    a = Assumptions.model_validate({"economy": {"rd_elasticity": {"uniform": [0, 1]}}})
+    narrow = uncertainty(a, {}, grid("0:2:5", "w"), 300, 1, 0.3)
+    assert any("at the highest window, 2 years (the grid's edge" in w for w in narrow["warnings"])
+    wide = uncertainty(a, {}, grid("0:60:61", "w"), 300, 1, 0.3)
+    assert not any("highest" in w for w in wide["warnings"])

@@ -245,6 +245,8 @@ def lab_uncertainty(
     except DistillgovError as exc:
         fail(exc)
     typer.echo(json.dumps(result, indent=2))
+    for w in result["warnings"]:
+        typer.echo(f"warning: {w}", err=True)
 
 
 @lab_app.command("report")

@@ -375,4 +375,23 @@ def uncertainty(
             name: {"mean": float(r.mean()), "p95": float(np.quantile(r, 0.95))}
             for name, r in regret.items()
         },
+        "warnings": _edge_draws(chosen, windows, LEVER_DOMAINS[varied]),
     }
+
+
+def _edge_draws(chosen: Any, windows: Any, domain: Domain) -> list[str]:
+    """Say how many draws found their optimum on an edge of the window grid."""
+    warnings = []
+    if windows.size < 2:
+        return warnings
+    for edge, side in ((windows[0], "lowest"), (windows[-1], "highest")):
+        share = float(np.mean(chosen == edge))
+        if share == 0:
+            continue
+        limit = edge in (domain.low, domain.high)
+        where = "the lever's own limit" if limit else "the grid's edge; widen the grid"
+        warnings.append(
+            f"{100 * share:.1f} % of draws have their optimum at the {side} window, {edge:g} "
+            f"years ({where})"
+        )
+    return warnings
