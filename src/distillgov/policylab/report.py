@@ -149,11 +149,13 @@ def figures(
     ax.plot(band["window"], band["median"], linewidth=2, label="median")
     best = result["optimum_of_median"]
     ax.axvline(best["window"], color="black", linestyle="--", linewidth=1)
-    ax.annotate(
-        f"optimum {best['window']:.1f} y",
-        (best["window"], best["median"]),
-        textcoords="offset points",
-        xytext=(4, 6),
+    ax.text(
+        best["window"],
+        0.98,
+        f" optimum of the median: {best['window']:.1f} y",
+        transform=ax.get_xaxis_transform(),
+        va="top",
+        fontsize=8,
     )
     for name, point in result["profiles"].items():
         ax.plot([point["window"]], [point["median"]], marker="o", linestyle="none", label=name)
@@ -163,7 +165,7 @@ def figures(
     ax.set_xlabel(f"{kind} window (years; {other}; profiles at their own levers)")
     ax.set_ylabel("net social surplus (present value)")
     ax.set_title("Welfare against window length")
-    ax.legend()
+    ax.legend(loc="lower right", fontsize=8)
     out["welfare_vs_window"] = _save(fig, folder, "welfare_vs_window")
     plt.close(fig)
 
