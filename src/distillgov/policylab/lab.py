@@ -381,7 +381,7 @@ def uncertainty(
 
 def _edge_draws(chosen: Any, windows: Any, domain: Domain) -> list[str]:
     """Say how many draws found their optimum on an edge of the window grid."""
-    warnings = []
+    warnings: list[str] = []
     if windows.size < 2:
         return warnings
     for edge, side in ((windows[0], "lowest"), (windows[-1], "highest")):
