@@ -37,11 +37,10 @@ def test_levers_are_ordered_as_the_adjustments_table_says() -> None:
         cn["contract.anti_distillation_clauses"],
         gs["contract.anti_distillation_clauses"],
     ) == ("enforced", "subordinated", "filtered")
-    assert len(us["research.deployments"]) < len(cn["research.deployments"])
-    assert (
-        gs["research.purposes"] >= us["research.purposes"]
-        and gs["research.purposes"] > cn["research.purposes"]
-    )
+    # Small, bigger, very broad: each carve-out holds the one before it (the US one is strictly
+    # smaller; CN and the Global South differ in contract reach, not here: interpretation 74).
+    assert us["research.deployments"] < cn["research.deployments"] <= gs["research.deployments"]
+    assert us["research.purposes"] <= cn["research.purposes"] <= gs["research.purposes"]
     assert (us["royalty.rate_setter"], cn["royalty.rate_setter"], gs["royalty.rate_setter"]) == (
         "tribunal",
         "state",
