@@ -39,7 +39,7 @@ BASE: dict[str, Any] = {
     "output_use": ["training"],
     "volume": {"outputs": 1_000_000, "one_off": False},
     "creative_works_at_scale": False,
-    "personal_data": {"involved": False},
+    "personal_data": {"involved": False, "privacy_violating_use": False},
     "safety": {"evaluated": True, "improvements_shared": True, "unsafe_use": False},
     "transparency": {"disclosure_filed": True, "filed_on": "2025-01-10"},
     "commercial_release_date": "2025-01-20",

@@ -57,6 +57,7 @@ WEIGHTED: dict[str, list[Any]] = {
         "privacy_violating_collection",
     ],
     "safety.unsafe_use": [False, False, False, False, True],
+    "personal_data.privacy_violating_use": [False, False, False, False, True],
     "consent.granted": [False, False, True],
     "distiller.same_owner_as_teacher": [False, False, False, True],
 }
@@ -95,6 +96,8 @@ def cases(draw: st.DrawFn, known: bool = False) -> Case:
     uses = draw(_maybe(st.lists(st.sampled_from(USES), min_size=1, max_size=4, unique=True), known))
     if known and flat["deployment"] == "commercial" and flat["commercial_release_date"] is None:
         flat["commercial_release_date"] = draw(DAYS)
+    if known and flat["personal_data.involved"] is False:
+        flat["personal_data.privacy_violating_use"] = False  # it needs personal data
     if known and flat["transparency.disclosure_filed"] and flat["transparency.filed_on"] is None:
         flat["transparency.filed_on"] = draw(DAYS)
     facts = dict(flat)

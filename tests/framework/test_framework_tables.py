@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from distillgov.assessment import determine
 from distillgov.framework import Determination
@@ -125,6 +126,8 @@ def test_types_research_exempt_while_non_commercial(profile: str) -> None:
         {"access": "leaked_weights"},
         {"access": "privacy_violating_collection"},
         {"safety": {"unsafe_use": True}},
+        # Lawfully obtained outputs, used in a way that violates privacy: illicit as unsafe use is.
+        {"personal_data": {"involved": True, "privacy_violating_use": True}},
     ],
 )
 def test_types_illicit_defeats_every_safe_harbour(profile: str, changes: dict[str, Any]) -> None:
@@ -410,3 +413,25 @@ def test_abstract_immunities_are_conditional() -> None:
     harbour = {i["id"]: i for i in late.immunities}["reverse_engineering_harbour"]
     assert harbour["holds"] is False and harbour["suspended_by"] == ["transparency_disclosure"]
     assert late.compliant is False
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_types_illicit_privacy_violating_use_is_handled_as_unsafe_use_is(profile: str) -> None:
+    unsafe = decide(profile, safety={"unsafe_use": True})
+    privacy = decide(profile, personal_data={"involved": True, "privacy_violating_use": True})
+    assert (unsafe.category, unsafe.rule, unsafe.violations) == (
+        privacy.category,
+        privacy.rule,
+        privacy.violations,
+    )
+    # Without personal data the question does not arise, and an unknown answer changes nothing.
+    clean = decide(profile, personal_data={"involved": False, "privacy_violating_use": None})
+    assert clean.category == "commercial_cloning"
+    assert "personal_data.privacy_violating_use" not in {m.fact for m in clean.missing_facts}
+    unsure = decide(profile, personal_data={"involved": True, "privacy_violating_use": None})
+    assert "personal_data.privacy_violating_use" in {m.fact for m in unsure.missing_facts}
+
+
+def test_a_privacy_violating_use_without_personal_data_is_refused() -> None:
+    with pytest.raises(ValidationError, match="a privacy-violating use needs personal data"):
+        make_case(personal_data={"involved": False, "privacy_violating_use": True})

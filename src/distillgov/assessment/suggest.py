@@ -79,6 +79,11 @@ def _candidates(case: Case, profile: Profile, day: dt.date) -> list[Change]:
             _set("safety.unsafe_use", False),
         ),
         Change(
+            "privacy_use",
+            "Stop the privacy-violating use of the personal data",
+            _set("personal_data.privacy_violating_use", False),
+        ),
+        Change(
             "privacy",
             "Adopt the privacy safeguards (minimisation, purpose limitation, consent, user rights)",
             _both(

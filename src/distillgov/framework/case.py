@@ -171,6 +171,11 @@ class PersonalData(_Facts):
     user_rights: bool | None = Field(
         None, description="Can people access, delete and opt out of their data?"
     )
+    privacy_violating_use: bool | None = Field(
+        None,
+        description="Is the student built or used in a way that violates privacy, e.g. to "
+        "re-identify, profile or surveil people from the personal data?",
+    )
 
 
 class Safety(_Facts):
@@ -289,6 +294,7 @@ class Case(_Facts):
             "personal_data.purpose_limitation": pd.purpose_limitation,
             "personal_data.differential_privacy": pd.differential_privacy,
             "personal_data.user_rights": pd.user_rights,
+            "personal_data.privacy_violating_use": pd.privacy_violating_use,
             "safety.evaluated": s.evaluated,
             "safety.improvements_shared": s.improvements_shared,
             "safety.unsafe_use": s.unsafe_use,
@@ -341,6 +347,16 @@ CONTRADICTIONS: tuple[Contradiction, ...] = (
             )
         ),
         "a commercial release date was given but the deployment is not commercial",
+    ),
+    Contradiction(
+        "personal_data.privacy_violating_use",
+        And(
+            (
+                Eq(Fact("personal_data.privacy_violating_use"), Const(True)),
+                Eq(Fact("personal_data.involved"), Const(False)),
+            )
+        ),
+        "a privacy-violating use needs personal data, but personal_data.involved is false",
     ),
     Contradiction(
         "transparency.filed_on",

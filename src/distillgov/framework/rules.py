@@ -162,10 +162,15 @@ CONCEPTS = (
             one_of(ACCESS, IMPROPER_ACCESS),
             all_of(is_(ACCESS, "terms_breach"), fact("breached_clause_binds")),
             is_(fact("safety.unsafe_use"), True),
+            # Privacy-violating use needs personal data: without any, it cannot be the case.
+            all_of(
+                not_(is_(fact("personal_data.involved"), False)),
+                is_(fact("personal_data.privacy_violating_use"), True),
+            ),
         ),
         Citation("types", "illicit"),
         "Hacking, circumvention, leaked weights, privacy-violating collection, an enforceable "
-        "breach of terms, or unsafe use.",
+        "breach of terms, or unsafe or privacy-violating use.",
         traced=True,
     ),
     Let(

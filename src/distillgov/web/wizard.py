@@ -47,7 +47,8 @@ STEPS: list[tuple[str, str, list[str]]] = [
         "privacy safeguards (policies/collective_licensing, policies/privacy).",
         ["creative_works_at_scale", "personal_data.involved", "personal_data.consent",
          "personal_data.minimisation", "personal_data.purpose_limitation",
-         "personal_data.differential_privacy", "personal_data.user_rights"],
+         "personal_data.differential_privacy", "personal_data.user_rights",
+         "personal_data.privacy_violating_use"],
     ),
     (
         "Safety",
