@@ -96,6 +96,8 @@ def cases(draw: st.DrawFn, known: bool = False) -> Case:
     uses = draw(_maybe(st.lists(st.sampled_from(USES), min_size=1, max_size=4, unique=True), known))
     if known and flat["deployment"] == "commercial" and flat["commercial_release_date"] is None:
         flat["commercial_release_date"] = draw(DAYS)
+    if known and flat["deployment"] != "commercial":
+        flat["already_released"] = False  # "released commercially" needs a commercial deployment
     if known and flat["personal_data.involved"] is False:
         flat["personal_data.privacy_violating_use"] = False  # it needs personal data
     if known and flat["transparency.disclosure_filed"] and flat["transparency.filed_on"] is None:

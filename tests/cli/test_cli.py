@@ -285,9 +285,10 @@ def test_assess_uses_the_catalogue_and_suggests() -> None:
         "assess", EXAMPLES / "cases" / "deepseek-r1-distill-llama-70b-2025.yaml", "-j", "cn"
     ).stdout
     assert (
-        "inherited [enforceable] name_prefix (Llama) via deepseek-r1-distill-llama-70b-2025 -> llama-3.3-70b"
-        in text
+        "inherited [enforceable, not met] name_prefix (Llama) via "
+        "deepseek-r1-distill-llama-70b-2025 -> llama-3.3-70b" in text
     )
+    assert "learnt from: deepseek-r1\n  starts from the weights of: llama-3.3-70b" in text
 
 
 @pytest.mark.parametrize(

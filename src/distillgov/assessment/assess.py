@@ -96,8 +96,12 @@ def assess_case(case: Case, profile: Profile, day: dt.date, suggest: bool = Fals
         links += [_link(completed, profile, day, i) for i in range(len(case.additional_teachers))]
         models = lineage_names(completed)
         disclosing = any(o.id == "transparency_disclosure" for o in determination.obligations)
+        bases = [m for m in models if m in completed.base_models]
         extra["lineage"] = {
             "models": models,
+            # Bases give the student its starting weights; the rest taught it (docs/rules.md).
+            "teachers": [m for m in models if m not in bases],
+            "bases": bases,
             # The framework's transparency duty covers the whole lineage, not only the teacher.
             "disclosure_must_name": models if disclosing else [],
             "links": links,

@@ -32,6 +32,7 @@ class Inherited:
     confidence: str
     effect: str
     cite: dict[str, str]
+    status: str | None = None  # where the case lets it be judged: met, not_met, unknown
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +46,7 @@ class Inherited:
             "confidence": self.confidence,
             "effect": self.effect,
             "cite": self.cite,
+            "status": self.status,
         }
 
 
@@ -106,9 +108,21 @@ def inherited_obligations(
                     confidence=clause.confidence.value,
                     effect=effect,
                     cite=finding.cite.as_dict(),
+                    status=_status(clause.type, clause.value, case, effect),
                 )
             )
     return out
+
+
+def _status(kind: ClauseType, value: Any, case: Case, effect: str) -> str | None:
+    """Whether a naming duty is met, judged from the student's name; unknown without one. Other
+    inherited duties are listed, not judged: the case holds no fact that would decide them."""
+    if kind is not ClauseType.NAME_PREFIX or effect == "own_licence":
+        return None
+    if not case.student_name:
+        return "unknown"
+    prefix = str(value).casefold()
+    return "met" if case.student_name.casefold().startswith(prefix) else "not_met"
 
 
 def _own_family(case: Case) -> str | None:

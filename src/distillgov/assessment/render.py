@@ -177,7 +177,10 @@ def _catalogue_text(d: Determination) -> list[str]:
     lineage = d.extra.get("lineage")
     if lineage:
         lines += ["", "LINEAGE"]
-        lines.append(_wrap("models learnt from: " + ", ".join(lineage["models"]), "  "))
+        if lineage["teachers"]:
+            lines.append(_wrap("learnt from: " + ", ".join(lineage["teachers"]), "  "))
+        if lineage["bases"]:
+            lines.append(_wrap("starts from the weights of: " + ", ".join(lineage["bases"]), "  "))
         if lineage["disclosure_must_name"]:
             names = ", ".join(lineage["disclosure_must_name"])
             lines.append(_wrap(f"the transparency disclosure must name: {names}", "  "))
@@ -191,7 +194,8 @@ def _catalogue_text(d: Determination) -> list[str]:
         for duty in lineage["inherited_obligations"]:
             path = " -> ".join(duty["path"])
             value = f" ({duty['value']})" if duty["value"] is not None else ""
-            lines.append(f"  inherited [{duty['effect']}] {duty['duty']}{value} via {path}")
+            judged = f", {duty['status'].replace('_', ' ')}" if duty.get("status") else ""
+            lines.append(f"  inherited [{duty['effect']}{judged}] {duty['duty']}{value} via {path}")
             lines.append(
                 _wrap(f"{duty['what']} ({duty['confidence']}: {duty['source']})", "      ")
             )

@@ -206,6 +206,11 @@ class Case(_Facts):
 
     id: Name | None = Field(None, description="A short identifier for this case.")
     title: Name | None = Field(None, description="A one-line name for the situation.")
+    student_name: Name | None = Field(
+        None,
+        description="The student's public name, if it has one: naming duties it inherits (a "
+        "licence requiring a name prefix) are checked against it.",
+    )
     description: Prose | None = Field(None, description="The situation in a few sentences.")
     jurisdiction: Name | None = Field(None, description="Profile id, e.g. us, cn, global_south.")
     assessed_on: Day | None = Field(None, description="The date the assessment is made for.")
@@ -235,6 +240,11 @@ class Case(_Facts):
     transparency: Transparency = Field(default_factory=lambda: Transparency())
     commercial_release_date: Day | None = Field(
         None, description="When is (or was) the student commercially released?"
+    )
+    already_released: bool | None = Field(
+        None,
+        description="Has the student already been commercially released? (Answer this when the "
+        "date is not known; a date, where given, decides.)",
     )
     base_models: list[Name] = Field(
         default_factory=_none_yet,
@@ -301,6 +311,7 @@ class Case(_Facts):
             "transparency.disclosure_filed": self.transparency.disclosure_filed,
             "transparency.filed_on": self.transparency.filed_on,
             "commercial_release_date": self.commercial_release_date,
+            "already_released": self.already_released,
         }
 
 
@@ -357,6 +368,16 @@ CONTRADICTIONS: tuple[Contradiction, ...] = (
             )
         ),
         "a privacy-violating use needs personal data, but personal_data.involved is false",
+    ),
+    Contradiction(
+        "already_released",
+        And(
+            (
+                Eq(Fact("already_released"), Const(True)),
+                In(Fact("deployment"), Const(frozenset({"none", "non_commercial_release"}))),
+            )
+        ),
+        "the student is said to be commercially released but the deployment is not commercial",
     ),
     Contradiction(
         "transparency.filed_on",

@@ -21,6 +21,7 @@ from distillgov.framework.logic import (
     Const,
     Expr,
     If,
+    Known,
     Le,
     Let,
     Lt,
@@ -355,10 +356,14 @@ class Obligation:
 
 
 _category = fact("category")
-_released_by_now = any_of(
-    is_(DEPLOYMENT, "non_commercial_release"),
-    all_of(is_(DEPLOYMENT, "commercial"), Le(RELEASE, ON)),
+# Released commercially by the assessment date: the date decides where it is known; otherwise the
+# answer "already released" (a student on the market whose launch date nobody recorded).
+_commercially_released = all_of(
+    is_(DEPLOYMENT, "commercial"),
+    If(Known(RELEASE), Le(RELEASE, ON), is_(fact("already_released"), True)),
 )
+_not_yet_released = If(Known(RELEASE), Lt(ON, RELEASE), is_(fact("already_released"), False))
+_released_by_now = any_of(is_(DEPLOYMENT, "non_commercial_release"), _commercially_released)
 _immunity_categories = frozenset({"research", "transformative", "de_minimis", "commercial_cloning"})
 _pd = "personal_data."
 
@@ -396,10 +401,12 @@ OBLIGATIONS: tuple[Obligation, ...] = (
                         is_(fact("transparency.disclosure_filed"), True),
                         Lt(RELEASE, fact("transparency.filed_on")),
                     ),
-                    all_of(is_(fact("transparency.disclosure_filed"), False), Le(RELEASE, ON)),
+                    all_of(
+                        is_(fact("transparency.disclosure_filed"), False), _commercially_released
+                    ),
                 ),
             ),
-            ("due", all_of(is_(fact("transparency.disclosure_filed"), False), Lt(ON, RELEASE))),
+            ("due", all_of(is_(fact("transparency.disclosure_filed"), False), _not_yet_released)),
         ),
         conditions_immunity=True,
     ),
