@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from distillgov.assessment.casefiles import case_from_data
 from distillgov.assessment.completion import TeacherRecord, complete_data
 from distillgov.assessment.lineage import conflicts, inherited_obligations, lineage_names
-from distillgov.assessment.suggest import nearest_compliant
+from distillgov.assessment.suggest import nearest_compliant, other_profiles
 from distillgov.errors import InvalidCase, problems_from
 from distillgov.framework import Case, Determination, assess
 from distillgov.jurisdictions.profile import Profile, load_profile
@@ -111,6 +111,7 @@ def assess_case(case: Case, profile: Profile, day: dt.date, suggest: bool = Fals
         }
     if suggest:
         extra["suggestions"] = nearest_compliant(completed, profile, day, determination)
+        extra["other_profiles"] = other_profiles(completed, profile, day)
     determination.extra.update(extra)
     return determination
 

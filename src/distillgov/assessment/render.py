@@ -93,16 +93,22 @@ def text(d: Determination) -> str:
         f"OUTCOME: {headline(d)} — {compliance_words(d)}.",
         _wrap(d.summary, "  "),
     ]
+    if d.scope:
+        lines.append(_wrap(d.scope, "  "))
     if d.violations:
         lines += ["", f"Violations: {', '.join(d.violations)}"]
     lines += ["", "OBLIGATIONS"]
     for o in d.obligations:
-        due = f", due {o.due}" if o.due else ""
+        due = f", {DUE_WORDS.get(o.due_basis, 'due')} {o.due}" if o.due else ""
         maybe = "" if o.applies else " (may apply)"
         lines.append(f"  [{o.status or 'unknown'}] {o.id}{maybe}{due} — {cite_text(o.source)}")
         lines.append(_wrap(o.what, "      "))
     if not d.obligations:
         lines.append("  none")
+    if d.consequences:
+        lines += ["", "CONSEQUENCES"]
+        for c in d.consequences:
+            lines.append(_wrap(f"- {c['what']} ({cite_text(c['source'])})", "  "))
     r = d.royalty
     lines += ["", "ROYALTY"]
     if r["due"] is None:
@@ -113,8 +119,9 @@ def text(d: Determination) -> str:
         lines.append(
             f"  Licence window: {r['window_start']} to {r['window_end']}; royalty-free after."
         )
-        shared = _value(r["shared_with_creators"])
-        lines.append(f"  Rate set by: {r['rate_setter']}; shared with creators: {shared}.")
+        if r["rate_setter"]:
+            shared = _value(r["shared_with_creators"])
+            lines.append(f"  Rate set by: {r['rate_setter']}; shared with creators: {shared}.")
     else:
         lines.append("  No royalty: the category carries none.")
     if d.immunities:
@@ -209,9 +216,21 @@ def _catalogue_text(d: Determination) -> list[str]:
                 "  none within three changes" if d.compliant is not True else "  already compliant"
             )
         for s in suggestions:
-            outcome = f"{s['category']} / {s['rule']} under {s['jurisdiction']}"
+            outcome = f"{s['category']} / {s['rule']}"
             lines.append(_wrap(f"- {'; and '.join(s['what'])} -> {outcome}", "  "))
+    others = d.extra.get("other_profiles")
+    if others:
+        lines += ["", "HOW OTHER PROFILES SEE IT (not a fix: each judges the acts done under it)"]
+        for o in others:
+            lines.append(
+                f"  {o['profile']}: {o['category']} / {o['rule']}, compliant: "
+                f"{_value(o['compliant'])}"
+            )
     return lines
+
+
+# How an obligation's due date reads: a duty owed before a release, or one that runs until a date.
+DUE_WORDS = {"commercial_release_date": "required before", "window_end": "until"}
 
 
 def letter(d: Determination, fmt: str) -> str:

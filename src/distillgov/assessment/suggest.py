@@ -2,9 +2,10 @@
 
 Candidate changes are the ones a distiller can actually make: obtain a licence, keep the student
 unreleased or non-commercial, stay within the terms, file the disclosure in time, meet the safety
-and privacy conditions, distil from a teacher whose terms grant distillation, or distil under
-another jurisdiction. Every variant is re-assessed; only those that come out compliant are
-proposed, fewest changes first.
+and privacy conditions, or distil from a teacher whose terms grant distillation. Every variant is
+re-assessed under the same profile; only those that come out compliant are proposed, fewest
+changes first. Moving to another jurisdiction is never a fix (each judges the acts done under it):
+how the other built-in profiles see the same case is reported apart (`other_profiles`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ class Change:
     id: str
     what: str
     apply: Callable[[Data], None]
-    profile: str | None = None  # a change of jurisdiction
 
 
 def _set(path: str, value: Any) -> Callable[[Data], None]:
@@ -113,16 +113,6 @@ def _candidates(case: Case, profile: Profile, day: dt.date) -> list[Change]:
                 _set("access", "public_api_within_terms"),
             )
         )
-    for other in builtin_ids():
-        if other != profile.id:
-            out.append(
-                Change(
-                    f"jurisdiction:{other}",
-                    f"Distil under the {other} profile instead",
-                    lambda d: None,
-                    other,
-                )
-            )
     for teacher in catalogue().values():
         terms = teacher.terms_on(day)
         if teacher.id == case.teacher.id or terms is None or not terms.of(GRANTS, usable_only=True):
@@ -160,20 +150,15 @@ def nearest_compliant(
     found: list[dict[str, Any]] = []
     for size in (1, 2, 3):
         for combo in combinations(candidates, size):
-            if sum(c.profile is not None for c in combo) > 1:
-                continue
             variant = _variant(case, combo, day)
             if variant is None:
                 continue
-            chosen = next((c.profile for c in combo if c.profile), None)
-            under = load_builtin(chosen) if chosen else profile
-            d = assess(variant, under.as_of(day), day)
+            d = assess(variant, profile.as_of(day), day)
             if d.compliant is True:
                 found.append(
                     {
                         "changes": [c.id for c in combo],
                         "what": [c.what for c in combo],
-                        "jurisdiction": chosen or profile.id,
                         "category": d.category,
                         "rule": d.rule,
                         "compliant": d.compliant,
@@ -182,3 +167,16 @@ def nearest_compliant(
         if found:
             break  # the smallest changes that work; larger ones are not "nearest"
     return found[:limit]
+
+
+def other_profiles(case: Case, profile: Profile, day: dt.date) -> list[dict[str, Any]]:
+    """The same case under every other built-in profile: information, not advice to move."""
+    out = []
+    for other in builtin_ids():
+        if other == profile.id:
+            continue
+        d = assess(case, load_builtin(other).as_of(day), day)
+        out.append(
+            {"profile": other, "category": d.category, "rule": d.rule, "compliant": d.compliant}
+        )
+    return out

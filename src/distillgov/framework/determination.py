@@ -64,6 +64,8 @@ class Determination:
     missing_facts: tuple[MissingFact, ...]
     levers: dict[str, Any]
     framework_version: str
+    consequences: tuple[dict[str, Any], ...] = ()  # what the category entails (illicit: its ban)
+    scope: str = ""  # which profile this applies, and that it speaks for no other
     extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
@@ -90,6 +92,8 @@ class Determination:
             "violations": list(self.violations),
             "immunities": list(self.immunities),
             "royalty": self.royalty,
+            "consequences": list(self.consequences),
+            "scope": self.scope,
             "missing_facts": [m.as_dict() for m in self.missing_facts],
             "trace": list(self.trace),
             "lenses": self.lenses,

@@ -82,8 +82,23 @@ NOTES: dict[str, dict[str, str]] = {
 }
 
 
+# Where a row fires in more than one phase, the notes that fit the phase it fired in.
+PHASE_NOTES: dict[tuple[str, str], dict[str, str]] = {
+    ("cloning_needs_consent", "licence_window"): {
+        "utilitarian": "The exclusivity is over, but no compulsory licence is open here until "
+        "its trigger is met; the window still closes on schedule and free use follows.",
+        "deontological": "Without consent or an open compulsory licence, taking the developer's "
+        "market breaks a rightful claim.",
+        "lockean": "Where the regime opens the licence only on proof of abuse, the developer's "
+        "reward runs on through the window.",
+        "rawlsian": "The protection is temporary: the licence opens once its trigger is met, "
+        "and use is free after the window.",
+    },
+}
+
+
 @cache
-def lens_notes(decision: str | None) -> dict[str, dict[str, object]]:
+def lens_notes(decision: str | None, phase: str | None = None) -> dict[str, dict[str, object]]:
     if decision is None:
         return {
             lens: {
@@ -92,5 +107,5 @@ def lens_notes(decision: str | None) -> dict[str, dict[str, object]]:
             }
             for lens, c in LENS_ROWS.items()
         }
-    notes = NOTES[decision]
+    notes = PHASE_NOTES.get((decision, phase or ""), NOTES[decision])
     return {lens: {"note": notes[lens], "source": c.as_dict()} for lens, c in LENS_ROWS.items()}

@@ -10,6 +10,7 @@ from functools import cache, partial
 from typing import Any
 
 from distillgov.framework.case import FACTS, Case, contradictions
+from distillgov.framework.citations import Citation
 from distillgov.framework.determination import Determination, MissingFact, ObligationResult
 from distillgov.framework.lenses import lens_notes
 from distillgov.framework.levers import ResolvedLevers
@@ -219,16 +220,25 @@ def _immunities(
 def _royalty(env: dict[str, Any], category: str | None, levers: ResolvedLevers) -> dict[str, Any]:
     rule = env["rule"]
     cloning = category == "commercial_cloning"
+    # Who sets the rate matters only where a compulsory licence is open or will open: in the
+    # window, or during exclusivity where it will be available; not once use is royalty-free.
+    licensable = (
+        cloning
+        and env["phase"] in ("exclusivity", "licence_window")
+        and env["licence_available"] is not False
+    )
     return {
         "due": None if rule is None else rule == "compulsory_license",
         "phase": env["phase"] if cloning else None,
         "window_start": _iso(env["window_start"]) if cloning else None,
         "window_end": _iso(env["window_end"]) if cloning else None,
-        "rate_setter": levers.values["royalty.rate_setter"] if cloning else None,
+        "rate_setter": levers.values["royalty.rate_setter"] if licensable else None,
         "basis": "usage-based royalty under the compulsory licence"
         if rule == "compulsory_license"
         else None,
-        "shared_with_creators": levers.values["royalty.shared_with_creators"] if cloning else None,
+        "shared_with_creators": levers.values["royalty.shared_with_creators"]
+        if licensable
+        else None,
     }
 
 
@@ -276,8 +286,33 @@ def assess(case: Case, levers: ResolvedLevers, on: dt.date) -> Determination:
         immunities=_immunities(env, obligations),
         royalty=_royalty(env, category, levers),
         trace_builder=partial(_trace, run.steps, env, levers),
-        lenses=lens_notes(decision),
+        lenses=lens_notes(decision, env["phase"]),
         missing_facts=tuple(missing),
         levers=_levers_json(levers),  # memoised per resolved lever set
         framework_version=FRAMEWORK_VERSION,
+        consequences=CONSEQUENCES.get(category or "", ()),
+        scope=_scope(levers.regime.name, levers.regime.id),
+    )
+
+
+# The illicit row prescribes a complete ban and full legal punishment, with no fair-use excuse:
+# named as classes of consequence, not as a penalty the framework does not set.
+CONSEQUENCES: dict[str, tuple[dict[str, Any], ...]] = {
+    "illicit": tuple(
+        {"what": what, "source": Citation("types", "illicit").as_dict()}
+        for what in (
+            "Banned outright: no compulsory licence, exemption or safe harbour is available.",
+            "No fair-use or similar defence can excuse it.",
+            "Full legal liability for the improper means used, under the remedies the "
+            "jurisdiction provides for them (contract, trade secrets, computer misuse, privacy).",
+        )
+    )
+}
+
+
+@cache
+def _scope(name: str, profile_id: str) -> str:
+    return (
+        f"Applies the {name} profile ({profile_id}) only. It says nothing of how another "
+        "jurisdiction would judge the same acts, and a result here is no defence there."
     )

@@ -486,7 +486,7 @@ OBLIGATIONS: tuple[Obligation, ...] = (
     Obligation(
         "owner_licence",
         "Obtain the teacher owner's licence before deploying a direct substitute.",
-        "window_end",
+        "commercial_release_date",
         Citation("adjustments", "exclusivity_time"),
         is_(fact("decision"), "cloning_needs_consent"),
         (("breached", _released_by_now),),
