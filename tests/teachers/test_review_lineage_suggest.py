@@ -149,7 +149,7 @@ def test_every_suggestion_really_makes_the_case_compliant(path: Path) -> None:
     for s in suggestions:
         variant = _variant(completed, tuple(by_id[c] for c in s["changes"]), day)
         assert variant is not None
-        again = determine(variant, load_builtin(s["jurisdiction"]), day)
+        again = determine(variant, load_builtin("us"), day)  # never another profile
         assert again.compliant is True, (path.stem, s)
         assert (again.category, again.rule) == (s["category"], s["rule"])
     assert len(suggestions[0]["changes"]) <= len(suggestions[-1]["changes"])

@@ -84,7 +84,8 @@ def assess_case(case: Case, profile: Profile, day: dt.date, suggest: bool = Fals
     extra: dict[str, Any] = {}
     if record is not None:
         extra["teacher_terms"] = record.as_dict()
-    if (
+    learnt = determination.category != "not_distillation"  # no student learnt from the teacher
+    if learnt and (
         case.additional_teachers
         or case.base_models
         or completed.teacher.distilled_from

@@ -22,6 +22,8 @@ CATEGORY_NAMES = {
     "research": "Public-interest research distillation",
     "illicit": "Illicit distillation (improper means)",
     "de_minimis": "De minimis / incidental use",
+    "not_distillation": "Not distillation (outputs only evaluate, calibrate or inspire)",
+    "internal_experiment": "Internal experiment (student not deployed)",
 }
 RULE_NAMES = {
     "permitted": "permitted",

@@ -228,7 +228,9 @@ class Case(_Facts):
         "domain or add functionality?",
     )
     output_use: list[OutputUse] | None = Field(
-        None, description="How are the teacher's outputs used (training, evaluation, ...)?"
+        None,
+        description="How are the teacher's outputs used: training on them, labelling or judging "
+        "(preference labels, reward signals), evaluation, calibration, inspiration?",
     )
     volume: Volume = Field(default_factory=lambda: Volume())
     creative_works_at_scale: bool | None = Field(
@@ -292,6 +294,7 @@ class Case(_Facts):
             "deployment": None if self.deployment is None else self.deployment.value,
             "market_relation": None if self.market_relation is None else self.market_relation.value,
             "output_use.training": None if used is None else "training" in used,
+            "output_use.labelling": None if used is None else "labelling" in used,
             "output_use.evaluation": None if used is None else "evaluation" in used,
             "output_use.calibration": None if used is None else "calibration" in used,
             "output_use.inspiration": None if used is None else "inspiration" in used,

@@ -71,6 +71,22 @@ NOTES: dict[str, dict[str, str]] = {
         "lockean": "The developer's early-market reward for its labour is protected.",
         "rawlsian": "The protection is temporary; access follows once the window opens.",
     },
+    "not_distillation": {
+        "utilitarian": "Checking a model against a leader costs the leader nothing and improves "
+        "what reaches users.",
+        "deontological": "No one's work is taken into another model; only the access terms bind.",
+        "lockean": "The teacher's labour is not mixed into the student; nothing is owed for it.",
+        "rawlsian": "Open evaluation keeps claims about models honest for everyone.",
+    },
+    "internal_experiment": {
+        "utilitarian": "Experiments that never reach the market cannot erode the incentive to "
+        "invest; deterring them would only slow learning.",
+        "deontological": "The terms of access still bind; the market claim is untouched while the "
+        "student stays in-house.",
+        "lockean": "The developer's market reward is unaffected; the distiller's own labour is "
+        "its own.",
+        "rawlsian": "Learning in-house harms no one; access questions arise only on release.",
+    },
     "transformative_use": {
         "utilitarian": "Non-substitutive reuse creates new value without eroding the teacher's "
         "market.",

@@ -220,6 +220,15 @@ CONCEPTS = (
         "non-commercially.",
     ),
     Let(
+        "learns_from_outputs",
+        "bool",
+        any_of(is_(fact("output_use.training"), True), is_(fact("output_use.labelling"), True)),
+        Citation("policies", "de_minimis"),
+        "The student learns from the teacher's outputs: trained on them, or on the labels and "
+        "reward signals the teacher gave as a judge. Evaluation, calibration and inspiration "
+        "teach it nothing.",
+    ),
+    Let(
         "licence_available",
         "bool",
         any_of(
@@ -246,6 +255,8 @@ OUTCOMES: dict[str, Outcome] = {
     "authorized_by_consent": Outcome(Category.AUTHORIZED, Rule.PERMITTED),
     "de_minimis_use": Outcome(Category.DE_MINIMIS, Rule.EXEMPT),
     "research_exemption": Outcome(Category.RESEARCH, Rule.EXEMPT),
+    "not_distillation": Outcome(Category.NOT_DISTILLATION, Rule.PERMITTED),
+    "internal_experiment": Outcome(Category.INTERNAL_EXPERIMENT, Rule.PERMITTED),
     "cloning_royalty_free": Outcome(Category.COMMERCIAL_CLONING, Rule.PERMITTED),
     "cloning_compulsory_licence": Outcome(Category.COMMERCIAL_CLONING, Rule.COMPULSORY_LICENSE),
     "cloning_needs_consent": Outcome(Category.COMMERCIAL_CLONING, Rule.PROHIBITED),
@@ -286,6 +297,22 @@ DECISION = Choose(
             "research_exemption",
             Citation("types", "research"),
             "Public-interest research is exempt while deployment stays non-commercial.",
+        ),
+        Branch(
+            "not_distillation",
+            not_(fact("learns_from_outputs")),
+            "not_distillation",
+            Citation("policies", "de_minimis"),
+            "The outputs only evaluate, calibrate or inspire: no student is trained on them, so "
+            "no licence or royalty arises; the teacher's terms still govern the access.",
+        ),
+        Branch(
+            "internal_experiment",
+            is_(DEPLOYMENT, "none"),
+            "internal_experiment",
+            Citation("types", "commercial_cloning"),
+            "A student kept in-house substitutes for nothing in the market: no licence or "
+            "royalty while it stays there; deploying it calls for a new assessment.",
         ),
         Branch(
             "cloning_royalty_free",
@@ -384,7 +411,8 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         Citation("policies", "transparency"),
         all_of(
             is_(DEPLOYMENT, "commercial"),
-            not_(one_of(_category, frozenset({"illicit", "de_minimis"}))),
+            # No lineage to disclose where no student learnt from the teacher.
+            not_(one_of(_category, frozenset({"illicit", "de_minimis", "not_distillation"}))),
         ),
         (
             (

@@ -14,6 +14,10 @@ class Category(StrEnum):
     RESEARCH = "research"
     ILLICIT = "illicit"
     DE_MINIMIS = "de_minimis"
+    # Our readings of where the types table stops (docs/interpretations.md 79): outputs nobody
+    # learns from, and a student nobody outside the distiller uses.
+    NOT_DISTILLATION = "not_distillation"
+    INTERNAL_EXPERIMENT = "internal_experiment"
 
 
 class Rule(StrEnum):
@@ -65,6 +69,7 @@ class MarketRelation(StrEnum):
 
 class OutputUse(StrEnum):
     TRAINING = "training"
+    LABELLING = "labelling"  # judging: preference labels or reward signals the student learns from
     EVALUATION = "evaluation"
     CALIBRATION = "calibration"
     INSPIRATION = "inspiration"
