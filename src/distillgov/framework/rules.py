@@ -35,6 +35,7 @@ from distillgov.framework.logic import (
     param,
 )
 from distillgov.framework.vocabulary import (
+    CONTRACT_ACCESS,
     IMPROPER_ACCESS,
     PUBLIC_OUTPUT_ACCESS,
     RELEASED,
@@ -142,7 +143,47 @@ CONTRACT_REACH = (
     ),
 )
 
+
+def _recorded(name: str) -> Expr:
+    """True only where the case records the fact as true: an unknown ban is not a ban."""
+    return If(Known(fact(name)), is_(fact(name), True), Const(False))
+
+
 CONCEPTS = (
+    Let(
+        "learns_from_outputs",
+        "bool",
+        any_of(is_(fact("output_use.training"), True), is_(fact("output_use.labelling"), True)),
+        Citation("policies", "de_minimis"),
+        "The student learns from the teacher's outputs: trained on them, or on the labels and "
+        "reward signals the teacher gave as a judge. Evaluation, calibration and inspiration "
+        "teach it nothing.",
+    ),
+    Let(
+        "breach_of_terms",
+        "bool",
+        any_of(
+            is_(ACCESS, "terms_breach"),
+            # One situation, one outcome: using a contractual channel "within its terms" to do
+            # what the recorded terms forbid is a breach of them (docs/interpretations.md 80).
+            all_of(
+                one_of(ACCESS, CONTRACT_ACCESS),
+                fact("learns_from_outputs"),
+                # The clause that speaks to the use: a research clause for non-commercial
+                # research, the distillation clause otherwise (as `breached_clause_binds` reads).
+                If(
+                    _non_commercial_research,
+                    _recorded("teacher.terms.forbids_research"),
+                    _recorded("teacher.terms.forbids_distillation"),
+                ),
+            ),
+        ),
+        Citation("adjustments", "contract_reach"),
+        "The distiller breached the teacher's terms: it says so, or it used the public API to "
+        "distil where the recorded terms forbid that use (research, for non-commercial "
+        "research; distillation, otherwise).",
+        traced=True,
+    ),
     Let(
         "breached_clause_binds",
         "bool",
@@ -161,7 +202,7 @@ CONCEPTS = (
         "bool",
         any_of(
             one_of(ACCESS, IMPROPER_ACCESS),
-            all_of(is_(ACCESS, "terms_breach"), fact("breached_clause_binds")),
+            all_of(fact("breach_of_terms"), fact("breached_clause_binds")),
             is_(fact("safety.unsafe_use"), True),
             # Privacy-violating use needs personal data: without any, it cannot be the case.
             all_of(
@@ -189,8 +230,8 @@ CONCEPTS = (
         all_of(
             not_(is_(fact("teacher.outputs_public"), False)),
             any_of(
-                one_of(ACCESS, PUBLIC_OUTPUT_ACCESS),
-                all_of(is_(ACCESS, "terms_breach"), not_(fact("breached_clause_binds"))),
+                all_of(one_of(ACCESS, PUBLIC_OUTPUT_ACCESS), not_(fact("breach_of_terms"))),
+                all_of(fact("breach_of_terms"), not_(fact("breached_clause_binds"))),
             ),
         ),
         Citation("abstract", "reverse_engineering"),
@@ -200,7 +241,8 @@ CONCEPTS = (
         "de_minimis_use",
         "bool",
         all_of(
-            is_(fact("output_use.training"), False),
+            # Nothing learnt from the outputs: not trained on, and no labels or rewards taken.
+            not_(fact("learns_from_outputs")),
             is_(fact("volume.one_off"), True),
             Le(fact("volume.outputs"), param("de_minimis.max_outputs")),
         ),
@@ -218,15 +260,6 @@ CONCEPTS = (
         Citation("adjustments", "research_carveout"),
         "Bona fide research, audit or safety work, within the profile's carve-out and deployed "
         "non-commercially.",
-    ),
-    Let(
-        "learns_from_outputs",
-        "bool",
-        any_of(is_(fact("output_use.training"), True), is_(fact("output_use.labelling"), True)),
-        Citation("policies", "de_minimis"),
-        "The student learns from the teacher's outputs: trained on them, or on the labels and "
-        "reward signals the teacher gave as a judge. Evaluation, calibration and inspiration "
-        "teach it nothing.",
     ),
     Let(
         "licence_available",

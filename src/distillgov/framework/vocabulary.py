@@ -130,6 +130,9 @@ IMPROPER_ACCESS = frozenset(
     }
 )
 PUBLIC_OUTPUT_ACCESS = frozenset({Access.PUBLIC_API_WITHIN_TERMS, Access.PUBLISHED_OUTPUTS})
+# The channel that comes with the published terms attached: using it is accepting them. (A
+# licensed API is governed by its own licence, which the catalogue's public terms need not be.)
+CONTRACT_ACCESS = frozenset({Access.PUBLIC_API_WITHIN_TERMS})
 RESEARCH_PURPOSES = frozenset(
     {Purpose.ACADEMIC_RESEARCH, Purpose.ACCOUNTABILITY_AUDIT, Purpose.SAFETY_RESEARCH}
 )
