@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from distillgov.errors import InvalidCase, problems_from
-from distillgov.framework.case import Case
+from distillgov.framework.case import ESSENTIAL, Case
 from distillgov.inputs import read_document
 
 
@@ -30,3 +30,21 @@ def case_from_data(data: Any, origin: str = "case") -> Case:
         return Case.model_validate(data)
     except ValidationError as exc:
         raise InvalidCase(f"{origin}: invalid case", problems_from(exc, Case)) from None
+
+
+def essential_marked(schema: dict[str, Any]) -> dict[str, Any]:
+    """The case's JSON Schema with each essential fact marked (`x-essential: true`) and listed
+    at the top (`x-essential-facts`): nothing can be determined without them."""
+    defs = schema.get("$defs", {})
+    for name in ESSENTIAL:
+        *path, last = name.split(".")
+        node = schema
+        for part in path:
+            ref = node["properties"][part]
+            ref = ref.get("$ref") or next(
+                (a["$ref"] for a in ref.get("anyOf", []) if "$ref" in a), None
+            )
+            node = defs[ref.rsplit("/", 1)[-1]] if ref else ref
+        node["properties"][last]["x-essential"] = True
+    schema["x-essential-facts"] = list(ESSENTIAL)
+    return schema

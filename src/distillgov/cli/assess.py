@@ -12,7 +12,7 @@ import typer
 
 from distillgov import __version__
 from distillgov.assessment.assess import assess_case
-from distillgov.assessment.casefiles import load_case
+from distillgov.assessment.casefiles import essential_marked, load_case
 from distillgov.assessment.render import cite_text, render
 from distillgov.cli.common import (
     Format,
@@ -124,7 +124,7 @@ def assess_batch(
 def schema_case() -> None:
     """JSON Schema of a case file."""
 
-    typer.echo(json.dumps(Case.model_json_schema(), indent=2))
+    typer.echo(json.dumps(essential_marked(Case.model_json_schema()), indent=2))
 
 
 @schema_app.command("profile")

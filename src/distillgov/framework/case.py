@@ -469,3 +469,18 @@ def _compile_checks() -> tuple[Any, ...]:
 
 
 _CHECKS = _compile_checks()
+
+
+# Facts without which nothing can be determined: left unknown in an otherwise fully known case,
+# the decision stays open under every built-in profile (tests/framework/test_essential_facts.py
+# holds the list to that definition). `distillgov schema case` and docs/cases.md mark them.
+ESSENTIAL: tuple[str, ...] = (
+    "teacher.release_date",
+    "distiller.same_owner_as_teacher",
+    "consent.granted",
+    "access",
+    "deployment",
+    "market_relation",
+    "output_use",
+    "safety.unsafe_use",
+)
