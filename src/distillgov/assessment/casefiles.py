@@ -38,13 +38,11 @@ def essential_marked(schema: dict[str, Any]) -> dict[str, Any]:
     defs = schema.get("$defs", {})
     for name in ESSENTIAL:
         *path, last = name.split(".")
-        node = schema
-        for part in path:
-            ref = node["properties"][part]
-            ref = ref.get("$ref") or next(
-                (a["$ref"] for a in ref.get("anyOf", []) if "$ref" in a), None
-            )
-            node = defs[ref.rsplit("/", 1)[-1]] if ref else ref
+        node: dict[str, Any] = schema
+        for part in path:  # follow each nested model's reference into its definition
+            field = node["properties"][part]
+            refs = [field.get("$ref")] + [a.get("$ref") for a in field.get("anyOf", [])]
+            node = defs[next(r for r in refs if r).rsplit("/", 1)[-1]]
         node["properties"][last]["x-essential"] = True
     schema["x-essential-facts"] = list(ESSENTIAL)
     return schema
