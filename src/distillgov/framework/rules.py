@@ -182,7 +182,6 @@ CONCEPTS = (
         "The distiller breached the teacher's terms: it says so, or it used the public API to "
         "distil where the recorded terms forbid that use (research, for non-commercial "
         "research; distillation, otherwise).",
-        traced=True,
     ),
     Let(
         "breached_clause_binds",
@@ -418,11 +417,28 @@ class Obligation:
 _category = fact("category")
 # Released commercially by the assessment date: the date decides where it is known; otherwise the
 # answer "already released" (a student on the market whose launch date nobody recorded).
-_commercially_released = all_of(
-    is_(DEPLOYMENT, "commercial"),
-    If(Known(RELEASE), Le(RELEASE, ON), is_(fact("already_released"), True)),
+RELEASES = (
+    Let(
+        "commercially_released",
+        "bool",
+        all_of(
+            is_(DEPLOYMENT, "commercial"),
+            If(Known(RELEASE), Le(RELEASE, ON), is_(fact("already_released"), True)),
+        ),
+        Citation("policies", "transparency"),
+        "The student is on the market by the assessment date: its release date has passed, or, "
+        "where no date is known, it is said to be released already.",
+    ),
+    Let(
+        "not_yet_released",
+        "bool",
+        If(Known(RELEASE), Lt(ON, RELEASE), is_(fact("already_released"), False)),
+        Citation("policies", "transparency"),
+        "The student's commercial release is still to come.",
+    ),
 )
-_not_yet_released = If(Known(RELEASE), Lt(ON, RELEASE), is_(fact("already_released"), False))
+_commercially_released = fact("commercially_released")
+_not_yet_released = fact("not_yet_released")
 _released_by_now = any_of(is_(DEPLOYMENT, "non_commercial_release"), _commercially_released)
 _immunity_categories = frozenset({"research", "transformative", "de_minimis", "commercial_cloning"})
 _pd = "personal_data."
@@ -674,6 +690,7 @@ def _build_program() -> Program:
         *TIMELINE,
         *CONTRACT_REACH,
         *CONCEPTS,
+        *RELEASES,
         DECISION,
         CATEGORY,
         RULE,
