@@ -107,6 +107,10 @@ def text(d: Determination) -> str:
         lines.append(_wrap(o.what, "      "))
     if not d.obligations:
         lines.append("  none")
+    if d.settled:
+        names = ", ".join(d.settled["whatever_the_answers_to"])
+        what = "; ".join(f"{k} = {_value(v)}" for k, v in d.settled["values"].items())
+        lines += ["", _wrap(f"SETTLED whatever the answers to {names}: {what}", "")]
     if d.consequences:
         lines += ["", "CONSEQUENCES"]
         for c in d.consequences:

@@ -479,8 +479,7 @@ ESSENTIAL: tuple[str, ...] = (
     "distiller.same_owner_as_teacher",
     "consent.granted",
     "access",
-    "deployment",
     "market_relation",
     "output_use",
     "safety.unsafe_use",
-)
+)  # not `deployment`: a commercial release date already answers it

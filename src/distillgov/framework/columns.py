@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from itertools import product
+from math import prod
 from typing import Any
 
 import numpy as np
 
 from distillgov.framework.case import CONTRADICTIONS, FACTS
 from distillgov.framework.levers import LEVERS, ResolvedLevers
-from distillgov.framework.missing import probes_vector
+from distillgov.framework.missing import MAY_BE_ABSENT, answer_count, probes_vector
+from distillgov.framework.procedure import MAX_COMBINATIONS, SETTLEABLE
 from distillgov.framework.rules import OBLIGATIONS, PROGRAM
-from distillgov.framework.vector import CODES, T, VectorCompiler, VectorProgram, tri
+from distillgov.framework.vector import CODES, F, T, U, VectorCompiler, VectorProgram, tri
 
 FACT_KINDS = {name: spec.kind for name, spec in FACTS.items()}
 FACT_KINDS["assessed_on"] = "date"
@@ -39,6 +42,8 @@ def take(columns: Mapping[str, np.ndarray[Any, Any]], rows: np.ndarray[Any, Any]
 
 def encoded_probe(name: str, value: Any, n: int) -> np.ndarray[Any, Any]:
     kind = FACT_KINDS[name]
+    if value is None and kind == "date":  # the answer "none" (MAY_BE_ABSENT)
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     if kind == "bool":
         return np.full(n, tri(bool(value)), dtype=np.int8)
     if kind == "enum":
@@ -87,6 +92,83 @@ def confirm_missing(
     return confirmed
 
 
+SETTLEABLE_KINDS = {
+    key: "enum" if key in ("decision", "category", "rule") or key.endswith(".status") else "bool"
+    for key in SETTLEABLE
+}
+
+
+def settle_columns(
+    program: VectorProgram,
+    columns: Mapping[str, np.ndarray[Any, Any]],
+    env: dict[str, np.ndarray[Any, Any]],
+    candidates: Mapping[str, np.ndarray[Any, Any]],
+    params: Mapping[str, Any],
+    n: int,
+) -> dict[str, np.ndarray[Any, Any]]:
+    """The twin of `procedure.settle`: per row, every combination of answers to its unknown
+    facts, tried together; where all agree on a result the row had unknown, it is settled."""
+    if not candidates:
+        return env
+    names = sorted(candidates)
+    pattern = np.stack([np.asarray(candidates[name], dtype=bool) for name in names], axis=1)
+    rows_with = np.flatnonzero(pattern.any(axis=1))
+    if rows_with.size == 0:
+        return env
+    env = {k: np.array(v, copy=True) for k, v in env.items()}
+    known = {**env, **columns}
+    groups: dict[bytes, list[int]] = {}
+    for row in rows_with:
+        groups.setdefault(pattern[row].tobytes(), []).append(int(row))
+    for key_bytes, members in groups.items():
+        mask = np.frombuffer(key_bytes, dtype=bool)
+        unknown = [name for name, on in zip(names, mask, strict=True) if on]
+        rows = np.asarray(members)
+        m = rows.size
+        sub = take(columns, rows)
+        around = take(known, rows)
+        if prod(answer_count(name, params) for name in unknown) > MAX_COMBINATIONS:
+            continue
+        options = [
+            [
+                *probes_vector(name, around, params, m, program.compile),
+                *([(None, np.ones(m, dtype=bool))] if name in MAY_BE_ABSENT else []),
+            ]
+            for name in unknown
+        ]
+        first: dict[str, np.ndarray[Any, Any]] = {}
+        agree = {key: np.ones(m, dtype=bool) for key in SETTLEABLE}
+        seen = np.zeros(m, dtype=bool)
+        for answers in product(*options):
+            trial = dict(sub)
+            valid = np.ones(m, dtype=bool)
+            for name, (values, ok) in zip(unknown, answers, strict=True):
+                trial[name] = encoded_probe(name, values, m)
+                valid &= np.broadcast_to(ok, (m,))
+            for check in CONTRADICTION_CHECKS:
+                valid &= check(trial, {}) != T
+            out = program.run(trial, params, m).env
+            for key in SETTLEABLE:
+                value = np.broadcast_to(np.asarray(out[key]), (m,))
+                if key not in first:
+                    first[key] = np.array(value, copy=True)
+                fresh = valid & ~seen
+                first[key][fresh] = value[fresh]
+                agree[key] &= ~(valid & seen) | (value == first[key])
+            seen |= valid
+        for key in SETTLEABLE:
+            current = env[key][rows]
+            is_unknown = current < 0 if SETTLEABLE_KINDS[key] == "enum" else current == U
+            value = first[key]
+            value_known = value >= 0 if SETTLEABLE_KINDS[key] == "enum" else value != U
+            take_it = is_unknown & agree[key] & seen & value_known
+            if key.endswith(".status"):  # as for one case: not for an obligation that is out
+                applies = env[key.removesuffix("status") + "applies"][rows]
+                take_it &= applies != F
+            env[key][rows[take_it]] = value[take_it]
+    return env
+
+
 def evaluate(
     columns: Mapping[str, np.ndarray[Any, Any]],
     levers_on: Callable[[dt.date], ResolvedLevers],
@@ -101,7 +183,8 @@ def evaluate(
     if len(versions) == 1:
         levers = next(iter(resolved.values()))
         run = program.run(columns, levers.values, n)
-        return run.env, confirm_missing(program, columns, run.env, run.missing, levers.values)
+        settled = settle_columns(program, columns, run.env, run.missing, levers.values, n)
+        return settled, confirm_missing(program, columns, run.env, run.missing, levers.values)
     # Rows whose dates fall under different lever values are evaluated group by group.
     env: dict[str, np.ndarray[Any, Any]] = {}
     missing: dict[str, np.ndarray[Any, Any]] = {}
@@ -111,7 +194,8 @@ def evaluate(
         rows = np.flatnonzero(np.isin(days, group_days))
         sub = take(columns, rows)
         run = program.run(sub, levers.values, rows.size)
-        for name, values in run.env.items():
+        settled = settle_columns(program, sub, run.env, run.missing, levers.values, rows.size)
+        for name, values in settled.items():
             if name not in env:
                 env[name] = np.empty(n, dtype=np.asarray(values).dtype)
             env[name][rows] = values

@@ -66,6 +66,7 @@ class Determination:
     framework_version: str
     consequences: tuple[dict[str, Any], ...] = ()  # what the category entails (illicit: its ban)
     scope: str = ""  # which profile this applies, and that it speaks for no other
+    settled: dict[str, Any] = field(default_factory=dict)  # what every answer agrees on
     extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
@@ -93,6 +94,7 @@ class Determination:
             "immunities": list(self.immunities),
             "royalty": self.royalty,
             "consequences": list(self.consequences),
+            "settled": self.settled,
             "scope": self.scope,
             "missing_facts": [m.as_dict() for m in self.missing_facts],
             "trace": list(self.trace),

@@ -187,3 +187,17 @@ def probes_vector(
             known = ~np.isnan(meet)
             out += [(meet - 1, known & (meet >= 1)), (meet, known), (meet + 1, known)]
     return out
+
+
+# Facts a case may rightly leave without a value (no release yet, nothing filed): answering them
+# together with others, "none" is one of the answers.
+MAY_BE_ABSENT = frozenset({"commercial_release_date", "transparency.filed_on"})
+
+
+def answer_count(name: str, params: Mapping[str, Any]) -> int:
+    """How many answers the joint analysis tries for a fact, counted the same way for one case
+    and for a batch (three around each boundary of a date or count, and "none" where a fact may
+    be absent), so both decide alike whether it is small enough to run."""
+    spec = FACTS[name]
+    count = len(spec.domain) if spec.domain else 3 * len(boundaries(name, params))
+    return count + (name in MAY_BE_ABSENT)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache, partial
+from itertools import product
+from math import prod
 from typing import Any
 
 from distillgov.framework.case import FACTS, Case, contradictions
@@ -14,7 +16,7 @@ from distillgov.framework.citations import Citation
 from distillgov.framework.determination import Determination, MissingFact, ObligationResult
 from distillgov.framework.lenses import lens_notes
 from distillgov.framework.levers import ResolvedLevers
-from distillgov.framework.missing import probes
+from distillgov.framework.missing import MAY_BE_ABSENT, answer_count, probes
 from distillgov.framework.rules import (
     DECISION,
     FRAMEWORK_VERSION,
@@ -73,6 +75,50 @@ def _missing_facts(run: Run, facts: dict[str, Any], levers: ResolvedLevers) -> l
         if len(signatures) > 1:
             found.append(MissingFact(name, FACTS[name].question, tuple(outcomes)))
     return found
+
+
+# What the joint analysis may settle: the outcome, each obligation, and the immunities.
+SETTLEABLE = (
+    "decision",
+    "category",
+    "rule",
+    "compliant",
+    "immunities.hold",
+    *(f"{o.id}.{part}" for o in OBLIGATIONS for part in ("applies", "status")),
+)
+MAX_COMBINATIONS = 256  # answers tried together; beyond this, nothing is settled
+
+
+def settle(
+    run: Run, facts: dict[str, Any], levers: ResolvedLevers
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Try every combination of answers to the unknown facts together; a result on which they
+    all agree is settled, whatever the answers (docs/interpretations.md 81). Returns the env
+    with settled values filled in, and the names of what was settled."""
+    names = sorted(run.missing)
+    if not names or prod(answer_count(n, levers.values) for n in names) > MAX_COMBINATIONS:
+        return run.env, ()
+    options = [
+        [*probes(name, run.env, levers.values), *([None] if name in MAY_BE_ABSENT else [])]
+        for name in names
+    ]
+    envs = []
+    for answers in product(*options):
+        trial = dict(facts)
+        trial.update(zip(names, answers, strict=True))
+        if not contradictions(trial):
+            envs.append(SCALAR.run(trial, levers.values).env)
+    env = dict(run.env)
+    settled = []
+    for key in SETTLEABLE:
+        if key.endswith(".status") and env[key.removesuffix("status") + "applies"] is False:
+            continue  # the status of an obligation that does not apply is not reported
+        if env[key] is None and envs:
+            values = {e[key] for e in envs}
+            if len(values) == 1 and None not in values:
+                env[key] = values.pop()
+                settled.append(key)
+    return env, tuple(settled)
 
 
 def _trace(
@@ -267,7 +313,7 @@ def assess(case: Case, levers: ResolvedLevers, on: dt.date) -> Determination:
     facts = case.facts()
     facts["assessed_on"] = on
     run = SCALAR.run(facts, levers.values)
-    env = run.env
+    env, settled = settle(run, facts, levers) if run.missing else (run.env, ())
     missing = _missing_facts(run, facts, levers) if run.missing else []
     decision = env["decision"]
     category = env["category"]
@@ -291,6 +337,7 @@ def assess(case: Case, levers: ResolvedLevers, on: dt.date) -> Determination:
         levers=_levers_json(levers),  # memoised per resolved lever set
         framework_version=FRAMEWORK_VERSION,
         consequences=CONSEQUENCES.get(category or "", ()),
+        settled=_settled_json(settled, env, sorted(run.missing)),
         scope=_scope(levers.regime.name, levers.regime.id),
     )
 
@@ -308,6 +355,17 @@ CONSEQUENCES: dict[str, tuple[dict[str, Any], ...]] = {
         )
     )
 }
+
+
+def _settled_json(
+    settled: tuple[str, ...], env: dict[str, Any], without: list[str]
+) -> dict[str, Any]:
+    if not settled:
+        return {}
+    return {
+        "values": {key: _iso(env[key]) for key in settled},
+        "whatever_the_answers_to": without,
+    }
 
 
 @cache
