@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from distillgov.policylab.lab import Assumptions, best, grid, on_edge, sweep, uncertainty
 from distillgov.policylab.model import FRONTIER, LENSES, Economy, Levers, annuity, outcomes
+from tests.policylab import strategies
 
 TEXTBOOK = Economy()
 TERMS = np.linspace(0.0, 60.0, 241)
@@ -141,17 +142,7 @@ def test_the_frontier_calibration_changes_what_the_textbook_concluded() -> None:
     assert textbook > 15 and calibrated < 10
 
 
-economies = st.builds(
-    Economy,
-    interest=st.floats(0.01, 0.3),
-    rd_elasticity=st.floats(0, 1),
-    substitution=st.floats(0, 1),
-    student_quality=st.floats(0, 1),
-    rent_decay=st.floats(0, 0.9),
-    pass_through=st.floats(0, 1),
-    foreign_market_share=st.floats(0, 0.9),
-    distillation_cost=st.floats(0, 10),
-)
+economies = strategies.economies()
 
 
 @settings(max_examples=200, deadline=None)

@@ -21,6 +21,7 @@ from distillgov.policylab.lab import (
     uncertainty,
 )
 from distillgov.policylab.model import Economy, Levers, nordhaus, nordhaus_innovation, outcomes
+from tests.policylab import strategies
 
 TEXTBOOK = Economy()  # competitive price 70, Q0 30, r(x) = 15 x^2, interest 10 %
 
@@ -63,14 +64,9 @@ levers = st.builds(
     licence_window=st.floats(0, 30),
     royalty_rate=st.floats(0, 0.99),
 )
-economies = st.builds(
-    Economy,
-    interest=st.floats(0.01, 0.3),
-    rd_elasticity=st.floats(0, 1),
-    substitution=st.floats(0, 1),
-    student_quality=st.floats(0, 1),
-    student_margin=st.floats(0.01, 1),
-    distillation_cost=st.just(0.0),  # the student always distils: no switching at the entry margin
+# The student always distils (no switching at the entry margin), in the closed textbook economy.
+economies = strategies.economies(
+    distillation_cost=0.0, rent_decay=0.0, pass_through=0.0, foreign_market_share=0.0
 )
 
 

@@ -22,7 +22,7 @@ from distillgov.cli.common import (
 from distillgov.errors import DistillgovError
 from distillgov.jurisdictions import builtin_ids, load_builtin
 from distillgov.policylab.calibrate import calibrate_database
-from distillgov.policylab.export import write_profile
+from distillgov.policylab.export import LabRun, write_profile
 from distillgov.policylab.lab import (
     HELD_LICENCE_WINDOW,
     best,
@@ -167,8 +167,9 @@ def lab_optimise(
         chosen = best(table, objective)
         warnings = on_edge(table, chosen)
         if as_profile is not None:
-            run = {"exclusivity": exclusivity, "window": window, "royalty": royalty}
-            write_profile(as_profile, chosen, objective, a, base, day, run, assumptions)
+            grids = {"exclusivity": exclusivity, "window": window, "royalty": royalty}
+            run = LabRun(chosen, objective, a, grids, assumptions)
+            write_profile(as_profile, run, base, day)
     except DistillgovError as exc:
         fail(exc)
     if fmt is Format.json:

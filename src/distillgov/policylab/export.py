@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,25 +24,29 @@ LENS_ROW = {
 }
 
 
-def profile_document(
-    chosen: dict[str, float],
-    objective: str,
-    a: Assumptions,
-    base: str,
-    on: dt.date,
-    run: dict[str, str],
-    assumptions: Path | None,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LabRun:
+    """An optimum and the run that found it: what the written profile records."""
+
+    chosen: dict[str, float]
+    objective: str
+    assumptions: Assumptions
+    grids: dict[str, str]  # the exclusivity, window and royalty grids, as given
+    assumptions_file: Path | None
+
+
+def profile_document(run: LabRun, base: str, on: dt.date) -> dict[str, Any]:
     """The profile as a YAML-ready mapping. Windows are rounded to whole months (the levers'
     unit); the lab's rate becomes a percentage of revenue through the student's operating
     margin."""
     parent = load_builtin(base)  # an unknown base is refused here, naming the built-in ones
+    chosen, objective, a, grids = run.chosen, run.objective, run.assumptions, run.grids
     e = a.economy_point()
     cite = LENS_ROW[objective]
     how = (
         f"lab optimise --objective {objective}; calibration {a.calibration}; seed {a.seed}; "
-        f"grids exclusivity {run['exclusivity']}, window {run['window']}, royalty "
-        f"{run['royalty']}; assumptions {assumptions or 'defaults'}"
+        f"grids exclusivity {grids['exclusivity']}, window {grids['window']}, royalty "
+        f"{grids['royalty']}; assumptions {run.assumptions_file or 'defaults'}"
     )
     percent = revenue_percent(chosen["royalty_rate"], e)
 
@@ -76,19 +81,10 @@ def profile_document(
     }
 
 
-def write_profile(
-    path: Path,
-    chosen: dict[str, float],
-    objective: str,
-    a: Assumptions,
-    base: str,
-    on: dt.date,
-    run: dict[str, str],
-    assumptions: Path | None,
-) -> None:
+def write_profile(path: Path, run: LabRun, base: str, on: dt.date) -> None:
     """Write the profile, then load it back as any user's file is loaded: a profile this writes
     that the loader would refuse is an error here, not a surprise later."""
-    document = profile_document(chosen, objective, a, base, on, run, assumptions)
+    document = profile_document(run, base, on)
     text = (
         "# Written by `distillgov lab optimise --as-profile`: a model's optimum, not a finding\n"
         "# of the framework (docs/policylab.md, 8). Edit it like any profile.\n"

@@ -220,6 +220,7 @@ def outcomes(e: Economy, lv: Levers) -> dict[str, Num]:
         rise = tau * rho * m * rent / (e.quantity + x / e.demand_slope)
         deadweight = share * rise * rise / (2.0 * e.demand_slope)
         kept = m * share * rent - (1.0 - tau) * royalty  # the student's yearly profit after royalty
+        relief_lost = tau * royalty + deadweight  # what the royalty passed on costs buyers
         return {
             "x": x,
             "rent": rent,
@@ -227,16 +228,21 @@ def outcomes(e: Economy, lv: Levers) -> dict[str, Num]:
             "royalties": home * licensed * royalty * a2,
             "student_profit": home * kept * a2,
             "student": licensed * (home * kept * a2 - entry_cost),
+            # Buyers can always return to the teacher at p_c: a licensed student whose price,
+            # with the royalty passed on, would leave them worse off is not bought from.
             "consumers": home
             * (
-                licensed * (share * (full - m * rent) - tau * royalty - deadweight) * a2 + full * a3
+                licensed * np.maximum(0.0, share * (full - m * rent) - relief_lost) * a2 + full * a3
             ),
             "externality": e.access_externality
             * (x / e.demand_slope)
             * home
             * (licensed * share * a2 + a3),
             "least_advantaged": home
-            * (licensed * share * (x - rise) ** 2 / (2.0 * e.demand_slope) * a2 + triangle * a3),
+            * (
+                licensed * share * np.maximum(0.0, x - rise) ** 2 / (2.0 * e.demand_slope) * a2
+                + triangle * a3
+            ),
             "rd_cost": e.rd_cost * x * x,
             "distillation_cost": licensed * entry_cost,
         }
