@@ -92,10 +92,7 @@ def confirm_missing(
     return confirmed
 
 
-SETTLEABLE_KINDS = {
-    key: "enum" if key in ("decision", "category", "rule") or key.endswith(".status") else "bool"
-    for key in SETTLEABLE
-}
+SETTLEABLE_ENUMS = frozenset(key for key in SETTLEABLE if PROGRAM.kinds[key] == "enum")
 
 
 def settle_columns(
@@ -123,12 +120,12 @@ def settle_columns(
     for key_bytes, members in groups.items():
         mask = np.frombuffer(key_bytes, dtype=bool)
         unknown = [name for name, on in zip(names, mask, strict=True) if on]
+        if prod(answer_count(name, params) for name in unknown) > MAX_COMBINATIONS:
+            continue
         rows = np.asarray(members)
         m = rows.size
         sub = take(columns, rows)
         around = take(known, rows)
-        if prod(answer_count(name, params) for name in unknown) > MAX_COMBINATIONS:
-            continue
         options = [
             [
                 *probes_vector(name, around, params, m, program.compile),
@@ -158,9 +155,10 @@ def settle_columns(
             seen |= valid
         for key in SETTLEABLE:
             current = env[key][rows]
-            is_unknown = current < 0 if SETTLEABLE_KINDS[key] == "enum" else current == U
+            enum = key in SETTLEABLE_ENUMS
+            is_unknown = current < 0 if enum else current == U
             value = first[key]
-            value_known = value >= 0 if SETTLEABLE_KINDS[key] == "enum" else value != U
+            value_known = value >= 0 if enum else value != U
             take_it = is_unknown & agree[key] & seen & value_known
             if key.endswith(".status"):  # as for one case: not for an obligation that is out
                 applies = env[key.removesuffix("status") + "applies"][rows]
