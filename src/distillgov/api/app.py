@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from distillgov import __version__
-from distillgov.api import assessments, licensing, reference, registry, service
+from distillgov.api import assessments, licensing, reference, registry, requests, service
 from distillgov.api.deps import Services
 from distillgov.api.limits import AddressLimit, BodyLimit, SecurityHeaders
 from distillgov.api.problems import PROBLEM_RESPONSES, install
@@ -24,7 +24,14 @@ from distillgov.service.decisions import Answers, DecisionLog
 from distillgov.storage.db import checkpoint_in_background, open_database
 from distillgov.web import routes as web
 
-ROUTERS = (service.router, assessments.router, reference.router, registry.router, licensing.router)
+ROUTERS = (
+    service.router,
+    assessments.router,
+    reference.router,
+    registry.router,
+    licensing.router,
+    requests.router,
+)
 
 
 def create_app(

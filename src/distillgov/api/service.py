@@ -25,7 +25,9 @@ class SignIn(BaseModel):
 class AccountRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(min_length=1, max_length=120, pattern=r"^[a-z0-9][a-z0-9._\-]*$")
-    role: Literal["distiller", "teacher_owner", "rights_holder", "regulator", "administrator"]
+    role: Literal[
+        "distiller", "teacher_owner", "rights_holder", "regulator", "administrator", "data_subject"
+    ]
     organisation: str | None = Field(None, max_length=120)
 
 

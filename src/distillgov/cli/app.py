@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ledger": ("licensing", "ledger_app"),
     "pool": ("licensing", "pool_app"),
     "statement": ("licensing", "statement_app"),
+    "requests": ("requests", "requests_app"),
     "serve": ("service", "commands"),
     "accounts": ("service", "commands"),
 }

@@ -84,16 +84,21 @@ def registry_add_model(
     release_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
     weights_digest: Annotated[str | None, typer.Option(help="sha256:<64 hex>")] = None,
     catalogue_id: Annotated[str | None, typer.Option(help="Teacher catalogue id.")] = None,
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option("--dataset", help="A dataset it was trained on (repeatable)."),
+    ] = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Register a model."""
-    data = {
+    """Register a model (with the datasets it was trained on, which requests can name)."""
+    data: dict[str, object] = {
         "id": model_id,
         "name": name,
         "owner": owner,
         "release_date": release_date,
         "weights_digest": weights_digest,
         "catalogue_id": catalogue_id,
+        "datasets": dataset or [],
     }
     try:
         _add(database, parse_record("model", data, "add-model"))

@@ -45,7 +45,10 @@ def accounts(
     account: Annotated[str, typer.Argument(metavar="ID")],
     role: Annotated[
         str,
-        typer.Option(help="distiller, teacher_owner, rights_holder, regulator or administrator."),
+        typer.Option(
+            help="distiller, teacher_owner, rights_holder, regulator, administrator or "
+            "data_subject."
+        ),
     ],
     organisation: Annotated[
         str | None, typer.Option("--org", help="The organisation it belongs to.")

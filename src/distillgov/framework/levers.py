@@ -30,7 +30,9 @@ class Lever:
     """One adjustable parameter of the regime."""
 
     name: str
-    kind: str  # "int" | "bool" | "enum" | "set" | "percent" (a decimal 0-100, or null: unset)
+    # "int" | "bool" | "enum" | "set" | "percent" (a decimal 0-100, or null: unset) |
+    # "period" (a length of time such as "1 month", "45 days", "10 business days", or null: none)
+    kind: str
     meaning: str
     source: Citation  # where in the framework the lever itself comes from
     choices: tuple[str, ...] = ()  # allowed values of an enum, or of a set's members
@@ -132,6 +134,86 @@ LEVERS: dict[str, Lever] = {
             "Whether transformative use must share its safety improvements back.",
             Citation("types", "transformative"),
         ),
+        # The privacy row asks for access, deletion and opt-out rights but sets no clocks: the
+        # profiles take them from a real regime each (docs/privacy.md; interpretations 82-86).
+        Lever(
+            "privacy.acknowledge_period",
+            "period",
+            "Time to confirm receipt of a data subject's request; null where no regime asks.",
+            Citation("policies", "privacy"),
+            default=None,
+        ),
+        Lever(
+            "privacy.response_period",
+            "period",
+            "Time to answer a data subject's access, deletion or correction request.",
+            Citation("policies", "privacy"),
+            default="1 month",
+        ),
+        Lever(
+            "privacy.extension_period",
+            "period",
+            "Further time the organisation may take, by notice given before the first period "
+            "ends; null where no extension is allowed.",
+            Citation("policies", "privacy"),
+            default="2 months",
+        ),
+        Lever(
+            "privacy.opt_out_period",
+            "period",
+            "Time to honour an opt-out; null where the response period applies.",
+            Citation("policies", "privacy"),
+            default=None,
+        ),
+        Lever(
+            "privacy.clock_starts",
+            "enum",
+            "Whether the response clock runs from receipt of the request or from the "
+            "verification of the requester's identity.",
+            Citation("policies", "privacy"),
+            ("receipt", "verification"),
+            default="verification",
+        ),
+        Lever(
+            "privacy.opt_out_needs_verification",
+            "bool",
+            "Whether an opt-out, like the other requests, waits for the requester's identity to "
+            "be verified.",
+            Citation("policies", "privacy"),
+            default=True,
+        ),
+        Lever(
+            "privacy.records_months",
+            "int",
+            "Months a closed request's record is kept before its last identifiers are purged.",
+            Citation("policies", "privacy"),
+            default=24,
+        ),
+        Lever(
+            "privacy.calendar",
+            "enum",
+            "Whose public holidays business days skip (weekends are always skipped, save the "
+            "weekend working days a calendar declares).",
+            Citation("policies", "privacy"),
+            ("weekends_only", "us_federal", "cn_national", "br_national"),
+            default="weekends_only",
+        ),
+        Lever(
+            "privacy.downstream_duty",
+            "enum",
+            "What a deletion or opt-out against a dataset or a teacher requires of each "
+            "registered student downstream of it.",
+            Citation("policies", "privacy"),
+            ("exclude_from_training", "filter_outputs", "retrain_or_unlearn"),
+            default="retrain_or_unlearn",
+        ),
+        Lever(
+            "privacy.downstream_period",
+            "period",
+            "Time a downstream student's owner has to carry out that duty.",
+            Citation("policies", "privacy"),
+            default="3 months",
+        ),
     )
 }
 
@@ -148,6 +230,8 @@ def check_value(lever: Lever, value: Any) -> Any:
         return value
     if lever.kind == "percent":
         return _percent(value)
+    if lever.kind == "period":
+        return None if value is None else str(parse_period(value))
     if lever.kind == "enum":
         if value not in lever.choices:
             raise ValueError(f"must be one of: {', '.join(lever.choices)}")
@@ -172,12 +256,58 @@ def _percent(value: Any) -> str | None:
     return str(value)
 
 
+PERIOD_UNITS = {
+    "day": "days",
+    "days": "days",
+    "business day": "business days",
+    "business days": "business days",
+    "working day": "business days",
+    "working days": "business days",
+    "month": "months",
+    "months": "months",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A length of time as a law states it: calendar days, business days or calendar months."""
+
+    amount: int
+    unit: str  # "days" | "business days" | "months"
+
+    def __str__(self) -> str:
+        unit = self.unit if self.amount != 1 else self.unit.removesuffix("s")
+        return f"{self.amount} {unit}"
+
+
+MAX_PERIOD_DAYS = 3660  # ten years: a longer clock is a typing error, not a law
+
+
+def parse_period(value: Any) -> Period:
+    """A period from its text ("1 month", "45 days", "10 business days"), or ValueError."""
+    text = value.strip().lower() if isinstance(value, str) else None
+    amount, _, unit = (text or "").partition(" ")
+    unit = " ".join(unit.split())
+    if not amount.isdigit() or unit not in PERIOD_UNITS:
+        raise ValueError(
+            "must be a period such as '1 month', '45 days' or '10 business days', or null"
+        )
+    period = Period(int(amount), PERIOD_UNITS[unit])
+    days = period.amount * (31 if period.unit == "months" else 1)
+    if not 1 <= days <= MAX_PERIOD_DAYS:
+        raise ValueError("must be at least 1 day and at most ten years")
+    return period
+
+
 @dataclass(frozen=True, slots=True)
 class TypedValue:
     effective_from: dt.date
     value: Any
     cite: Citation
     note: str
+    # For a value the framework gives no number for (the privacy clocks): the real law it
+    # follows, e.g. "Cal. Code Regs. tit. 11, s. 7021(b)".
+    law: str = ""
 
 
 @dataclass(frozen=True, slots=True)

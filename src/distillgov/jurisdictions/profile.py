@@ -45,6 +45,7 @@ class DatedValue(BaseModel):
     value: Any
     cite: str
     note: str = ""
+    law: str = ""  # the real law a value follows, where the framework gives no number
 
     @field_validator("cite")
     @classmethod
@@ -118,6 +119,7 @@ class Profile:
                         "value": sorted(e.value) if isinstance(e.value, frozenset) else e.value,
                         "cite": _cite_text(e.cite),
                         "note": e.note,
+                        **({"law": e.law} if e.law else {}),
                     }
                     for e in entries
                 ]
@@ -170,7 +172,7 @@ def _build(raw: Any, origin: str, parent: Profile | None) -> Profile:
             except ValueError as why:
                 problems.append(Problem(f"levers.{name}[{i}].value", e.value, str(why), origin))
                 continue
-            typed.append(TypedValue(e.effective_from, value, Citation.parse(e.cite), e.note))
+            typed.append(TypedValue(e.effective_from, value, Citation.parse(e.cite), e.note, e.law))
         dates = [e.effective_from for e in entries]
         if any(b <= a for a, b in pairwise(dates)):
             problems.append(

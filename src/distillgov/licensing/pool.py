@@ -365,3 +365,26 @@ def payouts(engine: Engine, holder: str) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def holder_claims(engine: Engine, holder: str) -> list[dict[str, Any]]:
+    """The works a rights-holder has claimed in any pool, for an access request."""
+    with reading(engine) as c:
+        rows = c.execute(
+            text(
+                "SELECT id, pool, work, weight, matched, registered_on FROM pool_claims "
+                "WHERE holder = :h ORDER BY registered_on, id"
+            ),
+            {"h": holder},
+        ).all()
+    return [
+        {
+            "claim": r[0],
+            "pool": r[1],
+            "work": r[2],
+            "weight": int(r[3]),
+            "matched": bool(r[4]),
+            "registered_on": str(r[5]),
+        }
+        for r in rows
+    ]

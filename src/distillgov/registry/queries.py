@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 
 from distillgov.registry.log import TransparencyLog
-from distillgov.registry.registry import UnknownRecord
+from distillgov.registry.registry import MAX_DEPTH, UnknownRecord
 from distillgov.storage.db import reading
+from distillgov.storage.sqlrows import select_in
 
 SEARCH_LIMIT = 500
 
@@ -126,3 +127,108 @@ def declared_teacher_shares(engine: Engine) -> list[float]:
             )
         ).all()
     return [float(r[0]) for r in rows]
+
+
+def trained_on(engine: Engine, dataset: str) -> list[str]:
+    """Models that declare `dataset` among their training data (on their own record or in a
+    disclosure about them)."""
+    with reading(engine) as c:
+        rows = c.execute(
+            text("SELECT DISTINCT model FROM reg_datasets WHERE dataset = :d ORDER BY model"),
+            {"d": dataset},
+        ).all()
+    return [str(r[0]) for r in rows]
+
+
+def model_exists(engine: Engine, model: str) -> bool:
+    with reading(engine) as c:
+        return (
+            c.execute(text("SELECT 1 FROM reg_models WHERE id = :m"), {"m": model}).first()
+            is not None
+        )
+
+
+def organisation_exists(engine: Engine, organisation: str) -> bool:
+    with reading(engine) as c:
+        found = c.execute(
+            text("SELECT 1 FROM reg_organisations WHERE id = :o"), {"o": organisation}
+        ).first()
+    return found is not None
+
+
+def downstream(
+    engine: Engine, roots: list[str], max_depth: int = MAX_DEPTH
+) -> list[dict[str, Any]]:
+    """Every registered model that learnt from one of `roots`, directly or through others: by a
+    current disclosure's distillation edge (teacher -> student) or as a derivative of a base model
+    (fine-tune, adapter, merge, quantisation), with its owner, its depth (the roots are 0) and the
+    model it was reached through. Breadth first, so each model's shortest depth is kept; bounded
+    by `max_depth`, so a cycle ends."""
+    with reading(engine) as c:
+        owners = dict(
+            select_in(c, "SELECT id, owner FROM reg_models WHERE id IN ({})", sorted(set(roots)))
+        )
+        found: dict[str, dict[str, Any]] = {
+            r: {"model": r, "owner": owners[r], "depth": 0, "via": None, "link": "root"}
+            for r in sorted(owners)
+        }
+        frontier = sorted(owners)
+        for depth in range(1, max_depth + 1):
+            if not frontier:
+                break
+            students = select_in(
+                c,
+                "SELECT e.teacher, e.student, m.owner, 'distilled' FROM reg_edges e "
+                "JOIN reg_models m ON m.id = e.student WHERE e.teacher IN ({}) AND NOT EXISTS "
+                "(SELECT 1 FROM reg_disclosures d WHERE d.supersedes = e.disclosure)",
+                frontier,
+            )
+            derived = select_in(
+                c,
+                "SELECT b.base, b.model, m.owner, COALESCE(b.relation, 'derived') "
+                "FROM reg_base_models b JOIN reg_models m ON m.id = b.model WHERE b.base IN ({})",
+                frontier,
+            )
+            nxt = []
+            for via, model, owner, link in sorted(students + derived, key=lambda r: (r[1], r[0])):
+                if model not in found:
+                    found[model] = {
+                        "model": model,
+                        "owner": owner,
+                        "depth": depth,
+                        "via": via,
+                        "link": link,
+                    }
+                    nxt.append(model)
+            frontier = nxt
+    return sorted(found.values(), key=lambda r: (r["depth"], r["model"]))
+
+
+def organisations_named(engine: Engine, names: list[str]) -> list[dict[str, Any]]:
+    """Registered organisations whose id or name is one of `names` (a person registered as an
+    organisation, for an access request), with the models they own."""
+    if not names:
+        return []
+    with reading(engine) as c:
+        orgs = c.execute(
+            text(
+                "SELECT id, name, entry FROM reg_organisations WHERE id IN :n OR name IN :n "
+                "ORDER BY id"
+            ).bindparams(bindparam("n", expanding=True)),
+            {"n": names},
+        ).all()
+        out = []
+        for org in orgs:
+            models = c.execute(
+                text("SELECT id, name, entry FROM reg_models WHERE owner = :o ORDER BY id"),
+                {"o": org[0]},
+            ).all()
+            out.append(
+                {
+                    "organisation": org[0],
+                    "name": org[1],
+                    "log_entry": int(org[2]),
+                    "models": [{"id": m[0], "name": m[1], "log_entry": int(m[2])} for m in models],
+                }
+            )
+    return out

@@ -4,10 +4,19 @@ queries, in one transaction. Records are never changed in place."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from distillgov.errors import DistillgovError, problems_from
 
@@ -20,6 +29,39 @@ class _Part(BaseModel):
 
 class _Record(_Part):
     id: str = Field(pattern=SLUG)
+
+
+DATASET = r"^[A-Za-z0-9][A-Za-z0-9._\-/:]{0,199}$"  # a Hub id ("org/name"), a URL-ish name
+
+
+class _WithDatasets(_Record):
+    """A record that may name the datasets a model was trained on. An empty list is left out of
+    the logged record, so records written before the field existed log the same bytes."""
+
+    datasets: list[str] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Datasets the model was trained on (Hub ids or names), as declared.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_no_datasets(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not data.get("datasets"):
+            data.pop("datasets", None)
+        return data
+
+    @model_validator(mode="after")
+    def _datasets_named_well(self) -> _WithDatasets:
+        for i, name in enumerate(self.datasets):
+            if not re.fullmatch(DATASET, name):
+                raise ValueError(
+                    f"datasets[{i}] {name!r}: a dataset id is letters, digits and . _ - / :, "
+                    "at most 200 characters"
+                )
+        if len(set(self.datasets)) != len(self.datasets):
+            raise ValueError("a dataset is listed twice")
+        return self
 
 
 class Organisation(_Record):
@@ -42,7 +84,7 @@ class BaseModelLink(_Part):
     relation: BaseRelation | None = None
 
 
-class Model(_Record):
+class Model(_WithDatasets):
     id: str = Field(pattern=SLUG)
     name: str = Field(min_length=1)
     owner: str = Field(pattern=SLUG, description="Organisation id.")
@@ -72,7 +114,7 @@ class TeacherLink(_Part):
     share: float | None = Field(None, ge=0, le=1, description="Share of training, 0 to 1.")
 
 
-class Disclosure(_Record):
+class Disclosure(_WithDatasets):
     id: str = Field(pattern=SLUG)
     student: str = Field(pattern=SLUG)
     teachers: list[TeacherLink] = Field(min_length=1)

@@ -157,6 +157,7 @@ class Registry:
                 "e": index,
             },
         )
+        self._project_datasets(c, r.id, r.id, r.datasets)
         if r.base_models:
             c.execute(
                 text("INSERT INTO reg_base_models (model, base, relation) VALUES (:m, :b, :r)"),
@@ -192,6 +193,14 @@ class Registry:
                 for t in r.teachers
             ],
         )
+        self._project_datasets(c, r.id, r.student, r.datasets)
+
+    def _project_datasets(self, c: Any, record: str, model: str, datasets: list[str]) -> None:
+        if datasets:
+            c.execute(
+                text("INSERT INTO reg_datasets (record, model, dataset) VALUES (:r, :m, :d)"),
+                [{"r": record, "m": model, "d": d} for d in datasets],
+            )
 
     def _project_statement(self, c: Any, r: Statement, index: int) -> None:
         c.execute(

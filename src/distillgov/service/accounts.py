@@ -3,7 +3,7 @@
 A token is 32 random bytes shown once when issued; only its SHA-256 is stored, with its scopes
 (`read`, `write`) and expiry. Requests carry it as `Authorization: Bearer <token>`; without one a
 request is the public. Roles: `distiller`, `teacher_owner`, `rights_holder`, `regulator`,
-`administrator` (and the anonymous `public`).
+`administrator`, `data_subject` (and the anonymous `public`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, text
 
@@ -27,7 +28,15 @@ from distillgov.errors import (
 )
 from distillgov.storage.db import reading
 
-ROLES = ("distiller", "teacher_owner", "rights_holder", "regulator", "administrator")
+ROLES = (
+    "distiller",
+    "teacher_owner",
+    "rights_holder",
+    "regulator",
+    "administrator",
+    "data_subject",  # a person (or their authorised agent) exercising privacy rights
+)
+UNAFFILIATED = ("regulator", "administrator", "data_subject")  # need no organisation
 SCOPES = ("read", "write")
 
 
@@ -80,7 +89,7 @@ def _hash(token: str) -> str:
 def add_account(engine: Engine, account: str, role: str, organisation: str | None) -> None:
     if role not in ROLES:
         raise AccountError(f"field 'role', value {role!r}: must be one of {', '.join(ROLES)}")
-    if role not in ("regulator", "administrator") and not organisation:
+    if role not in UNAFFILIATED and not organisation:
         raise AccountError(f"field 'organisation': a {role} account belongs to an organisation")
     with engine.begin() as c:
         if c.execute(text("SELECT 1 FROM svc_accounts WHERE id = :i"), {"i": account}).first():
@@ -254,3 +263,33 @@ class AnonymousQuota:
                     wait,
                 )
             self._used[client] = used + 1
+
+
+def account_record(engine: Engine, account: str) -> dict[str, Any] | None:
+    """What the service keeps about one account, for an access request: the account, how many
+    tokens and sessions it has (never their hashes) and when they expire."""
+    with reading(engine) as c:
+        row = c.execute(
+            text("SELECT id, organisation, role, created_at FROM svc_accounts WHERE id = :i"),
+            {"i": account},
+        ).first()
+        if row is None:
+            return None
+        tokens = c.execute(
+            text("SELECT scopes, expires_at, created_at FROM svc_tokens WHERE account = :i"),
+            {"i": account},
+        ).all()
+        sessions = c.execute(
+            text("SELECT COUNT(*) FROM svc_sessions WHERE account = :i"), {"i": account}
+        ).scalar_one()
+    return {
+        "account": row[0],
+        "organisation": row[1],
+        "role": row[2],
+        "created_at": str(row[3])[:19],
+        "tokens": [
+            {"scopes": t[0], "expires_at": str(t[1])[:19], "created_at": str(t[2])[:19]}
+            for t in tokens
+        ],
+        "open_sessions": int(sessions),
+    }
