@@ -24,11 +24,11 @@ DATASET = "acme/forum-posts"
 DEPTH = 6  # students below the teacher: the issue asks for a lineage of depth >= 5
 
 
-def build_lineage(engine: Engine, depth: int = DEPTH) -> list[str]:
+def build_lineage(db: Engine, depth: int = DEPTH) -> list[str]:
     """acme-teacher (trained on DATASET) <- s1 <- s2 ... <- s{depth}, each distilled from the
     one above it and owned by its own organisation; plus a fine-tune of s2 and an unrelated
     model. Returns the chain, teacher first."""
-    reg = Registry(engine)
+    reg = Registry(db)
     reg.log.initialise("registry.example/test-log", Ed25519PrivateKey.generate())
     orgs = ["acme", "other", *[f"lab{i}" for i in range(1, depth + 1)], "tuner"]
     reg.add_many([Organisation(id=o, name=o.title()) for o in orgs])

@@ -64,7 +64,7 @@ def test_no_fulfilment_before_verification_and_no_way_back(
     with pytest.raises(TransitionRefused, match="identity is verified"):
         store.act(engine, rid, Action.FULFIL, "acme-privacy", TODAY)
     store.act(engine, rid, Action.VERIFY, "acme-privacy", TODAY, on=dt.date(2026, 2, 3))
-    with pytest.raises(TransitionRefused, match="already acknowledged|verified already"):
+    with pytest.raises(TransitionRefused, match=r"already acknowledged|verified already"):
         store.act(engine, rid, Action.ACKNOWLEDGE, "acme-privacy", TODAY)
     store.act(engine, rid, Action.REFUSE, "acme-privacy", TODAY, reason="legal_claims")
     with pytest.raises(TransitionRefused, match="refused: it takes no further action"):

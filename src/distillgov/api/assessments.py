@@ -21,6 +21,7 @@ from distillgov.framework.case import Case, Day
 from distillgov.framework.determination import Determination
 from distillgov.framework.rules import FRAMEWORK_VERSION
 from distillgov.jurisdictions.profile import Profile
+from distillgov.requests.assessment import with_rights_requests
 from distillgov.service import decisions
 from distillgov.web.wizard import questions
 
@@ -74,8 +75,11 @@ async def assess(request: Request, who: Who, svc: Svc) -> Response:
     answer = svc.answers.get(key)
     if answer is None:
         case, profile, day = resolve(body.case, body.jurisdiction, body.on)
+        if case.personal_data.data_sources:  # read from the register, so never kept in memory
+            case, _ = with_rights_requests(svc.engine, case, day)
         answer = decisions.Answer.of(assess_case(case, profile, day, body.suggest), profile, day)
-        svc.answers.put(key, answer)
+        if not case.personal_data.data_sources:
+            svc.answers.put(key, answer)
     if who.anonymous:  # counted only for what would be logged
         svc.anonymous.take(request.client.host if request.client else "unknown")
     decision = decisions.new_decision(answer, input_hash)

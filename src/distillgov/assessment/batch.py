@@ -212,10 +212,14 @@ def encode(
     for name, spec in FACTS.items():
         if name.startswith("output_use."):
             continue
+        if name not in df.columns and spec.default is not None:
+            # A fact whose absence means something (as in a case file that leaves it out).
+            columns[name] = np.full(n, CODES.code(spec.default), dtype=np.int32)
+            continue
         if name not in df.columns:
             columns[name] = _unknown_column(spec.kind, n)
             continue
-        s = df.get_column(name)
+        s = df.get_column(name)  # an empty cell is unknown, as an explicit null in a case file
         if spec.kind == "bool":
             columns[name] = _encode_bool(s, rows)
         elif spec.kind == "enum":

@@ -236,7 +236,11 @@ def _catalogue_text(d: Determination) -> list[str]:
 
 
 # How an obligation's due date reads: a duty owed before a release, or one that runs until a date.
-DUE_WORDS = {"commercial_release_date": "required before", "window_end": "until"}
+DUE_WORDS = {
+    "commercial_release_date": "required before",
+    "window_end": "until",
+    "personal_data.rights_requests_due": "by",
+}
 
 
 def letter(d: Determination, fmt: str) -> str:

@@ -53,6 +53,15 @@ def assess(
         bool,
         typer.Option(help="Propose the nearest compliant variants of a non-compliant case."),
     ] = False,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="Read data subjects' requests against the case's personal_data.data_sources "
+            "from this database (default $DISTILLGOV_DATABASE_URL; none read if unset).",
+            envvar="DISTILLGOV_DATABASE_URL",
+        ),
+    ] = None,
 ) -> None:
     """Assess one case: category, rule, obligations, royalty window, trace and lens notes.
 
@@ -62,6 +71,8 @@ def assess(
     try:
         case = load_case(case_file)
         chosen = parse_day(on, "--on") or case.assessed_on or dt.date.today()
+        if case.personal_data.data_sources:
+            case = _with_requests(case, chosen, database)
         determination = assess_case(
             case, profile_for(jurisdiction or case.jurisdiction, profile), chosen, suggest
         )
@@ -75,6 +86,26 @@ def assess(
         sys.stdout.write(out)
     if strict and determination.compliant is not True:
         raise typer.Exit(1)
+
+
+def _with_requests(case: Case, day: dt.date, database: str | None) -> Case:
+    if database is None:
+        typer.echo(
+            "note: the case names data sources but no --database: requests against them were "
+            "not read",
+            err=True,
+        )
+        return case
+    # The database and the requests register load only for a case that names its data sources:
+    # `assess` of any other case starts without them (docs/performance.md, start-up).
+    from distillgov.requests.assessment import with_rights_requests
+    from distillgov.storage.db import open_database
+
+    engine = open_database(database)
+    try:
+        return with_rights_requests(engine, case, day)[0]
+    finally:
+        engine.dispose()
 
 
 @commands.command("assess-batch")

@@ -32,6 +32,7 @@ from distillgov.framework.vocabulary import (
     MarketRelation,
     OutputUse,
     Purpose,
+    RightsRequests,
 )
 
 
@@ -176,6 +177,23 @@ class PersonalData(_Facts):
         description="Is the student built or used in a way that violates privacy, e.g. to "
         "re-identify, profile or surveil people from the personal data?",
     )
+    data_sources: list[Name] = Field(
+        default_factory=_none_yet,
+        max_length=100,
+        description="Datasets (their ids) or registered models the training data comes from: "
+        "data subjects' requests against them are read from the requests register.",
+    )
+    rights_requests: RightsRequests | None = Field(
+        RightsRequests.NONE,
+        description="Are data subjects' access, deletion or opt-out requests against the "
+        "project's data sources open, or overdue? ('none' unless one is on record; filled from "
+        "the requests register when the case names its data sources)",
+    )
+    rights_requests_due: Day | None = Field(
+        None,
+        description="The earliest deadline of those requests, or of the duties they put on the "
+        "project's models.",
+    )
 
 
 class Safety(_Facts):
@@ -308,6 +326,10 @@ class Case(_Facts):
             "personal_data.differential_privacy": pd.differential_privacy,
             "personal_data.user_rights": pd.user_rights,
             "personal_data.privacy_violating_use": pd.privacy_violating_use,
+            "personal_data.rights_requests": (
+                None if pd.rights_requests is None else pd.rights_requests.value
+            ),
+            "personal_data.rights_requests_due": pd.rights_requests_due,
             "safety.evaluated": s.evaluated,
             "safety.improvements_shared": s.improvements_shared,
             "safety.unsafe_use": s.unsafe_use,
@@ -373,6 +395,16 @@ CONTRADICTIONS: tuple[Contradiction, ...] = (
         "a privacy-violating use needs personal data, but personal_data.involved is false",
     ),
     Contradiction(
+        "personal_data.rights_requests",
+        And(
+            (
+                In(Fact("personal_data.rights_requests"), Const(frozenset({"open", "overdue"}))),
+                Eq(Fact("personal_data.involved"), Const(False)),
+            )
+        ),
+        "data subjects' requests concern personal data, but personal_data.involved is false",
+    ),
+    Contradiction(
         "already_released",
         And(
             (
@@ -423,6 +455,9 @@ class FactSpec:
     kind: FactKind
     question: str
     domain: tuple[Any, ...] = ()  # every possible value of a bool or enum fact, in order
+    # What a case that does not mention the fact says (None: unknown). Only a fact whose
+    # absence means something has one: no rights requests on record means "none".
+    default: Any = None
 
 
 def _unwrap_optional(annotation: Any) -> Any:
@@ -450,7 +485,8 @@ def _walk(model: type[BaseModel], prefix: str) -> list[FactSpec]:
         elif ann is dt.date:
             specs.append(FactSpec(full, "date", question))
         elif isinstance(ann, type) and issubclass(ann, StrEnum):
-            specs.append(FactSpec(full, "enum", question, tuple(m.value for m in ann)))
+            default = field.default.value if isinstance(field.default, StrEnum) else None
+            specs.append(FactSpec(full, "enum", question, tuple(m.value for m in ann), default))
         elif get_origin(ann) is list and get_args(ann) == (OutputUse,):
             for use in OutputUse:
                 question = f"Are the teacher's outputs used for {use.value}?"

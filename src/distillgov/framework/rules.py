@@ -45,7 +45,7 @@ from distillgov.framework.vocabulary import (
     Rule,
 )
 
-FRAMEWORK_VERSION = "guan-balanced-framework-2025/distillgov-rules-1.0"
+FRAMEWORK_VERSION = "guan-balanced-framework-2025/distillgov-rules-1.1"
 
 ON = fact("assessed_on")  # the assessment date: an argument, never the clock
 ACCESS, PURPOSE, DEPLOYMENT = fact("access"), fact("purpose"), fact("deployment")
@@ -520,6 +520,21 @@ OBLIGATIONS: tuple[Obligation, ...] = (
                 ),
             ),
         ),
+        conditions_immunity=True,
+    ),
+    Obligation(
+        "answer_rights_requests",
+        "Answer the data subjects' requests against the project's data sources, and carry out "
+        "the duties they put on its models, by their deadlines.",
+        _pd + "rights_requests_due",
+        Citation("policies", "privacy"),
+        one_of(fact(_pd + "rights_requests"), frozenset({"open", "overdue"})),
+        (
+            ("breached", is_(fact(_pd + "rights_requests"), "overdue")),
+            ("due", is_(fact(_pd + "rights_requests"), "open")),
+        ),
+        # Honouring access, deletion and opt-out is one of the privacy conditions the
+        # immunities rest on (interpretations 86).
         conditions_immunity=True,
     ),
     Obligation(

@@ -83,6 +83,14 @@ class Phase(StrEnum):
     ROYALTY_FREE = "royalty_free"
 
 
+class RightsRequests(StrEnum):
+    """What data subjects' requests against a project's data sources say (privacy row)."""
+
+    NONE = "none"  # none on record
+    OPEN = "open"  # open, within their deadlines
+    OVERDUE = "overdue"  # a request or a downstream duty past its deadline
+
+
 class ObligationStatus(StrEnum):
     MET = "met"
     DUE = "due"  # not yet done, not yet late
