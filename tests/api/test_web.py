@@ -234,3 +234,80 @@ def test_a_rights_holder_sees_its_payouts_and_a_regulator_the_overview(
     page.click("button:has-text('Sign in')")
     page.wait_for_selector("#overview:not([hidden]) td:has-text('lic-cheap-chat-gs')")
     assert page.inner_text("#royalties") == "2665.73 USD"
+
+
+def test_privacy_requests_filed_worked_and_watched_in_the_page(
+    served: Served, browser: object
+) -> None:
+    from distillgov.requests import store
+
+    reg = Registry(served.engine)
+    reg.log.initialise("web.example/log", Ed25519PrivateKey.generate())
+    for org in ("acme", "lab"):
+        reg.add(Organisation(id=org, name=org.title()))
+    reg.add(Model(id="acme-t", name="T", owner="acme", datasets=["acme/forum-posts"]))
+    reg.add(Model(id="lab-s", name="S", owner="lab"))
+    reg.add(
+        Disclosure.model_validate(
+            {"id": "d-lab-s", "student": "lab-s",
+             "teachers": [{"model": "acme-t", "signal": "logits"}],
+             "method_summary": "Logit distillation.", "data_sources_summary": "Prompts.",
+             "filed_on": "2026-01-10"}
+        )
+    )  # fmt: skip
+    late = store.parse_form(
+        {"kind": "access", "organisation": "lab", "received_on": "2026-01-05",
+         "subject": {"email": "old@example.org"}}
+    )  # fmt: skip
+    late_id = store.file_request(served.engine, late, load_builtin("us"), None, dt.date.today())[
+        "id"
+    ]
+    subject = served.account("ada", "data_subject", None)
+    acme = served.account("acme-dpo", "distiller", "acme")
+    lab = served.account("lab-dpo", "distiller", "lab")
+    regulator = served.account("reg", "regulator", None)
+    page = browser.new_page()  # type: ignore[attr-defined]
+
+    def sign_in(token: str) -> None:
+        page.goto(f"{served.url}/requests")
+        page.fill("#token", token)
+        page.click("button:has-text('Sign in')")
+        page.wait_for_selector("#mine:not([hidden])")
+
+    sign_in(subject)
+    page.select_option("#kind", "deletion")
+    page.fill("#organisation", "nobody")
+    page.fill("#dataset", "acme/forum-posts")
+    page.fill("#email", "ada@example.org")
+    page.click("button:has-text('Send the request')")
+    page.wait_for_selector("#file-result.problem")
+    assert "no such organisation in the registry" in page.inner_text("#file-result")
+    page.fill("#organisation", "acme")
+    page.click("button:has-text('Send the request')")
+    page.wait_for_selector("#file-result:has-text('an answer is due by')")
+    page.wait_for_selector("#mine td:has-text('acme')")
+    assert late_id not in page.inner_text("#mine")  # only the subject's own requests
+    page.click("button:has-text('Sign out')")
+    page.wait_for_selector("#signin:not([hidden])")
+
+    sign_in(acme)
+    page.click("#mine tbody a")
+    page.wait_for_selector("#steps:not([hidden])")
+    for action in ("Acknowledge", "Verify", "Fulfil"):
+        page.click(f"#steps button:has-text('{action}')")
+        page.wait_for_selector(f"#step-result:has-text('Done: {action.lower()}')")
+    assert "fulfilled" in page.inner_text("#detail .summary")
+    assert "lab-s (lab): exclude from training" in page.inner_text("#detail .duties")
+    page.click("button:has-text('Sign out')")
+    page.wait_for_selector("#signin:not([hidden])")
+
+    sign_in(lab)
+    page.wait_for_selector("#duties:not([hidden]) td:has-text('lab-s')")
+    page.click("#duties button:has-text('Mark carried out')")
+    page.wait_for_selector("#duties td:has-text('closed')")
+    page.click("button:has-text('Sign out')")
+    page.wait_for_selector("#signin:not([hidden])")
+
+    sign_in(regulator)
+    page.wait_for_selector(f"#overdue:not([hidden]) td:has-text('{late_id}')")
+    assert "acknowledge, response" in page.inner_text("#overdue")

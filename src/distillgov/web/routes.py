@@ -18,6 +18,7 @@ from distillgov.framework.case import Day
 from distillgov.jurisdictions import builtin_ids, load_builtin
 from distillgov.registry.graphs import svg
 from distillgov.registry.queries import model_card, search_models
+from distillgov.requests.workflow import Action, RefusalReason
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("distillgov.web", "templates"),
@@ -92,6 +93,17 @@ def install(app: FastAPI) -> None:
     @router.get("/payouts", response_class=HTMLResponse)
     def payouts() -> HTMLResponse:
         return _page("payouts.html", "Your payouts")
+
+    @router.get("/requests", response_class=HTMLResponse)
+    def privacy_requests() -> HTMLResponse:
+        profiles = [{"id": p, "name": load_builtin(p).name} for p in builtin_ids()]
+        return _page(
+            "requests.html",
+            "Privacy requests",
+            profiles=profiles,
+            reasons=[r.value for r in RefusalReason],
+            actions=[a.value for a in Action if a is not Action.WITHDRAW],
+        )
 
     @router.get("/overview", response_class=HTMLResponse)
     def overview() -> HTMLResponse:
