@@ -69,6 +69,9 @@ def _show(view: dict[str, Any], as_json: bool) -> None:
 def file_(
     kind: Annotated[str, typer.Option(help="access, deletion, correction or opt_out.")],
     organisation: Annotated[str, typer.Option("--org", help="The organisation addressed.")],
+    request_id: Annotated[
+        str | None, typer.Option("--id", help="Your own reference for it (else one is made).")
+    ] = None,
     email: Annotated[str | None, typer.Option(help="The data subject's email.")] = None,
     reference: Annotated[
         str | None, typer.Option(help="The subject's id at the organisation.")
@@ -95,6 +98,7 @@ def file_(
     --dataset acme/forum-posts -j us
     """
     form_data = {
+        "id": request_id,
         "kind": kind,
         "organisation": organisation,
         "dataset": dataset,

@@ -91,6 +91,9 @@ class RequestForm(BaseModel):
     """A request as a subject (or their agent) files it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str | None = Field(
+        None, pattern=SLUG, description="The organisation's own reference; one is made if none."
+    )
     kind: Kind
     organisation: str = Field(pattern=SLUG, description="The organisation it is addressed to.")
     dataset: str | None = Field(None, max_length=200, description="A dataset it concerns.")
@@ -234,7 +237,7 @@ def file_request(
     if form.model is not None and not registry.model_exists(engine, form.model):
         raise RequestError(f"field 'model', value {form.model!r}: no such model in the registry")
     clocks = clocks_of(profile, received)
-    request_id = "dsr-" + secrets.token_hex(8)
+    request_id = form.id or "dsr-" + secrets.token_hex(8)
     detail = {
         "kind": form.kind.value,
         "organisation": form.organisation,
@@ -257,6 +260,9 @@ def file_request(
                     raise Conflict(f"field 'key', value {key!r}: already used for '{earlier[1]}'")
                 request_id = str(earlier[0])
                 return _view(c, request_id, today)
+        taken = c.execute(text("SELECT 1 FROM dsr_requests WHERE id = :i"), {"i": request_id})
+        if taken.first() is not None:
+            raise Conflict(f"field 'id', value {request_id!r}: a request with this id exists")
         state = State(form.kind, received)
         c.execute(
             text(
