@@ -4,11 +4,13 @@ party sees only its own requests."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
+from distillgov.licensing.pool import Claim, register_claims
 from distillgov.registry.records import Disclosure, Model, Organisation
 from distillgov.registry.registry import Registry
 from tests.api.conftest import Served
@@ -143,6 +145,11 @@ def test_only_the_requester_withdraws_and_a_bad_step_is_a_clear_problem(served: 
 
 def test_an_access_request_exports_what_is_held_about_the_person(served: Served) -> None:
     tokens = setting(served)
+    # Ada is also a creator paid through the collective pool, under her holder id "ada".
+    register_claims(
+        served.engine, "global_south", [Claim("c-ada", "ada", "Forum essays", 3, True)],
+        dt.date(2026, 1, 5),
+    )  # fmt: skip
     form = {**FORM, "kind": "access", "subject": {"email": "ada@example.org", "reference": "ada"}}
     rid = _post(served, tokens["subject"], "/api/v1/requests", form).json()["id"]
     with served.client(tokens["subject"]) as http:
@@ -154,5 +161,8 @@ def test_an_access_request_exports_what_is_held_about_the_person(served: Served)
     assert doc["service"]["account"]["account"] == "ada"
     assert doc["service"]["account"]["role"] == "data_subject"
     assert [r["id"] for r in doc["requests"]] == [rid]
+    assert [(c["claim"], c["work"]) for c in doc["clearinghouse"]["pool_claims"]] == [
+        ("c-ada", "Forum essays")
+    ]
     with served.client(tokens["regulator"]) as http:
         assert http.get(f"/api/v1/requests/{rid}/export").status_code == 403

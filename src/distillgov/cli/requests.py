@@ -188,6 +188,8 @@ def list_(
         str | None, typer.Option("--org", help="Only those addressed to it (its queue).")
     ] = None,
     status: Annotated[str | None, typer.Option(help="open, or one status.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many (up to 10,000).")] = 1000,
+    offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
     on: OnDayOpt = None,
     as_json: JsonOpt = False,
     database: DatabaseOpt = None,
@@ -195,7 +197,8 @@ def list_(
     """Requests, newest first, with their deadlines (an organisation's queue with --org)."""
     try:
         day = parse_day(on, "--on") or _today()
-        rows = store.listing(open_database(database), day, organisation, status=status)
+        engine = open_database(database)
+        rows = store.listing(engine, day, organisation, None, status, limit, offset)
     except DistillgovError as exc:
         fail(exc)
     if as_json:

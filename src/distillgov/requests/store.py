@@ -674,16 +674,27 @@ def duty_owner(engine: Engine, duty_id: str) -> str:
     return str(found)
 
 
+MAX_LISTED = 10_000
+
+
 def listing(
     engine: Engine,
     today: dt.date,
     organisation: str | None = None,
     account: str | None = None,
     status: str | None = None,
+    limit: int = 1000,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Requests, newest first, with their deadlines and what is overdue: those addressed to
-    `organisation`, or filed by `account`, or all (a regulator's view) when neither is given."""
-    where, params = ["1 = 1"], {}
+    """Requests, newest first, with their deadlines, what is overdue and their duties' counts:
+    those addressed to `organisation`, or filed by `account`, or all (a regulator's view) when
+    neither is given; `limit` at a time (at most MAX_LISTED) from `offset`. One query."""
+    if not 1 <= limit <= MAX_LISTED:
+        raise RequestError(f"field 'limit', value {limit}: from 1 to {MAX_LISTED:,}")
+    if offset < 0:
+        raise RequestError(f"field 'offset', value {offset}: 0 or more")
+    where = ["1 = 1"]
+    params: dict[str, Any] = {"n": limit, "k": offset}
     if organisation is not None:
         where.append("r.organisation = :o")
         params["o"] = organisation
@@ -701,27 +712,61 @@ def listing(
             where.append("r.status = :st")
             params["st"] = status
     with reading(engine) as c:
-        ids = c.execute(
+        rows = c.execute(
             text(
-                "SELECT r.id FROM dsr_requests r LEFT JOIN dsr_subjects s ON s.request = r.id "
-                f"WHERE {' AND '.join(where)} ORDER BY r.received_on DESC, r.id LIMIT 5000"
+                f"SELECT {', '.join('r.' + n for n in _LISTED)}, r.clocks, "
+                "(SELECT COUNT(*) FROM dsr_duties d WHERE d.request = r.id), "
+                "(SELECT COUNT(*) FROM dsr_duties d WHERE d.request = r.id AND "
+                "d.status = 'open') FROM dsr_requests r LEFT JOIN dsr_subjects s ON "
+                f"s.request = r.id WHERE {' AND '.join(where)} "
+                "ORDER BY r.received_on DESC, r.id LIMIT :n OFFSET :k"
             ),
             params,
         ).all()
-        return [_summary(_view(c, str(i[0]), today)) for i in ids]
+    return [_listed(row, today) for row in rows]
 
 
-def _summary(view: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in view.items() if k != "events"}
-    out["open_duties"] = sum(1 for d in view["duties"] if d["status"] == "open")
-    out["duties"] = len(view["duties"])
+_LISTED = (
+    "id", "kind", "organisation", "dataset", "model", "profile", "channel", "on_behalf",
+    "received_on", "status", "identity", "verified_on", "extended_on", "closed_on", "refusal",
+    "acknowledge_due", "response_due",
+)  # fmt: skip
+_DATES = frozenset(
+    {"received_on", "verified_on", "extended_on", "closed_on", "acknowledge_due", "response_due"}
+)
+
+
+def _listed(row: Any, today: dt.date) -> dict[str, Any]:
+    out = dict(zip(_LISTED, row[: len(_LISTED)], strict=True))
+    for k in _DATES:
+        out[k] = None if out[k] is None else str(_date(out[k]))
+    out["on_behalf"] = bool(out["on_behalf"])
+    state = State(
+        Kind(out["kind"]),
+        _date(out["received_on"]),
+        Status(out["status"]),
+        Identity(out["identity"]),
+        _date(out["verified_on"]),
+        _date(out["extended_on"]),
+        _date(out["closed_on"]),
+        None if out["refusal"] is None else RefusalReason(out["refusal"]),
+    )
+    clocks = _clocks_from(json.loads(row[len(_LISTED)]))
+    out["overdue"] = overdue(state, clocks, today)
+    out["duties"], out["open_duties"] = int(row[-2]), int(row[-1])
     return out
 
 
 def overdue_screen(engine: Engine, today: dt.date) -> dict[str, list[dict[str, Any]]]:
     """The regulator's screen: open requests past a deadline, and open downstream duties past
     their due date."""
-    late = [r for r in listing(engine, today, status="open") if r["overdue"]]
+    late, offset = [], 0
+    while True:  # every open request, a page at a time
+        page = listing(engine, today, status="open", limit=MAX_LISTED, offset=offset)
+        late += [r for r in page if r["overdue"]]
+        if len(page) < MAX_LISTED:
+            break
+        offset += MAX_LISTED
     with reading(engine) as c:
         duties = c.execute(
             text(
