@@ -158,10 +158,21 @@ def test_every_lens_is_finite_and_takings_never_negative(
 
 
 @settings(max_examples=200, deadline=None)
-@given(economies, st.floats(0, 30), st.floats(0, 30), st.floats(0, 0.99), st.floats(0.001, 0.5))
+@given(
+    strategies.economies(rd_elasticity=0.0),
+    st.floats(0, 30),
+    st.floats(0, 30),
+    st.floats(0, 0.99),
+    st.floats(0.001, 0.5),
+)
 def test_a_higher_royalty_never_adds_to_the_takings(
     e: Economy, t1: float, t2: float, rho: float, more: float
 ) -> None:
+    # For the same innovation. Where R&D responds to the royalty, a higher royalty can draw in
+    # more R&D than the teacher's profit recoups (the model's response is a reduced-form
+    # elasticity, not the teacher's optimum): that unrecouped cost is the teacher's own choice,
+    # not something others took, so the property is stated for fixed innovation (found by
+    # Hypothesis: rd_elasticity 0.5, a 1-year window, royalty 0 -> 0.5).
     low = outcomes(e, Levers(t1, t2, rho))
     high = outcomes(e, Levers(t1, t2, min(rho + more, 1.0)))
     if bool(low["entry"]) == bool(high["entry"]):

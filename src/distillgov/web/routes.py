@@ -94,22 +94,24 @@ def install(app: FastAPI) -> None:
     def payouts() -> HTMLResponse:
         return _page("payouts.html", "Your payouts")
 
-    @router.get("/requests", response_class=HTMLResponse)
-    def privacy_requests() -> HTMLResponse:
-        profiles = [{"id": p, "name": load_builtin(p).name} for p in builtin_ids()]
-        return _page(
-            "requests.html",
-            "Privacy requests",
-            profiles=profiles,
-            reasons=[r.value for r in RefusalReason],
-            actions=[a.value for a in Action if a is not Action.WITHDRAW],
-        )
+    router.add_api_route("/requests", _privacy_requests, response_class=HTMLResponse)
 
     @router.get("/overview", response_class=HTMLResponse)
     def overview() -> HTMLResponse:
         return _page("overview.html", "Regulator's overview")
 
     app.include_router(router)
+
+
+def _privacy_requests() -> HTMLResponse:
+    profiles = [{"id": p, "name": load_builtin(p).name} for p in builtin_ids()]
+    return _page(
+        "requests.html",
+        "Privacy requests",
+        profiles=profiles,
+        reasons=[r.value for r in RefusalReason],
+        actions=[a.value for a in Action if a is not Action.WITHDRAW],
+    )
 
 
 def _show(value: Any) -> str:
