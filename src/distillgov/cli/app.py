@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pool": ("licensing", "pool_app"),
     "statement": ("licensing", "statement_app"),
     "requests": ("requests", "requests_app"),
+    "consent": ("consent", "consent_app"),
     "serve": ("service", "commands"),
     "accounts": ("service", "commands"),
 }

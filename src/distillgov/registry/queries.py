@@ -232,3 +232,15 @@ def organisations_named(engine: Engine, names: list[str]) -> list[dict[str, Any]
                 }
             )
     return out
+
+
+def declaring(engine: Engine, dataset: str) -> list[dict[str, str]]:
+    """The records (a model's own, or a disclosure) that declare training on `dataset`."""
+    with reading(engine) as c:
+        rows = c.execute(
+            text(
+                "SELECT record, model FROM reg_datasets WHERE dataset = :d ORDER BY model, record"
+            ),
+            {"d": dataset},
+        ).all()
+    return [{"record": str(r[0]), "model": str(r[1])} for r in rows]
