@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from protego import Protego
 
 from distillgov.consent import tdmrep
-from distillgov.consent.robots import RobotsFile, path_matches
+from distillgov.consent.robots import RobotsFile
 from distillgov.consent.vocabulary import (
     Preference,
     combine,
@@ -139,28 +139,53 @@ def test_a_robots_file_past_500_kib_is_read_up_to_the_limit() -> None:
     assert robots.usage("https://x.org/").preferences["train-ai"] is D
 
 
-# --- RFC 9309 matching: ours (used for Content-Usage) against Protego's (Allow/Disallow) -------
+# --- RFC 9309 crawl decisions: ours against Protego's -------------------------------------------
 
-_PATHS = st.text(alphabet="/ab.$*", min_size=1, max_size=6).map(lambda s: "/" + s.lstrip("/"))
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.tuples(st.sampled_from(["Allow", "Disallow"]), _PATHS), min_size=1, max_size=5),
-    st.text(alphabet="/ab.", min_size=0, max_size=8),
+_PATTERNS = st.text(alphabet="/ab.$*~", min_size=0, max_size=6).map(lambda s: "/" + s.lstrip("/"))
+_GROUP = st.tuples(
+    st.lists(st.sampled_from(["*", "BotA", "bota", "BotB"]), min_size=1, max_size=2),
+    st.lists(
+        st.tuples(st.sampled_from(["Allow", "Disallow"]), _PATTERNS | st.just("")), max_size=4
+    ),
 )
-def test_our_path_matcher_decides_as_protego_does(rules: list[tuple[str, str]], path: str) -> None:
-    target = "/" + path.lstrip("/")
-    if target == "/robots.txt":
-        return
-    text = "User-agent: *\n" + "".join(f"{k}: {p}\n" for k, p in rules)
-    matching = [(len(p.encode()), k) for k, p in rules if path_matches(p, target)]
-    if matching:
-        longest = max(n for n, _ in matching)
-        ours = any(k == "Allow" for n, k in matching if n == longest)  # Allow wins a tie
-    else:
-        ours = True
-    assert ours == Protego.parse(text).can_fetch(f"https://x.org{target}", "bot"), text
+_TARGETS = st.sampled_from(["", "?q=1", "%7E", "~", "/"]).flatmap(
+    lambda tail: st.text(alphabet="/ab.~", max_size=7).map(lambda p: "/" + p.lstrip("/") + tail)
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(_GROUP, min_size=1, max_size=3), _TARGETS, st.sampled_from(["BotA", "BotB", "Other"])
+)
+def test_our_crawl_decisions_are_protegos(
+    groups: list[tuple[list[str], list[tuple[str, str]]]], target: str, agent: str
+) -> None:
+    text = "\n".join(
+        "".join(f"User-agent: {a}\n" for a in agents) + "".join(f"{k}: {p}\n" for k, p in rules)
+        for agents, rules in groups
+    )
+    url = f"https://x.org{target}"
+    assert RobotsFile(text).can_crawl(url, agent) == Protego.parse(text).can_fetch(url, agent), text
+
+
+@pytest.mark.parametrize(
+    ("rule", "path", "allowed"),
+    [
+        ("Disallow: /%7Efoo", "/~foo/x", False),  # an encoded unreserved character, decoded
+        ("Disallow: /~foo", "/%7efoo/x", False),
+        ("Disallow: /a$", "/a", False),
+        ("Disallow: /a$", "/ab", True),
+        ("Disallow: /*.pdf$", "/x/y.pdf", False),
+        ("Disallow: /*.pdf$", "/x/y.pdf?z", True),
+        ("Disallow: /q?a=1", "/q?a=1&b=2", False),
+        ("Disallow:", "/anything", True),  # an empty Disallow forbids nothing
+    ],
+)
+def test_rfc_9309_path_rules_by_hand(rule: str, path: str, allowed: bool) -> None:
+    text = f"User-agent: *\n{rule}\n"
+    url = f"https://x.org{path}"
+    assert RobotsFile(text).can_crawl(url, "bot") is allowed
+    assert Protego.parse(text).can_fetch(url, "bot") is allowed  # the reference agrees
 
 
 # --- TDMRep ---------------------------------------------------------------------------------------

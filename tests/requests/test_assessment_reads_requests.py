@@ -34,7 +34,7 @@ PD = {
 
 
 def _obligation(engine: Engine, sources: list[str], day: dt.date) -> dict[str, object] | None:
-    case = make_case(personal_data={**PD, "data_sources": sources})
+    case = make_case(personal_data=PD, data_sources=sources)
     filled, _ = with_rights_requests(engine, case, day)
     d = determine(filled, load_builtin("us"), day)
     found = [o for o in d.obligations if o.id == "answer_rights_requests"]
@@ -85,7 +85,7 @@ def test_the_command_line_reads_the_register_for_a_case_with_data_sources(tmp_pa
     _request(engine)
     case = {
         "id": "uses-acme-data", "assessed_on": "2026-03-20", "access": "licensed_weights",
-        "personal_data": {**PD, "data_sources": [DATASET]},
+        "personal_data": PD, "data_sources": [DATASET],
     }  # fmt: skip
     path = tmp_path / "case.json"
     path.write_text(json.dumps(case))
@@ -96,5 +96,5 @@ def test_the_command_line_reads_the_register_for_a_case_with_data_sources(tmp_pa
     assert obligations["answer_rights_requests"]["due"] == "2026-03-19"
     env = {k: v for k, v in os.environ.items() if k != "DISTILLGOV_DATABASE_URL"}
     without = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
-    assert "requests against them were not read" in without.stderr
+    assert "requests against them and their consent checks were not read" in without.stderr
     assert "answer_rights_requests" not in without.stdout

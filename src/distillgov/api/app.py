@@ -14,7 +14,15 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from distillgov import __version__
-from distillgov.api import assessments, licensing, reference, registry, requests, service
+from distillgov.api import (
+    assessments,
+    consent,
+    licensing,
+    reference,
+    registry,
+    requests,
+    service,
+)
 from distillgov.api.deps import Services
 from distillgov.api.limits import AddressLimit, BodyLimit, SecurityHeaders
 from distillgov.api.problems import PROBLEM_RESPONSES, install
@@ -31,6 +39,7 @@ ROUTERS = (
     registry.router,
     licensing.router,
     requests.router,
+    consent.router,
 )
 
 

@@ -16,6 +16,7 @@ from distillgov.api.deps import Jurisdiction, Svc, Who, body_schema, parsed
 from distillgov.api.problems import inlined_schema
 from distillgov.assessment.assess import assess_case, assess_data, resolve
 from distillgov.assessment.render import render
+from distillgov.consent.assessment import with_consent_check
 from distillgov.errors import DistillgovError
 from distillgov.framework.case import Case, Day
 from distillgov.framework.determination import Determination
@@ -75,10 +76,11 @@ async def assess(request: Request, who: Who, svc: Svc) -> Response:
     answer = svc.answers.get(key)
     if answer is None:
         case, profile, day = resolve(body.case, body.jurisdiction, body.on)
-        if case.personal_data.data_sources:  # read from the register, so never kept in memory
+        if case.data_sources:  # read from the registers, so never kept in memory
             case, _ = with_rights_requests(svc.engine, case, day)
+            case, _ = with_consent_check(svc.engine, case, day)
         answer = decisions.Answer.of(assess_case(case, profile, day, body.suggest), profile, day)
-        if not case.personal_data.data_sources:
+        if not case.data_sources:
             svc.answers.put(key, answer)
     if who.anonymous:  # counted only for what would be logged
         svc.anonymous.take(request.client.host if request.client else "unknown")

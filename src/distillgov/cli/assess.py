@@ -57,7 +57,7 @@ def assess(
         str | None,
         typer.Option(
             "--database",
-            help="Read data subjects' requests against the case's personal_data.data_sources "
+            help="Read data subjects' requests against the case's data_sources "
             "from this database (default $DISTILLGOV_DATABASE_URL; none read if unset).",
             envvar="DISTILLGOV_DATABASE_URL",
         ),
@@ -71,8 +71,8 @@ def assess(
     try:
         case = load_case(case_file)
         chosen = parse_day(on, "--on") or case.assessed_on or dt.date.today()
-        if case.personal_data.data_sources:
-            case = _with_requests(case, chosen, database)
+        if case.data_sources:
+            case = _with_registers(case, chosen, database)
         determination = assess_case(
             case, profile_for(jurisdiction or case.jurisdiction, profile), chosen, suggest
         )
@@ -88,22 +88,24 @@ def assess(
         raise typer.Exit(1)
 
 
-def _with_requests(case: Case, day: dt.date, database: str | None) -> Case:
+def _with_registers(case: Case, day: dt.date, database: str | None) -> Case:
     if database is None:
         typer.echo(
-            "note: the case names data sources but no --database: requests against them were "
-            "not read",
+            "note: the case names data sources but no --database: requests against them and "
+            "their consent checks were not read",
             err=True,
         )
         return case
-    # The database and the requests register load only for a case that names its data sources:
+    # The database and the registers load only for a case that names its data sources:
     # `assess` of any other case starts without them (docs/performance.md, start-up).
+    from distillgov.consent.assessment import with_consent_check
     from distillgov.requests.assessment import with_rights_requests
     from distillgov.storage.db import open_database
 
     engine = open_database(database)
     try:
-        return with_rights_requests(engine, case, day)[0]
+        case = with_rights_requests(engine, case, day)[0]
+        return with_consent_check(engine, case, day)[0]
     finally:
         engine.dispose()
 

@@ -299,11 +299,13 @@ def _claims_from(df: Any, origin: str) -> list[Any]:
         if not r["id"] or not r["holder"]:
             problems.append(Problem("id/holder", r["id"], "both are required", f"line {n}"))
             continue
+        reservation = str(r["reservation"]).strip() if r.get("reservation") else None
         claims.append(
             Claim(
-                str(r["id"]), str(r["holder"]), str(r["work"] or ""), int(weight), matched == "true"
+                str(r["id"]), str(r["holder"]), str(r["work"] or ""), int(weight),
+                matched == "true", reservation or None,
             )
-        )
+        )  # fmt: skip
     if problems:
         raise PoolError(
             f"{origin}: refused, {len(problems)} bad row(s); nothing was kept", problems

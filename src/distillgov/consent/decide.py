@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from distillgov.consent import tdmrep
 from distillgov.consent.register import Index, InForce
@@ -79,16 +80,10 @@ def decide(item: Item, register: Index | None) -> Verdict:
         notes += [_not_in_force(r, item.captured_on) for r in covering if r not in matched]
     if item.robots is not None and item.url:
         stated += _robots(item.robots, item.url, item.agent, unknown)
-        implied += [
-            (Preference.DISALLOW, f"robots.txt: {token} (an AI-training crawler) may not fetch it")
-            for token in item.robots.ai_training_refusals(item.url)
-        ]
     if item.headers:
         value = next((v for k, v in item.headers.items() if k.lower() == "content-usage"), None)
         if value is not None:
-            stated.append(
-                _statement(read_dictionary(value), "Content-Usage header", unknown, notes)
-            )
+            stated.append(_statement(_header(value), "Content-Usage header", unknown, notes))
     tdm = tdmrep.resolve(
         tdmrep.from_file(item.tdm_rules or [], item.url or "/") if item.tdm_rules else tdmrep.UNSET,
         tdmrep.from_headers(item.headers or {}),
@@ -106,6 +101,11 @@ def decide(item: Item, register: Index | None) -> Verdict:
         ]
     verdict.signals += [f"note: {n}" for n in notes]
     return verdict
+
+
+@lru_cache(maxsize=4096)
+def _header(value: str) -> Statement:
+    return read_dictionary(value)
 
 
 def _not_in_force(r: InForce, day: dt.date) -> str:
@@ -127,10 +127,11 @@ def _robots(
     robots: RobotsFile, url: str, agent: str, unknown: list[str]
 ) -> list[tuple[Preference, str]]:
     out: list[tuple[Preference, str]] = []
-    if agent != "*" and not robots.can_crawl(url, agent):
+    crawl = robots.can_crawl(url, agent)
+    if agent != "*" and not crawl:
         why = f"robots.txt: {agent} (the capturing crawler) may not fetch it"
         out.append((Preference.DISALLOW, why))
-    usage = robots.usage(url, agent)
+    usage = robots.usage(url, agent, crawl)
     unknown += list(usage.unknown_labels)
     if usage.crawl_allowed and usage.preferences[CATEGORY] is not Preference.UNKNOWN:
         out.append((usage.preferences[CATEGORY], "; ".join(usage.decided_by[CATEGORY])))

@@ -17,7 +17,12 @@ import csv
 import datetime as dt
 import gzip
 import hashlib
+import itertools
 import json
+import multiprocessing
+import os
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -57,6 +62,13 @@ class Totals:
             self.by_signal[_signal_kind(v.decided_by)] += 1
         self.unknown_terms.update(v.unknown_terms)
         self.reservations.update(v.reservations)
+
+    def merge(self, other: Totals) -> None:
+        self.items += other.items
+        self.by_status.update(other.by_status)
+        self.by_signal.update(other.by_signal)
+        self.unknown_terms.update(other.unknown_terms)
+        self.reservations.update(other.reservations)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -126,33 +138,101 @@ class _Files:
         return self._read(name, MAX_HTML)
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    opener: Callable[..., IO[str]] = gzip.open if path.suffix == ".gz" else open
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole lines of a manifest: from byte `start` to byte `end`, the first being
+    line `first_line` of the file."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+def _kind(path: Path) -> str:
     name = path.name.removesuffix(".gz")
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if name.endswith(".csv"):
+        return "csv"
+    raise ManifestError(f"{path}: a manifest is .jsonl, .csv (optionally .gz) or .warc(.gz)")
+
+
+def _lines(path: Path, chunk: Chunk | None) -> Iterator[tuple[int, str]]:
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+            yield from enumerate(f, start=1)
+        return
+    with path.open("rb") as f:
+        start, end, number = (
+            (0, None, 1) if chunk is None else (chunk.start, chunk.end, chunk.first_line)
+        )
+        f.seek(start)
+        at = start
+        while end is None or at < end:
+            raw = f.readline()
+            if not raw:
+                return
+            at += len(raw)
+            try:
+                yield number, raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ManifestError(f"line {number}: not UTF-8 text") from None
+            number += 1
+
+
+def _rows(path: Path, chunk: Chunk | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    kind = _kind(path)
+    lines = _lines(path, chunk)
+    if kind == "jsonl":
+        for number, line in lines:
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as why:
+                raise ManifestError(f"line {number}: not JSON ({why})") from None
+            if not isinstance(row, dict):
+                raise ManifestError(f"line {number}: not a JSON object")
+            yield number, row
+        return
+    header = _csv_header(path)
+    for number, line in lines:
+        if number == 1 or not line.strip():
+            continue
+        values = next(csv.reader([line]))
+        yield number, {k: v for k, v in zip(header, values, strict=False) if v not in (None, "")}
+
+
+def _csv_header(path: Path) -> list[str]:
+    opener: Callable[..., IO[str]] = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8", newline="") as f:
-        if name.endswith((".jsonl", ".ndjson")):
-            for number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except ValueError as why:
-                    raise ManifestError(f"line {number}: not JSON ({why})") from None
-                if not isinstance(row, dict):
-                    raise ManifestError(f"line {number}: not a JSON object")
-                yield number, row
-        elif name.endswith(".csv"):
-            for number, row in enumerate(csv.DictReader(f), start=2):
-                yield number, {k: v for k, v in row.items() if v not in (None, "")}
-        else:
-            raise ManifestError(
-                f"{path}: a manifest is .jsonl, .csv (optionally .gz) or .warc(.gz)"
-            )
+        return next(csv.reader(f), [])
 
 
-def items_of_manifest(path: Path) -> Iterator[tuple[int, Item]]:
+def chunks(path: Path, parts: int) -> list[Chunk]:
+    """`parts` runs of whole lines covering the file (fewer if it is small)."""
+    size = path.stat().st_size
+    cuts = [0]
+    with path.open("rb") as f:
+        for i in range(1, parts):
+            f.seek(max(cuts[-1], size * i // parts))
+            f.readline()  # to the end of the line the cut fell in
+            if f.tell() >= size:
+                break
+            cuts.append(f.tell())
+        found, numbers = [], [1]
+        for a, b in itertools.pairwise(cuts):
+            f.seek(a)
+            numbers.append(numbers[-1] + f.read(b - a).count(b"\n"))
+    ends = [*cuts[1:], size]
+    for a, b, n in zip(cuts, ends, numbers, strict=True):
+        found.append(Chunk(a, b, n))
+    return found
+
+
+def items_of_manifest(path: Path, chunk: Chunk | None = None) -> Iterator[tuple[int, Item]]:
     files = _Files(path.parent)
-    for number, row in _rows(path):
+    for number, row in _rows(path, chunk):
         url = row.get("url")
         if not url and not row.get("work"):
             raise ManifestError(f"line {number}: needs a 'url' (or a 'work' id)")
@@ -210,6 +290,9 @@ def items_of_warc(path: Path, agent: str = "*") -> Iterator[tuple[int, Item]]:
                                rules.get(host))  # fmt: skip
 
 
+MIN_PARALLEL_BYTES = 4 * 1024 * 1024  # a smaller manifest is checked in one process
+
+
 def check(
     source: Path,
     register: Index | None,
@@ -217,15 +300,42 @@ def check(
     fmt: str = "csv",
     agent: str = "*",
     on_item: Callable[[int], None] | None = None,
+    workers: int = 1,
+    min_parallel_bytes: int = MIN_PARALLEL_BYTES,
 ) -> dict[str, Any]:
     """Decide every item, write one row each to `out` (CSV or JSONL), and return the summary.
-    Memory stays bounded: items stream through, only counts are kept."""
+    Memory stays bounded: items stream through, only counts are kept. With `workers` > 1 a
+    large JSONL or CSV manifest is split into runs of whole lines checked in parallel
+    processes (forked, so the register is shared), their rows written back in file order."""
     warc = source.name.endswith((".warc", ".warc.gz"))
-    items = items_of_warc(source, agent) if warc else items_of_manifest(source)
+    if not warc:
+        _kind(source)
+    parallel = (
+        workers > 1 and not warc and source.suffix != ".gz"
+        and source.stat().st_size >= min_parallel_bytes
+    )  # fmt: skip
+    if out is not None and fmt == "csv":
+        out.write(",".join(COLUMNS) + "\n")
+    if parallel:
+        totals = _parallel(source, register, out, fmt, agent, on_item, workers)
+    else:
+        items = items_of_warc(source, agent) if warc else items_of_manifest(source)
+        totals = _check_items(items, register, out, fmt, on_item)
+    summary = totals.as_dict()
+    summary["manifest"] = {"file": source.name, "sha256": _digest(source)}
+    summary["register"]["size"] = register.size if register is not None else None
+    return summary
+
+
+def _check_items(
+    items: Iterator[tuple[int, Item]],
+    register: Index | None,
+    out: IO[str] | None,
+    fmt: str,
+    on_item: Callable[[int], None] | None,
+) -> Totals:
     totals = Totals()
     writer = csv.writer(out, lineterminator="\n") if out is not None and fmt == "csv" else None
-    if writer is not None:
-        writer.writerow(COLUMNS)
     for number, item in items:
         verdict = decide(item, register)
         totals.add(verdict)
@@ -234,15 +344,53 @@ def check(
             if writer is not None:
                 writer.writerow(row)
             else:
-                out.write(
-                    json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False) + "\n"
-                )
+                line = json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False)
+                out.write(line + "\n")
         if on_item is not None:
             on_item(1)
-    summary = totals.as_dict()
-    summary["manifest"] = {"file": source.name, "sha256": _digest(source)}
-    summary["register"]["size"] = register.size if register is not None else None
-    return summary
+    return totals
+
+
+# What a forked worker needs, set by the parent just before it forks.
+_WORK: dict[str, Any] = {}
+
+
+def _work(chunk: Chunk) -> tuple[str | None, Totals]:
+    source, register, fmt, keep = _WORK["source"], _WORK["register"], _WORK["fmt"], _WORK["keep"]
+    if not keep:
+        return None, _check_items(items_of_manifest(source, chunk), register, None, fmt, None)
+    fd, name = tempfile.mkstemp(prefix="consent-", suffix=f".{fmt}", dir=_WORK["folder"])
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        totals = _check_items(items_of_manifest(source, chunk), register, handle, fmt, None)
+    return name, totals
+
+
+def _parallel(
+    source: Path,
+    register: Index | None,
+    out: IO[str] | None,
+    fmt: str,
+    agent: str,
+    on_item: Callable[[int], None] | None,
+    workers: int,
+) -> Totals:
+    parts = chunks(source, workers * 8)  # several per worker: the progress bar moves
+    totals = Totals()
+    with tempfile.TemporaryDirectory() as folder:
+        _WORK.update(source=source, register=register, fmt=fmt, keep=out is not None, folder=folder)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for name, part in pool.imap(_work, parts):
+                    totals.merge(part)
+                    if name is not None and out is not None:
+                        with open(name, encoding="utf-8", newline="") as f:
+                            shutil.copyfileobj(f, out)
+                        os.unlink(name)
+                    if on_item is not None:
+                        on_item(part.items)
+        finally:
+            _WORK.clear()
+    return totals
 
 
 def _row(number: int, item: Item, v: Verdict) -> tuple[Any, ...]:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import Connection, Engine, text
 
-from distillgov.consent.robots import path_matches
+from distillgov.consent.robots import path_matches, split_url
 from distillgov.errors import Conflict, DistillgovError, NotFound, problems_from
 from distillgov.registry.log import TransparencyLog
 from distillgov.registry.queries import declaring, organisation_exists
@@ -316,9 +316,7 @@ class Index:
         for r in self.by_collection.get(collection or "", ()):
             found[r.id] = r
         if url:
-            parts = urlsplit(url)
-            host = (parts.hostname or "").lower()
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            host, path = split_url(url)
             labels = host.split(".")
             for i in range(len(labels)):  # the host and every parent domain
                 for kind, pattern, r in self.by_host.get(".".join(labels[i:]), ()):
@@ -354,8 +352,10 @@ def record_report(engine: Engine, report: dict[str, Any]) -> None:
         )
 
 
-def latest_reports(engine: Engine, datasets: list[str]) -> list[dict[str, Any]]:
-    """The newest consent-check report of each dataset named."""
+def latest_reports(
+    engine: Engine, datasets: list[str], on: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """The newest consent-check report of each dataset named (made on or before `on`)."""
     with reading(engine) as c:
         rows = c.execute(
             text(
@@ -365,7 +365,7 @@ def latest_reports(engine: Engine, datasets: list[str]) -> list[dict[str, Any]]:
         ).all()
     newest: dict[str, dict[str, Any]] = {}
     for r in rows:
-        if r[1] in datasets:
+        if r[1] in datasets and (on is None or str(r[2])[:10] <= on.isoformat()):
             newest[str(r[1])] = {
                 "id": r[0], "dataset": r[1], "checked_on": str(r[2])[:10], "items": int(r[3]),
                 "reserved": int(r[4]), "not_reserved": int(r[5]), "unknown": int(r[6]),

@@ -16,9 +16,9 @@ import json
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
-from distillgov.consent.robots import path_matches
+from distillgov.consent.robots import path_matches, split_url
 
 RESERVED, NOT_RESERVED = 1, 0
 
@@ -80,7 +80,7 @@ def _value(raw: Any) -> int | None:
 
 
 def from_file(rules: list[Rule], url: str) -> Reservation:
-    target = unquote(urlsplit(url).path or "/")
+    target = unquote(split_url(url)[1].partition("?")[0])
     for rule in rules:
         if path_matches(rule.location, target):
             if rule.reservation is None:

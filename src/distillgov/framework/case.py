@@ -32,6 +32,7 @@ from distillgov.framework.vocabulary import (
     MarketRelation,
     OutputUse,
     Purpose,
+    ReservedWorks,
     RightsRequests,
 )
 
@@ -177,12 +178,6 @@ class PersonalData(_Facts):
         description="Is the student built or used in a way that violates privacy, e.g. to "
         "re-identify, profile or surveil people from the personal data?",
     )
-    data_sources: list[Name] = Field(
-        default_factory=_none_yet,
-        max_length=100,
-        description="Datasets (their ids) or registered models the training data comes from: "
-        "data subjects' requests against them are read from the requests register.",
-    )
     rights_requests: RightsRequests | None = Field(
         RightsRequests.NONE,
         description="Are data subjects' access, deletion or opt-out requests against the "
@@ -255,7 +250,21 @@ class Case(_Facts):
         None,
         description="Does the training material include creative works ingested at scale?",
     )
+    reserved_works: ReservedWorks | None = Field(
+        ReservedWorks.NONE,
+        description="Does the training data include works their rights-holders had reserved "
+        "from AI training when they were collected ('included'), were such works found and left "
+        "out ('excluded'), or is none on record ('none')? Filled from the consent-check reports "
+        "of the case's data_sources.",
+    )
     personal_data: PersonalData = Field(default_factory=lambda: PersonalData())
+    data_sources: list[Name] = Field(
+        default_factory=_none_yet,
+        max_length=100,
+        description="Datasets (their ids) or registered models the training data comes from: "
+        "data subjects' requests against them, and their consent-check reports, are read from "
+        "the registers.",
+    )
     safety: Safety = Field(default_factory=lambda: Safety())
     transparency: Transparency = Field(default_factory=lambda: Transparency())
     commercial_release_date: Day | None = Field(
@@ -319,6 +328,7 @@ class Case(_Facts):
             "volume.outputs": self.volume.outputs,
             "volume.one_off": self.volume.one_off,
             "creative_works_at_scale": self.creative_works_at_scale,
+            "reserved_works": None if self.reserved_works is None else self.reserved_works.value,
             "personal_data.involved": pd.involved,
             "personal_data.consent": pd.consent,
             "personal_data.minimisation": pd.minimisation,

@@ -20,6 +20,7 @@ from distillgov.framework.vocabulary import (
     LicenceTrigger,
     Purpose,
     RateSetter,
+    ReservationEffect,
 )
 
 REQUIRED = "required"  # a lever every standalone profile must give
@@ -133,6 +134,16 @@ LEVERS: dict[str, Lever] = {
             "bool",
             "Whether transformative use must share its safety improvements back.",
             Citation("types", "transformative"),
+        ),
+        Lever(
+            "consent.reserved_works",
+            "enum",
+            "What a creator's machine-readable reservation of a work from AI training does: "
+            "binding (leave the work out or license it), collective (use it under the "
+            "collective licence) or informational (no legal effect).",
+            Citation("stakeholders", "content_creators"),
+            _values(ReservationEffect),
+            default="informational",
         ),
         # The privacy row asks for access, deletion and opt-out rights but sets no clocks: the
         # profiles take them from a real regime each (docs/privacy.md; interpretations 82-86).

@@ -523,6 +523,33 @@ OBLIGATIONS: tuple[Obligation, ...] = (
         conditions_immunity=True,
     ),
     Obligation(
+        "respect_reservations",
+        "Leave out of training the works their rights-holders reserved from it (or have them "
+        "licensed, after which the check no longer finds them reserved).",
+        "",
+        Citation("stakeholders", "content_creators"),
+        all_of(
+            one_of(fact("reserved_works"), frozenset({"included", "excluded"})),
+            is_(param("consent.reserved_works"), "binding"),
+        ),
+        (
+            ("met", is_(fact("reserved_works"), "excluded")),
+            ("breached", is_(fact("reserved_works"), "included")),
+        ),
+    ),
+    Obligation(
+        "reserved_works_licence",
+        "Pay for the reserved works used in training through the collective licence.",
+        "",
+        Citation("policies", "collective_licensing"),
+        all_of(
+            is_(fact("reserved_works"), "included"),
+            is_(param("consent.reserved_works"), "collective"),
+        ),
+        (),
+        default="ongoing",
+    ),
+    Obligation(
         "answer_rights_requests",
         "Answer the data subjects' requests against the project's data sources, and carry out "
         "the duties they put on its models, by their deadlines.",

@@ -91,6 +91,23 @@ class RightsRequests(StrEnum):
     OVERDUE = "overdue"  # a request or a downstream duty past its deadline
 
 
+class ReservedWorks(StrEnum):
+    """What the consent check of a project's training data found (stakeholders table, content
+    creators' consent)."""
+
+    NONE = "none"  # no reserved work on record
+    INCLUDED = "included"  # works reserved from AI training when collected are in the data
+    EXCLUDED = "excluded"  # such works were found and left out
+
+
+class ReservationEffect(StrEnum):
+    """What a creator's reservation of a work from AI training does in a profile."""
+
+    BINDING = "binding"  # the work is left out, or licensed by its rights-holder
+    COLLECTIVE = "collective"  # the work may be used, paid for through the collective licence
+    INFORMATIONAL = "informational"  # no legal effect: reported, not applied
+
+
 class ObligationStatus(StrEnum):
     MET = "met"
     DUE = "due"  # not yet done, not yet late

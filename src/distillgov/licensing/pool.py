@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, text
 
+from distillgov.consent.register import UnknownReservation, holder_of
 from distillgov.errors import Conflict, DistillgovError, NotFound
 from distillgov.licensing import ledger
 from distillgov.licensing.money import round_half_even, split_many, to_minor
@@ -51,6 +52,7 @@ class Claim:
     work: str
     weight: int
     matched: bool
+    reservation: str | None = None  # the registered reservation of the works (docs/consent.md)
 
 
 def pool_accounts(profile: str, currency: str) -> dict[str, ledger.Account]:
@@ -72,6 +74,17 @@ def register_claims(engine: Engine, pool: str, claims: list[Claim], on: dt.date)
         for c in claims
         if c.weight <= 0
     ]
+    for claim in claims:
+        if claim.reservation is not None:
+            try:
+                holder = holder_of(engine, claim.reservation)
+            except UnknownReservation:
+                holder = None
+            if holder != claim.holder:
+                problems.append(
+                    f"claim '{claim.id}': field 'reservation', value {claim.reservation!r}: "
+                    + ("no such reservation" if holder is None else f"reserved by '{holder}'")
+                )
     if problems:
         raise PoolError(problems[0])
     ids = [claim.id for claim in claims]
@@ -80,23 +93,27 @@ def register_claims(engine: Engine, pool: str, claims: list[Claim], on: dt.date)
     new = []
     with engine.begin() as c:
         existing = {
-            r[0]: (r[1], r[2], r[3], int(r[4]))
+            r[0]: (r[1], r[2], r[3], int(r[4]), r[5])
             for r in select_in(
-                c, "SELECT id, pool, holder, work, weight FROM pool_claims WHERE id IN ({})", ids
+                c,
+                "SELECT id, pool, holder, work, weight, reservation FROM pool_claims "
+                "WHERE id IN ({})",
+                ids,
             )
         }
         for claim in claims:
             old = existing.get(claim.id)
             if old is None:
                 new.append(
-                    (claim.id, pool, claim.holder, claim.work, claim.weight, claim.matched, on)
-                )
-            elif old != (pool, claim.holder, claim.work, claim.weight):
+                    (claim.id, pool, claim.holder, claim.work, claim.weight, claim.matched, on,
+                     claim.reservation)
+                )  # fmt: skip
+            elif old != (pool, claim.holder, claim.work, claim.weight, claim.reservation):
                 raise ClaimExists(f"claim '{claim.id}' is registered already, differently")
         if new:
             c.exec_driver_sql(
-                "INSERT INTO pool_claims (id, pool, holder, work, weight, matched, registered_on) "
-                f"VALUES ({marks(c, 7)})",
+                "INSERT INTO pool_claims (id, pool, holder, work, weight, matched, registered_on, "
+                f"reservation) VALUES ({marks(c, 8)})",
                 new,
             )
     added = len(new)
@@ -372,8 +389,8 @@ def holder_claims(engine: Engine, holder: str) -> list[dict[str, Any]]:
     with reading(engine) as c:
         rows = c.execute(
             text(
-                "SELECT id, pool, work, weight, matched, registered_on FROM pool_claims "
-                "WHERE holder = :h ORDER BY registered_on, id"
+                "SELECT id, pool, work, weight, matched, registered_on, reservation "
+                "FROM pool_claims WHERE holder = :h ORDER BY registered_on, id"
             ),
             {"h": holder},
         ).all()
@@ -385,6 +402,7 @@ def holder_claims(engine: Engine, holder: str) -> list[dict[str, Any]]:
             "weight": int(r[3]),
             "matched": bool(r[4]),
             "registered_on": str(r[5]),
+            "reservation": r[6],
         }
         for r in rows
     ]

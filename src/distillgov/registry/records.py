@@ -49,6 +49,8 @@ class _WithDatasets(_Record):
         data: dict[str, Any] = handler(self)
         if not data.get("datasets"):
             data.pop("datasets", None)
+        if data.get("consent_check", 0) is None:  # written only when there is one
+            data.pop("consent_check")
         return data
 
     @model_validator(mode="after")
@@ -114,6 +116,24 @@ class TeacherLink(_Part):
     share: float | None = Field(None, ge=0, le=1, description="Share of training, 0 to 1.")
 
 
+class ConsentCheck(_Part):
+    """The summary of a consent check of the student's training data (docs/consent.md)."""
+
+    report: str = Field(min_length=1, max_length=200, description="The check's report id.")
+    manifest_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    checked_on: dt.date
+    items: int = Field(ge=0)
+    reserved: int = Field(ge=0)
+    not_reserved: int = Field(ge=0)
+    unknown: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> ConsentCheck:
+        if self.reserved + self.not_reserved + self.unknown != self.items:
+            raise ValueError("reserved, not_reserved and unknown must add up to items")
+        return self
+
+
 class Disclosure(_WithDatasets):
     id: str = Field(pattern=SLUG)
     student: str = Field(pattern=SLUG)
@@ -126,6 +146,9 @@ class Disclosure(_WithDatasets):
     filed_on: dt.date
     supersedes: str | None = Field(
         None, pattern=SLUG, description="The disclosure this one amends (a new version)."
+    )
+    consent_check: ConsentCheck | None = Field(
+        None, description="What a consent check of the training data found, if one was made."
     )
 
     @model_validator(mode="after")

@@ -1,5 +1,5 @@
 """What the requests register tells an assessment: for a case that names its data sources
-(`personal_data.data_sources`), whether data subjects' requests against them, or the duties
+(`data_sources`), whether data subjects' requests against them, or the duties
 they put on models, are open or overdue on the assessment date, and the earliest deadline. The
 rule program's `answer_rights_requests` obligation (privacy row) reads the two facts filled
 here; like the catalogue, the register fills only what the case itself leaves unsaid."""
@@ -19,7 +19,7 @@ from distillgov.requests.store import standing
 
 def with_rights_requests(engine: Engine, case: Case, day: dt.date) -> tuple[Case, dict[str, Any]]:
     """The case with its rights-request facts filled from the register, and what was found."""
-    sources = list(case.personal_data.data_sources)
+    sources = list(case.data_sources)
     if not sources:
         return case, {"standing": "none", "due": None, "requests": [], "duties": []}
     found = standing(engine, sources, day)

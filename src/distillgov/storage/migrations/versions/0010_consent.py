@@ -3,6 +3,8 @@
 - `cns_reservations`, `cns_scopes`, `cns_withdrawals`: projections of the reservation and
   withdrawal entries appended to the transparency log (the log is the source of truth; each row
   names its entry).
+- `pool_claims.reservation`: a collective-pool claim may name the registered reservation of the
+  works it claims for.
 - `cns_reports`: the summary of a dataset's consent check (counts, the reservations it met), so
   that a creator can see which registered datasets, and the disclosures naming them, contained
   their reserved works.
@@ -69,8 +71,12 @@ def upgrade() -> None:
         sa.Column("reservations", sa.Text, nullable=False),  # JSON: register ids met, with counts
     )
     op.create_index("cns_reports_dataset", "cns_reports", ["dataset"])
+    with op.batch_alter_table("pool_claims") as t:  # a claim may name the reservation it rests on
+        t.add_column(sa.Column("reservation", ID))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("pool_claims") as t:
+        t.drop_column("reservation")
     for table in ("cns_reports", "cns_withdrawals", "cns_scopes", "cns_reservations"):
         op.drop_table(table)
