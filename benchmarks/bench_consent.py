@@ -25,7 +25,8 @@ SITES = 1_000
 RESERVATIONS = 10_000
 
 ROBOTS = [
-    "User-agent: *\nAllow: /\nContent-Usage: train-ai=n, search=y\nContent-Usage: /open/ train-ai=y\n",
+    "User-agent: *\nAllow: /\nContent-Usage: train-ai=n, search=y\n"
+    "Content-Usage: /open/ train-ai=y\n",
     "User-agent: *\nDisallow: /private/\nContent-Signal: search=yes, ai-train=no\n\n"
     "User-agent: GPTBot\nUser-agent: CCBot\nDisallow: /\n",
     "User-agent: *\nAllow: /\n",
@@ -64,7 +65,7 @@ def build(folder: Path, items: int) -> Path:
     return manifest
 
 
-def _register_database(folder: Path) -> str:
+def _register_database(folder: Path, reservations: int) -> str:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from distillgov.consent import register
@@ -78,7 +79,7 @@ def _register_database(folder: Path) -> str:
     reg.log.initialise("bench.example/log", Ed25519PrivateKey.generate())
     reg.add(Organisation(id="publisher", name="Publisher"))
     day = dt.date(2026, 11, 1)
-    for i in range(RESERVATIONS):
+    for i in range(reservations):
         scope = [{"kind": "work", "value": f"isbn:{i}"}]
         if i % 10 == 0:
             scope.append(
@@ -102,18 +103,21 @@ with open(sys.argv[3], "w") as out:
 seconds = time.perf_counter() - start
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "own_mb": own, "worker_mb": worker, "items": summary["items"]}))
+figures = {"seconds": seconds, "own_mb": own, "worker_mb": worker, "items": summary["items"]}
+print(json.dumps(figures))
 """
 
 
-def run(items: int = 1_000_000, workers: int | None = None) -> dict[str, float]:
+def run(
+    items: int = 1_000_000, workers: int | None = None, reservations: int = RESERVATIONS
+) -> dict[str, float]:
     import os
 
     workers = workers or os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         manifest = build(folder, items)
-        url = _register_database(folder)
+        url = _register_database(folder, reservations)
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-c", CHILD, url, str(manifest), str(folder / "report.csv"),

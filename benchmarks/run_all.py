@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from benchmarks import (
     bench_batch,
+    bench_consent,
     bench_lab,
     bench_registry,
     bench_settlement,
@@ -19,6 +20,7 @@ def main() -> None:
     bench_lab.main()
     bench_registry.main()
     bench_settlement.main()
+    bench_consent.main()
 
 
 if __name__ == "__main__":

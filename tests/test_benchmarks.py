@@ -55,3 +55,10 @@ def test_service_load_benchmark_runs() -> None:
     figures = bench_service.run(clients=4, seconds=1.5, mix="both", unique=True, generator="python")
     assert figures["errors"] == 0 and figures["assessments per second (req/s)"] > 0
     assert figures["registry reads per second (req/s)"] > 0
+
+
+def test_consent_benchmark_runs() -> None:
+    from benchmarks import bench_consent
+
+    figures = bench_consent.run(items=2_000, workers=2, reservations=100)
+    assert figures["items per second"] > 0 and figures["peak memory, parent + workers (MB)"] > 0

@@ -311,3 +311,45 @@ def test_privacy_requests_filed_worked_and_watched_in_the_page(
     sign_in(regulator)
     page.wait_for_selector(f"#overdue:not([hidden]) td:has-text('{late_id}')")
     assert "acknowledge, response" in page.inner_text("#overdue")
+
+
+def test_a_creator_reserves_and_a_distiller_checks_in_the_page(
+    served: Served, browser: object
+) -> None:
+    reg = Registry(served.engine)
+    reg.log.initialise("web.example/log", Ed25519PrivateKey.generate())
+    reg.add(Organisation(id="maria-ruiz", name="Maria Ruiz"))
+    reg.add(Organisation(id="lab", name="Lab"))
+    creator = served.account("maria", "rights_holder", "maria-ruiz")
+    distiller = served.account("ana", "distiller", "lab")
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{served.url}/consent")
+    page.fill("#token", creator)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("#creator:not([hidden])")
+    page.fill("#res-id", "res-poems")
+    page.fill("#scope", "url_pattern poems.example/poems/*")  # no scheme: refused
+    page.click("button:has-text('File the reservation')")
+    page.wait_for_selector("#reserve-result.problem")
+    assert "url_pattern" in page.inner_text("#reserve-result")
+    page.fill("#scope", "url_pattern https://poems.example/poems/*\nwork iswc:T-345.246.800-1")
+    page.click("button:has-text('File the reservation')")
+    page.wait_for_selector("#reserve-result:has-text('logged as entry')")
+    page.wait_for_selector("#mine td:has-text('res-poems')")
+    page.click("#mine button:has-text('Withdraw')")
+    page.wait_for_selector("#mine td:has-text('withdrawn')")
+    page.click("button:has-text('Sign out')")
+    page.wait_for_selector("#signin:not([hidden])")
+    page.fill("#token", distiller)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("#distiller:not([hidden])")
+    assert page.is_hidden("#creator")
+    examples = ROOT / "examples" / "consent"
+    page.set_input_files("#manifest", str(examples / "manifest.jsonl"))
+    page.set_input_files("#signal-files", [str(examples / "site" / "robots.txt"),
+                                           str(examples / "site" / "tdmrep.json"),
+                                           str(examples / "pages" / "story.html")])  # fmt: skip
+    page.click("button:has-text('Check')")
+    page.wait_for_selector("#check-result:has-text('item(s)')")
+    assert "5 item(s)" in page.inner_text("#check-result")
+    page.wait_for_selector("#items td:has-text('harbour-story')")

@@ -111,6 +111,9 @@ class _Files:
         path = (self.base / name).resolve()
         if not path.is_relative_to(self.base.resolve()):
             raise ManifestError(f"file {name!r}: outside the manifest's folder")
+        if not path.exists() and (self.base / Path(name).name).is_file():
+            # Files uploaded from a browser arrive without their folders: match by file name.
+            path = self.base / Path(name).name
         try:
             with path.open("rb") as f:
                 raw = f.read(limit + 1)

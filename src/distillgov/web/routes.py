@@ -95,6 +95,7 @@ def install(app: FastAPI) -> None:
         return _page("payouts.html", "Your payouts")
 
     router.add_api_route("/requests", _privacy_requests, response_class=HTMLResponse)
+    router.add_api_route("/consent", _consent, response_class=HTMLResponse)
 
     @router.get("/overview", response_class=HTMLResponse)
     def overview() -> HTMLResponse:
@@ -112,6 +113,10 @@ def _privacy_requests() -> HTMLResponse:
         reasons=[r.value for r in RefusalReason],
         actions=[a.value for a in Action if a is not Action.WITHDRAW],
     )
+
+
+def _consent() -> HTMLResponse:
+    return _page("consent.html", "Creators' consent")
 
 
 def _show(value: Any) -> str:
