@@ -1,5 +1,6 @@
-"""docs/privacy.md's worked example, run as written: every command block in order on a fresh
-database, each output the page shows found in what the commands print."""
+"""The worked examples of docs/privacy.md and docs/consent.md, run as written: every command
+block in order on a fresh database, each output the page shows found in what the commands
+print."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BLOCK = re.compile(r"```(sh|)\n(.*?)```", re.S)
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BLOCK = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
 
 
-def test_the_worked_example_runs_as_documented(tmp_path: Path) -> None:
-    text = (ROOT / "docs" / "privacy.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", ["privacy.md", "consent.md"])
+def test_the_worked_example_runs_as_documented(tmp_path: Path, page: str) -> None:
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
     example = text.split("## A worked example", 1)[1].split("\n## ", 1)[0]
-    blocks = BLOCK.findall(example)
+    # Commands (sh) and what they print (a bare fence); a file's listing (text) is neither.
+    blocks = [(kind, body) for kind, body in BLOCK.findall(example) if kind in ("sh", "")]
     assert blocks and blocks[0][0] == "sh"
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
