@@ -359,6 +359,10 @@ class VectorProgram:
         n: int,
         note: Callable[[tuple[str, ...], Array], None],
     ) -> Array:
+        if d.gate is not None and not (env[d.gate] != F).any():
+            # The gate is false on every row (an obligation that applies nowhere in the
+            # batch): no row can hold, so the default, without evaluating a row.
+            return np.full(n, default, dtype=np.int32)
         # Per row: the single value every still-possible row agrees on (-1: none yet), whether
         # two possible rows disagree, and whether a row that holds has been reached.
         candidate = np.full(n, -1, dtype=np.int32)
