@@ -296,7 +296,7 @@ def test_privacy_requests_filed_worked_and_watched_in_the_page(
     for action in ("Acknowledge", "Verify", "Fulfil"):
         page.click(f"#steps button:has-text('{action}')")
         page.wait_for_selector(f"#step-result:has-text('Done: {action.lower()}')")
-    assert "fulfilled" in page.inner_text("#detail .summary")
+    page.wait_for_selector("#detail .summary:has-text('fulfilled')")
     assert "lab-s (lab): exclude from training" in page.inner_text("#detail .duties")
     page.click("button:has-text('Sign out')")
     page.wait_for_selector("#signin:not([hidden])")

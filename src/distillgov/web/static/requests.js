@@ -32,7 +32,7 @@
   async function step(action) {
     const out = $("step-result"); out.textContent = "";
     const body = { action }; const reason = $("reason").value; if (action === "refuse" && reason) body.reason = reason;
-    try { await call(`/api/v1/requests/${encodeURIComponent(shown)}/steps`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }); out.textContent = `Done: ${words(action)}.`; await open(shown); await load(); }
+    try { await call(`/api/v1/requests/${encodeURIComponent(shown)}/steps`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }); await open(shown); await load(); out.textContent = `Done: ${words(action)}.`; }
     catch (p) { out.textContent = problem(p); out.className = "problem"; }
   }
 
