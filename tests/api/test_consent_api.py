@@ -4,6 +4,7 @@ the write scope), the public register and its proofs, and a manifest checked wit
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,30 @@ def test_a_manifest_checked_with_its_files_and_a_bad_reservation_refused(served:
     with served.client(tokens["holder"]) as http:
         bad = http.post("/api/v1/consent/reservations", json={**reservation(2), "scope": []})
     assert bad.status_code == 422 and "scope" in bad.text
+
+
+def test_a_rights_holder_sees_only_where_its_own_works_were_reported(served: Served) -> None:
+    tokens = setting(served)
+    with served.client(tokens["holder"]) as http:
+        http.post(
+            "/api/v1/consent/reservations",
+            json={**reservation(1), "scope": [{"kind": "domain", "value": "blog.example"}]},
+        )
+    # Captured today: the reservation, filed today, is in force for it.
+    today = dt.date.today().isoformat()
+    line = json.dumps({"url": "https://blog.example/post/1", "captured_at": today}) + "\n"
+    with served.client(tokens["distiller"]) as http:
+        done = http.post(
+            "/api/v1/consent/check?dataset=lab/crawl",
+            files=[("manifest", ("m.jsonl", line.encode()))],
+        )
+    assert done.status_code == 200, done.text
+    with served.client(tokens["holder"]) as http:
+        mine = http.get("/api/v1/consent/where").json()
+    assert [(w["dataset"], w["reservations"]) for w in mine] == [("lab/crawl", {"res-1": 1})]
+    with served.client(tokens["other_holder"]) as http:
+        assert http.get("/api/v1/consent/where").json() == []
+    with served.client(tokens["regulator"]) as http:
+        assert http.get("/api/v1/consent/where").status_code == 403
+    with served.client() as http:
+        assert http.get("/api/v1/consent/where").status_code == 401

@@ -126,6 +126,17 @@ def test_each_party_sees_only_its_own_requests(served: Served) -> None:
     with served.client(tokens["regulator"]) as http:
         screen = http.get("/api/v1/requests/overdue").json()
         assert {r["id"] for r in screen["requests"]} == {rid, lab_id}  # acknowledgement late
+    for step in ("verify", "fulfil"):
+        _post(served, tokens["acme"], f"/api/v1/requests/{rid}/steps", {"action": step})
+
+    def duties(role: str) -> Any:
+        with served.client(tokens[role]) as http:
+            return http.get("/api/v1/duties")
+
+    assert [d["model"] for d in duties("lab").json()] == ["lab-s"]  # only its own models'
+    assert [d["model"] for d in duties("acme").json()] == ["acme-t"]
+    assert duties("other_org").json() == []
+    assert (duties("subject").status_code, duties("public").status_code) == (403, 401)
 
 
 def test_only_the_requester_withdraws_and_a_bad_step_is_a_clear_problem(served: Served) -> None:
