@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import re
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -18,6 +20,7 @@ from distillgov.registry.checkpoint import (
     verifier_key,
     verify,
 )
+from distillgov.registry.log import LogError, TransparencyLog
 from distillgov.registry.merkle import (
     EMPTY_ROOT,
     InvalidProof,
@@ -26,6 +29,7 @@ from distillgov.registry.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from distillgov.storage.db import connect, migrate
 
 # The Certificate Transparency reference inputs and the root of each prefix (RFC 6962 test data,
 # reproduced by every conforming implementation).
@@ -185,3 +189,27 @@ def test_the_frontier_alone_appends_and_gives_the_tree_root() -> None:
         assert edge.root() == tree.root(size + 1)
         assert all(stored[n] == h for n, h in new) and new[0] == ((0, size), tree.leaf(size))
     assert MerkleTree.from_leaves([tree.leaf(i) for i in range(70)]).root() == tree.root()
+
+
+@pytest.mark.parametrize(
+    ("origin", "reason"),
+    [
+        ("", "must not be empty"),
+        ("registry example/log", "must not contain spaces"),
+        ("registry.example/log+1", "must not contain '+'"),
+        ("https://registry.example/log", "without its scheme"),
+        ("registry.example/\x07log", "control characters"),
+        ("r" * 300, "at most 255 bytes"),
+    ],
+)
+def test_an_origin_the_note_rules_forbid_is_refused_at_init(
+    tmp_path: Path, origin: str, reason: str
+) -> None:
+    engine = connect(f"sqlite:///{tmp_path / 'o.sqlite'}")
+    migrate(engine)
+    log = TransparencyLog(engine)
+    with pytest.raises(LogError, match=re.escape(reason)):
+        log.initialise(origin, Ed25519PrivateKey.generate())
+    assert log.origin is None  # nothing recorded
+    log.initialise("registry.example/log", Ed25519PrivateKey.generate())
+    assert log.origin == "registry.example/log"

@@ -132,3 +132,16 @@ def test_file_checkpoint_prove_verify_and_catch_tampering(database: str, tmp_pat
         tampered.stderr.strip()
         == "error: the log does not verify: entry 3: its body does not match its stored hash (edited)"
     )
+
+
+def test_init_with_a_bad_origin_is_one_line_and_leaves_no_key_or_database(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "distillgov", "registry", "init", "--origin", "my log+1",
+         "--database", f"sqlite:///{tmp_path / 'r.sqlite'}", "--key-file", str(tmp_path / "k.key")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "error: field 'origin', value 'my log+1': must not contain spaces"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -16,7 +16,7 @@ from distillgov.errors import DistillgovError
 from distillgov.registry import export
 from distillgov.registry.cards import import_cards
 from distillgov.registry.graphs import dot, mermaid, svg
-from distillgov.registry.log import create_key, load_key
+from distillgov.registry.log import check_origin, create_key, load_key
 from distillgov.registry.records import parse_record
 from distillgov.registry.registry import Registry
 from distillgov.storage.db import open_database
@@ -57,6 +57,7 @@ def registry_init(
     """Create the registry's tables and signing key; prints the verifier key to publish."""
 
     try:
+        check_origin(origin)  # before a key file is made for a log that cannot be
         key = load_key(key_file) if key_file.exists() else create_key(key_file)
         typer.echo(_registry(database).log.initialise(origin, key))
     except DistillgovError as exc:

@@ -59,6 +59,28 @@ class LogError(DistillgovError):
     """The log refused an operation."""
 
 
+def check_origin(origin: str) -> None:
+    """The origin names the log and its signing key, so it follows C2SP's rules for both
+    (tlog-checkpoint: a schema-less URL; signed-note: a key name is non-empty UTF-8 with no
+    Unicode space and no '+'). A name that breaks them would be signed into checkpoints that the
+    log's own verifier rejects."""
+    reason = None
+    if not origin:
+        reason = "must not be empty"
+    elif any(ch.isspace() for ch in origin):
+        reason = "must not contain spaces (C2SP note key names)"
+    elif "+" in origin:
+        reason = "must not contain '+' (it separates a verifier key's fields)"
+    elif any(not ch.isprintable() for ch in origin):
+        reason = "must not contain control characters"
+    elif "://" in origin:
+        reason = "is a URL without its scheme, e.g. registry.example.org/log (C2SP tlog-checkpoint)"
+    elif len(origin.encode()) > 255:
+        reason = "is at most 255 bytes"
+    if reason:
+        raise LogError(f"field 'origin', value {origin!r}: {reason}")
+
+
 class LogExists(LogError, Conflict):
     """The log is initialised already."""
 
@@ -143,6 +165,7 @@ class TransparencyLog:
 
     def initialise(self, origin: str, key: Ed25519PrivateKey) -> str:
         """Record the log's name and public key; returns the verifier key to publish."""
+        check_origin(origin)
         if self.origin is not None and self.verifier is not None:
             raise LogExists(f"the log '{self.origin}' is already initialised")
         vkey = verifier_key(origin, key.public_key())
