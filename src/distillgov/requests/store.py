@@ -319,15 +319,7 @@ def act(
 ) -> dict[str, Any]:
     """Take one step on a request and return it as it now stands. A step the present state does
     not allow is refused (TransitionRefused) and nothing is written."""
-    day = on or today
-    if day > today:
-        raise RequestError(f"field 'on', value '{day}': a day in the future")
-    if basis is not None and len(basis) > MAX_BASIS:
-        raise RequestError(f"field 'basis': at most {MAX_BASIS} characters, not {len(basis)}")
-    if evidence_sha256 is not None and not _is_sha256(evidence_sha256):
-        raise RequestError(
-            f"field 'evidence_sha256', value {evidence_sha256!r}: 64 lowercase hex digits"
-        )
+    day = _step_day(on, today, basis, evidence_sha256)
     with engine.begin() as c:
         _lock(c)
         if _replayed(c, key, request_id, action.value):
@@ -348,6 +340,22 @@ def act(
         if after.status is Status.FULFILLED and after.kind is Kind.DELETION:
             _erase_subject(c, request_id, day)
         return _view(c, request_id, today)
+
+
+def _step_day(
+    on: dt.date | None, today: dt.date, basis: str | None, evidence_sha256: str | None
+) -> dt.date:
+    """The day a step (on a request or a duty) takes effect, after checking what it carries."""
+    day = on or today
+    if day > today:
+        raise RequestError(f"field 'on', value '{day}': a day in the future")
+    if basis is not None and len(basis) > MAX_BASIS:
+        raise RequestError(f"field 'basis': at most {MAX_BASIS} characters, not {len(basis)}")
+    if evidence_sha256 is not None and not _is_sha256(evidence_sha256):
+        raise RequestError(
+            f"field 'evidence_sha256', value {evidence_sha256!r}: 64 lowercase hex digits"
+        )
+    return day
 
 
 def _is_sha256(value: str) -> bool:
@@ -515,17 +523,9 @@ def close_duty(
     evidence_sha256: str | None = None,
     key: str | None = None,
 ) -> dict[str, Any]:
-    day = on or today
     if outcome not in OUTCOMES:
         raise RequestError(f"field 'outcome', value {outcome!r}: one of {', '.join(OUTCOMES)}")
-    if day > today:
-        raise RequestError(f"field 'on', value '{day}': a day in the future")
-    if basis is not None and len(basis) > MAX_BASIS:
-        raise RequestError(f"field 'basis': at most {MAX_BASIS} characters, not {len(basis)}")
-    if evidence_sha256 is not None and not _is_sha256(evidence_sha256):
-        raise RequestError(
-            f"field 'evidence_sha256', value {evidence_sha256!r}: 64 lowercase hex digits"
-        )
+    day = _step_day(on, today, basis, evidence_sha256)
     with engine.begin() as c:
         _lock(c)
         row = c.execute(
@@ -558,12 +558,15 @@ def close_duty(
         return duty(c, duty_id)
 
 
+_SELECT_DUTIES = (
+    "SELECT id, request, model, owner, depth, via, duty, due_on, status, closed_on, outcome "
+    "FROM dsr_duties"
+)
+
+
 def duty(c: Connection, duty_id: str) -> dict[str, Any]:
     row = c.execute(
-        text(
-            "SELECT id, request, model, owner, depth, via, duty, due_on, status, closed_on, "
-            "outcome FROM dsr_duties WHERE id = :i"
-        ),
+        text(_SELECT_DUTIES + " WHERE id = :i"),
         {"i": duty_id},
     ).one()
     return _duty_dict(row)
@@ -606,10 +609,7 @@ def _view(c: Connection, request_id: str, today: dt.date) -> dict[str, Any]:
         {"i": request_id},
     ).all()
     duties = c.execute(
-        text(
-            "SELECT id, request, model, owner, depth, via, duty, due_on, status, closed_on, "
-            "outcome FROM dsr_duties WHERE request = :i ORDER BY depth, model"
-        ),
+        text(_SELECT_DUTIES + " WHERE request = :i ORDER BY depth, model"),
         {"i": request_id},
     ).all()
     names = (
@@ -769,10 +769,7 @@ def overdue_screen(engine: Engine, today: dt.date) -> dict[str, list[dict[str, A
         offset += MAX_LISTED
     with reading(engine) as c:
         duties = c.execute(
-            text(
-                "SELECT id, request, model, owner, depth, via, duty, due_on, status, closed_on, "
-                "outcome FROM dsr_duties WHERE status = 'open' AND due_on < :t ORDER BY due_on, id"
-            ),
+            text(_SELECT_DUTIES + " WHERE status = 'open' AND due_on < :t ORDER BY due_on, id"),
             {"t": today},
         ).all()
     return {"requests": late, "duties": [_duty_dict(d) for d in duties]}
@@ -781,10 +778,7 @@ def overdue_screen(engine: Engine, today: dt.date) -> dict[str, list[dict[str, A
 def duties_of(engine: Engine, owner: str) -> list[dict[str, Any]]:
     with reading(engine) as c:
         rows = c.execute(
-            text(
-                "SELECT id, request, model, owner, depth, via, duty, due_on, status, closed_on, "
-                "outcome FROM dsr_duties WHERE owner = :o ORDER BY status DESC, due_on, id"
-            ),
+            text(_SELECT_DUTIES + " WHERE owner = :o ORDER BY status DESC, due_on, id"),
             {"o": owner},
         ).all()
     return [_duty_dict(r) for r in rows]
@@ -810,10 +804,9 @@ def standing(engine: Engine, sources: list[str], day: dt.date) -> dict[str, Any]
         ]
         views = [_view(c, i, day) for i in ids]
         duties = c.execute(
-            text(
-                "SELECT id, request, model, owner, depth, via, duty, due_on, status, closed_on, "
-                "outcome FROM dsr_duties WHERE status = 'open' AND model IN :s ORDER BY id"
-            ).bindparams(_expanding("s")),
+            text(_SELECT_DUTIES + " WHERE status = 'open' AND model IN :s ORDER BY id").bindparams(
+                _expanding("s")
+            ),
             {"s": sources},
         ).all()
     open_duties = [_duty_dict(d) for d in duties]
@@ -981,15 +974,7 @@ _REQUEST_FIELDS = (
 
 def _compare_duties(c: Connection, duties: dict[str, dict[str, Any]]) -> list[str]:
     problems = []
-    rows = {
-        str(r[0]): _duty_dict(r)
-        for r in c.execute(
-            text(
-                "SELECT id, request, model, owner, depth, via, duty, due_on, status, closed_on, "
-                "outcome FROM dsr_duties"
-            )
-        )
-    }
+    rows = {str(r[0]): _duty_dict(r) for r in c.execute(text(_SELECT_DUTIES))}
     for duty_id in sorted(set(rows) - set(duties)):
         problems.append(f"duty '{duty_id}': in the table but not in the trail")
     for duty_id, want in sorted(duties.items()):
