@@ -13,8 +13,11 @@ Load generator: `wrk` when it is on the PATH (C, one process for the assessing c
 for the reading ones; Debian's package), else asyncio httpx, which costs about as much CPU per
 request as the server and so understates it. Both run on the same two cores as the server.
 
+`--database postgresql+psycopg://USER@HOST:PORT/DB` runs the same load on PostgreSQL: a schema of
+its own is made for the run (the service's tables, seeded as on SQLite) and dropped afterwards.
+
 Run: .venv/bin/python -m benchmarks.bench_service [--clients 64] [--seconds 60] [--workers 2]
-     [--unique] [--generator auto|wrk|python] [--mix assess|read|both|all]
+     [--unique] [--generator auto|wrk|python] [--mix assess|read|both|all] [--database URL]
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,6 +245,7 @@ def run(
     unique: bool = False,
     generator: str = "auto",
     mix: str = "assess",
+    database: str | None = None,
 ) -> dict[str, float]:
     """`mix`: every client assessing ("assess"), every client reading ("read"), or half and
     half ("both")."""
@@ -249,8 +256,10 @@ def run(
     }[mix]
     use_wrk = generator == "wrk" or (generator == "auto" and shutil.which("wrk") is not None)
     bodies = assessment_bodies(unique)
-    with tempfile.TemporaryDirectory(prefix="distillgov-load-") as tmp:
-        database = f"sqlite:///{Path(tmp) / 'service.sqlite'}"
+    with tempfile.TemporaryDirectory(prefix="distillgov-load-") as tmp, _database(
+        database, Path(tmp)
+    ) as url:
+        database = url
         paths = _seed(database)
         port = _port()
         env = {
@@ -272,7 +281,9 @@ def run(
             ],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # The access log (a JSON line a request) goes to a file: a pipe nobody reads would
+            # fill and stall the server.
+            stderr=(Path(tmp) / "server.log").open("wb"),
         )
         try:
             base = f"http://127.0.0.1:{port}"
@@ -295,6 +306,27 @@ def run(
     figures["errors"] = float(sum(done.errors for done in sides.values()))
     figures["load generator is wrk (1 = yes)"] = float(use_wrk)
     return figures
+
+
+@contextmanager
+def _database(given: str | None, folder: Path) -> Iterator[str]:
+    """The run's database URL: a fresh SQLite file, or a fresh schema on the PostgreSQL server
+    `given` names (dropped afterwards)."""
+    if given is None or given.startswith("sqlite"):
+        yield given or f"sqlite:///{folder / 'service.sqlite'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(given)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{given}{'&' if '?' in given else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def _wait_for(server: subprocess.Popen[bytes], port: int, workers: int) -> None:
@@ -324,6 +356,9 @@ def main() -> None:
     parser.add_argument("--unique", action="store_true", help="every assessment a new case")
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument(
+        "--database", help="a PostgreSQL URL (a schema is made for the run); default: SQLite file"
+    )
+    parser.add_argument(
         "--mix",
         choices=("assess", "read", "both", "all"),
         default="all",
@@ -332,9 +367,12 @@ def main() -> None:
     args = parser.parse_args()
     requests = "each a new case" if args.unique else f"{len(assessment_bodies(False))} distinct"
     for mix in ("assess", "read", "both") if args.mix == "all" else (args.mix,):
-        figures = run(args.clients, args.seconds, args.workers, args.unique, args.generator, mix)
+        figures = run(
+            args.clients, args.seconds, args.workers, args.unique, args.generator, mix, args.database
+        )
+        on = "PostgreSQL" if args.database and args.database.startswith("postgres") else "SQLite"
         report(
-            f"Service load ({mix}), {args.clients} clients for {args.seconds:g} s, "
+            f"Service load ({mix}, {on}), {args.clients} clients for {args.seconds:g} s, "
             f"{args.workers} worker(s), assessments {requests} ({machine()})",
             [
                 (k, format(v, ",.0f" if "/s" in k or k == "errors" or "1 =" in k else ",.1f"))

@@ -8,7 +8,10 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
@@ -18,6 +21,7 @@ from distillgov.api import (
     assessments,
     consent,
     licensing,
+    operations,
     reference,
     registry,
     requests,
@@ -25,14 +29,21 @@ from distillgov.api import (
 )
 from distillgov.api.deps import Services
 from distillgov.api.limits import AddressLimit, BodyLimit, SecurityHeaders
+from distillgov.api.observe import Observe, configure_logging
 from distillgov.api.problems import PROBLEM_RESPONSES, install
+from distillgov.errors import DistillgovError
 from distillgov.registry.registry import Registry
-from distillgov.service.accounts import AnonymousQuota, RateLimiter
 from distillgov.service.decisions import Answers, DecisionLog
+from distillgov.service.limits import AnonymousQuota, RateLimiter, Sharing
+from distillgov.service.signer import Signer
 from distillgov.storage.db import checkpoint_in_background, open_database
 from distillgov.web import routes as web
 
+if TYPE_CHECKING:  # the engine only passes through
+    from sqlalchemy import Engine
+
 ROUTERS = (
+    operations.router,
     service.router,
     assessments.router,
     reference.router,
@@ -50,12 +61,24 @@ def create_app(
     burst: int = 200,
     max_body: int | None = None,
     anonymous_per_day: int | None = None,
+    log_key: Path | None = None,
+    checkpoint_every: float | None = None,
 ) -> FastAPI:
+    """The app on one database. With `log_key` (else DISTILLGOV_LOG_KEY) it signs checkpoints
+    every `checkpoint_every` seconds (else DISTILLGOV_CHECKPOINT_EVERY, else 10)."""
     engine = open_database(database_url)
     checkpoint_in_background(engine)
     reg = Registry(engine)
     reg.log.checkpoint_fresh_for = 1.0
     limit = float(os.environ.get("DISTILLGOV_RATE_LIMIT", "100")) if rate is None else rate
+    signer = _signer(reg, log_key, checkpoint_every)
+    limiter = RateLimiter(limit, burst)
+    anonymous = AnonymousQuota(
+        int(os.environ.get("DISTILLGOV_ANONYMOUS_DAILY_QUOTA", "50000"))
+        if anonymous_per_day is None
+        else anonymous_per_day
+    )
+    decisions = DecisionLog(engine)
     # Swagger UI and ReDoc from files in a package, not a CDN: /docs works offline.
     app = FastAPIOffline(
         title="distillgov",
@@ -63,19 +86,17 @@ def create_app(
         description="The Balanced Framework for AI Model Distillation, as a service.",
         # No OpenTelemetry: FastAPI otherwise looks for a configured tracer on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        lifespan=_lifespan(engine, decisions, [limiter, anonymous], signer),
     )
     app.state.services = Services(
         engine=engine,
         registry=reg,
-        decisions=DecisionLog(engine),
+        decisions=decisions,
         answers=Answers(2048),
-        limiter=RateLimiter(limit, burst),
+        limiter=limiter,
         data_dir=data_dir,
-        anonymous=AnonymousQuota(
-            int(os.environ.get("DISTILLGOV_ANONYMOUS_DAILY_QUOTA", "50000"))
-            if anonymous_per_day is None
-            else anonymous_per_day
-        ),
+        anonymous=anonymous,
+        signer=signer,
     )
     app.state.engine, app.state.registry = engine, reg  # the web pages read these
     install(app)
@@ -86,14 +107,55 @@ def create_app(
     body_limit = max_body or int(os.environ.get("DISTILLGOV_MAX_BODY_BYTES", default_limit))
     app.add_middleware(BodyLimit, limit=body_limit)
     app.add_middleware(AddressLimit, limiter=app.state.services.limiter)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer carries the headers
+    app.add_middleware(SecurityHeaders)  # every answer carries the headers
+    app.add_middleware(Observe)  # outermost: counts, times and logs every answer
     return app
+
+
+def _signer(reg: Registry, log_key: Path | None, every: float | None) -> Signer | None:
+    key_file = log_key or (Path(k) if (k := os.environ.get("DISTILLGOV_LOG_KEY")) else None)
+    if key_file is None:
+        return None
+    return Signer(reg.log, key_file, every or _seconds("DISTILLGOV_CHECKPOINT_EVERY", 10.0))
+
+
+def _lifespan(
+    engine: Engine, decisions: DecisionLog, limits: list[Any], signer: Signer | None
+) -> Any:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Started with the server, not with the app object: an app only built (a test's, the
+        # OpenAPI export) starts no threads.
+        sharing = Sharing(engine, limits).start()
+        if signer is not None:
+            signer.start()
+        try:
+            yield
+        finally:
+            # uvicorn has finished the requests in hand; what they handed on is written now.
+            await decisions.close()
+            sharing.stop()
+            if signer is not None:
+                signer.stop()
+
+    return lifespan
+
+
+def _seconds(variable: str, default: float) -> float:
+    given = os.environ.get(variable)
+    if not given:
+        return default
+    try:
+        return float(given)
+    except ValueError:
+        raise DistillgovError(f"{variable}, value '{given}': not a number of seconds") from None
 
 
 def app_from_env() -> FastAPI:
     """The app as `distillgov serve` (and any ASGI server) builds it: configured by
     DISTILLGOV_DATABASE_URL, DISTILLGOV_DATA_DIR and DISTILLGOV_RATE_LIMIT."""
     data = os.environ.get("DISTILLGOV_DATA_DIR")
+    configure_logging()
     app = create_app(None, Path(data) if data else None)
     # Everything loaded so far (modules, profiles, rules) lives as long as the process: moved
     # out of the collector's sight, the full collections that otherwise stall a request now

@@ -15,8 +15,10 @@ from distillgov.api.problems import inlined_schema
 from distillgov.jurisdictions import builtin_ids
 from distillgov.registry.registry import Registry
 from distillgov.service import accounts
-from distillgov.service.accounts import AnonymousQuota, Principal, RateLimiter
+from distillgov.service.accounts import Principal
 from distillgov.service.decisions import Answers, DecisionLog
+from distillgov.service.limits import AnonymousQuota, RateLimiter
+from distillgov.service.signer import Signer
 
 if TYPE_CHECKING:  # the doors hold no database code; the engine only passes through
     from sqlalchemy import Engine
@@ -38,6 +40,7 @@ class Services:
     limiter: RateLimiter
     data_dir: Path | None
     anonymous: AnonymousQuota
+    signer: Signer | None = None
 
 
 def services(request: Request) -> Services:

@@ -6,7 +6,7 @@ from typing import Any
 
 from distillgov.api.problems import Problem, problem_response
 from distillgov.errors import RateLimited
-from distillgov.service.accounts import RateLimiter
+from distillgov.service.limits import RateLimiter
 
 
 class BodyLimit:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from distillgov.api.observe import request_id
 from distillgov.errors import DistillgovError, status_of
 
 MEDIA_TYPE = "application/problem+json"
@@ -34,6 +35,9 @@ class ProblemDocument(BaseModel):
     status: int
     detail: str
     errors: list[FieldProblem] = Field(default_factory=list)
+    request_id: str | None = Field(
+        None, description="The request's id, as in the X-Request-ID header and the server's logs."
+    )
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -127,6 +131,9 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
+    rid = request_id()
+    if rid is not None:  # the same id as the X-Request-ID header and the log lines
+        body["request_id"] = rid
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 

@@ -10,26 +10,60 @@ socket bound with SO_REUSEPORT, and the kernel spreads new connections evenly am
 from __future__ import annotations
 
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import wait
 from typing import Any
 
 import uvicorn
 
+from distillgov.service.metrics import MULTIPROCESS
+
 APP = "distillgov.api.app:app_from_env"
+
+
+# uvicorn's own logging setup is left out: the app logs JSON lines (api/observe.py). A stop waits
+# this long for the requests in hand before it closes their connections.
+OPTIONS: dict[str, Any] = {"log_config": None, "timeout_graceful_shutdown": 30}
 
 
 def run(host: str, port: int, workers: int, app: str = APP) -> int:
     """Serve until interrupted; the exit status."""
     if workers <= 1:
-        uvicorn.run(app, factory=True, host=host, port=port, log_level="warning")
+        uvicorn.run(app, factory=True, host=host, port=port, **OPTIONS)
         return 0
     problem = _cannot_listen(host, port)
     if problem:
         print(f"distillgov serve: cannot listen on {host}:{port}: {problem}", file=sys.stderr)
         return 1
+    with _metrics_folder():
+        return _supervise(host, port, workers, app)
+
+
+@contextmanager
+def _metrics_folder() -> Iterator[None]:
+    """Workers write their metrics to files in one folder, which a scrape of any of them adds
+    up (the Prometheus client's multiprocess mode); an empty one of our own unless the operator
+    named one."""
+    if os.environ.get(MULTIPROCESS):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="distillgov-metrics-")
+    os.environ[MULTIPROCESS] = folder
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS]
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _supervise(host: str, port: int, workers: int, app: str) -> int:
     context = multiprocessing.get_context("spawn")
     children = [
         context.Process(target=_worker, args=(host, port, app), name=f"distillgov-worker-{n}")
@@ -80,5 +114,5 @@ def _worker(host: str, port: int, app: str) -> None:
     listener.bind((host, port))
     # Not listening yet: uvicorn listens once the app is loaded, so the kernel sends no
     # connection to a worker that is still starting.
-    config = uvicorn.Config(app, factory=True, log_level="warning")
+    config = uvicorn.Config(app, factory=True, **OPTIONS)
     uvicorn.Server(config).run(sockets=[listener])

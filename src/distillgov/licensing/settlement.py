@@ -240,6 +240,14 @@ def settlements(engine: Engine, licence: str | None = None) -> list[dict[str, An
     ]
 
 
+def run_counts(engine: Engine) -> dict[str, int]:
+    """How many licence-months have been settled, and how many pool distributions run."""
+    with reading(engine) as c:
+        settled = c.execute(text("SELECT COUNT(*) FROM lic_settlements")).scalar_one()
+        runs = c.execute(text("SELECT COUNT(*) FROM pool_runs")).scalar_one()
+    return {"settled_licence_months": int(settled), "pool_runs": int(runs)}
+
+
 def as_json(rows: list[Royalty]) -> str:
     return json.dumps(
         [

@@ -9,6 +9,7 @@ consistent with the last one it signed.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import time
 from dataclasses import dataclass
@@ -133,6 +134,15 @@ class Finding:
         return f"{where}: {self.reason}"
 
 
+# The PostgreSQL advisory lock every signer takes around a checkpoint (any fixed number would do;
+# this one is "dgsign" in ASCII).
+SIGNER_LOCK = 0x64677369676E
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
 class TransparencyLog:
     def __init__(self, engine: Engine, origin: str | None = None) -> None:
         self.engine = engine
@@ -228,6 +238,8 @@ class TransparencyLog:
         if verifier_key(self.origin, key.public_key()) != self.verifier:
             raise LogError("that key is not this log's key")
         with self.engine.begin() as c:
+            if c.dialect.name == "postgresql":  # one signer at a time, whichever server it is
+                c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SIGNER_LOCK})
             size = self._size(c)
             last = c.execute(
                 text("SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
@@ -259,8 +271,11 @@ class TransparencyLog:
                 )
             note = sign(Checkpoint(self.origin, size, root).body(), self.origin, key)
             c.execute(
-                text("INSERT INTO log_checkpoints (size, root, note) VALUES (:s, :r, :n)"),
-                {"s": size, "r": root, "n": note},
+                text(
+                    "INSERT INTO log_checkpoints (size, root, note, signed_at) "
+                    "VALUES (:s, :r, :n, :t)"
+                ),
+                {"s": size, "r": root, "n": note, "t": _utc_now()},
             )
         return note
 

@@ -3,6 +3,7 @@ model, the latest signed checkpoint. The doors call these; they hold no SQL them
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
@@ -110,6 +111,26 @@ def latest_checkpoint(log: TransparencyLog) -> tuple[int, str] | None:
             text("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
         ).first()
     return None if row is None else (int(row[0]), str(row[1]))
+
+
+def log_status(engine: Engine) -> dict[str, Any]:
+    """The log's size, and the size and signing time (UTC; None before revision 0011) of its
+    latest checkpoint: what an operator watches."""
+    with reading(engine) as c:
+        size = c.execute(text("SELECT MAX(idx) FROM log_entries")).scalar()
+        last = c.execute(
+            text("SELECT size, signed_at FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+        ).first()
+    signed_at = None
+    if last is not None and last[1] is not None:
+        signed_at = (
+            last[1] if isinstance(last[1], dt.datetime) else dt.datetime.fromisoformat(str(last[1]))
+        )
+    return {
+        "size": 0 if size is None else int(size) + 1,
+        "checkpoint_size": None if last is None else int(last[0]),
+        "checkpoint_signed_at": signed_at,
+    }
 
 
 def declared_teacher_shares(engine: Engine) -> list[float]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +21,6 @@ from distillgov.errors import (
     DistillgovError,
     Forbidden,
     NotFound,
-    RateLimited,
     Unauthorized,
 )
 from distillgov.storage.db import reading
@@ -206,63 +203,6 @@ def principal_for(engine: Engine, authorization: str | None) -> Principal:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-
-
-class RateLimiter:
-    """A token bucket per client (token, else address): `rate` requests a second on average,
-    bursts up to `burst`. Zero rate turns it off."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, client: str) -> None:
-        if self.rate <= 0:
-            return
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.get(client, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens < 1:
-                wait = (1 - tokens) / self.rate
-                self._buckets[client] = (tokens, now)
-                raise RateLimited(
-                    f"more than {self.rate:g} requests a second; retry in {wait:.1f} s",
-                    max(1, round(wait)),
-                )
-            self._buckets[client] = (tokens - 1, now)
-
-
-class AnonymousQuota:
-    """How many decisions one address may have logged without an account, per UTC day, so that
-    strangers cannot grow the decision log without bound. Zero turns it off."""
-
-    def __init__(self, per_day: int) -> None:
-        self.per_day = per_day
-        self._day = dt.date.min
-        self._used: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def take(self, client: str, now: dt.datetime | None = None) -> None:
-        if self.per_day <= 0:
-            return
-        moment = now or dt.datetime.now(dt.UTC)
-        with self._lock:
-            if moment.date() != self._day:
-                self._day, self._used = moment.date(), {}
-            used = self._used.get(client, 0)
-            if used >= self.per_day:
-                midnight = dt.datetime.combine(
-                    moment.date() + dt.timedelta(days=1), dt.time(), dt.UTC
-                )
-                wait = max(1, int((midnight - moment).total_seconds()))
-                raise RateLimited(
-                    f"{self.per_day} assessments a day without an account from one address: "
-                    "sign in with an API token, or try again tomorrow (UTC)",
-                    wait,
-                )
-            self._used[client] = used + 1
 
 
 def account_record(engine: Engine, account: str) -> dict[str, Any] | None:

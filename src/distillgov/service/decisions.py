@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Engine, text
 
 from distillgov.errors import NotFound
+from distillgov.service.metrics import DECISION_BATCH, DECISION_BATCH_SIZE, DECISION_QUEUE
 from distillgov.storage.db import WriteGate, reading
 
 K = TypeVar("K", bound=Hashable)
@@ -156,16 +157,30 @@ class DecisionLog:
         committed: asyncio.Future[None] = loop.create_future()
         new = {h: body for h, body in documents.items() if h not in self._stored}
         self._pending.setdefault(loop, []).append((decision, new, committed))
+        DECISION_QUEUE.inc()
         if loop not in self._writing:
             self._writing[loop] = loop.create_task(self._drain(loop))
-        await committed
+        try:
+            await committed
+        finally:
+            DECISION_QUEUE.dec()
+
+    async def close(self) -> None:
+        """Wait until every decision handed to the log has been written (or has failed): a
+        server stopping calls this after its last request, before it exits."""
+        task = self._writing.get(asyncio.get_running_loop())
+        if task is not None:
+            await asyncio.shield(task)
 
     async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
         try:
             while batch := self._pending.pop(loop, None):
                 documents = {h: body for _, docs, _ in batch for h, body in docs.items()}
                 rows = [decision.row() for decision, _, _ in batch]
+                started = time.perf_counter()
                 failure = await loop.run_in_executor(self._writer, self._write, rows, documents)
+                DECISION_BATCH.observe(time.perf_counter() - started)
+                DECISION_BATCH_SIZE.observe(len(rows))
                 if failure is None:
                     for h in documents:
                         self._stored.put(h, True)

@@ -71,12 +71,30 @@ def reading(engine: Engine) -> Connection:
     return engine.execution_options(**{READ_ONLY: True}).connect()
 
 
-def migrate(engine: Engine, to: str = "head") -> None:
-    """Upgrade the database to the latest schema (or to revision `to`, or back down to it)."""
+def _alembic() -> Config:
     config = Config()
     config.set_main_option(
         "script_location", str(Path(str(resources.files("distillgov.storage") / "migrations")))
     )
+    return config
+
+
+def latest_revision() -> str:
+    """The newest schema revision this release ships."""
+    head = ScriptDirectory.from_config(_alembic()).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The database's schema revision (None: never migrated)."""
+    with engine.connect() as c:
+        return MigrationContext.configure(c).get_current_revision()
+
+
+def migrate(engine: Engine, to: str = "head") -> None:
+    """Upgrade the database to the latest schema (or to revision `to`, or back down to it)."""
+    config = _alembic()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         if to == "head":

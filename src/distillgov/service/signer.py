@@ -1,0 +1,82 @@
+"""Checkpoints signed by the service itself: with DISTILLGOV_LOG_KEY naming the log's key file, a
+thread signs a new checkpoint every DISTILLGOV_CHECKPOINT_EVERY seconds (default 10) whenever the
+log has grown. Several servers may hold the key: the log takes a lock around each signing
+(`TransparencyLog.checkpoint`), so one signs at a time and the others find the tree already
+signed."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from distillgov.errors import DistillgovError
+from distillgov.registry.checkpoint import verifier_key
+from distillgov.registry.log import TransparencyLog, load_key
+from distillgov.registry.queries import latest_checkpoint
+from distillgov.service.metrics import CHECKPOINTS
+from distillgov.storage.db import reading
+
+log = logging.getLogger("distillgov.signer")
+
+
+class Signer:
+    def __init__(self, tlog: TransparencyLog, key_file: Path, every: float = 10.0) -> None:
+        try:
+            self.key: Ed25519PrivateKey = load_key(key_file)
+        except (OSError, ValueError, DistillgovError) as exc:
+            raise DistillgovError(f"DISTILLGOV_LOG_KEY, value '{key_file}': {exc}") from None
+        if every <= 0:
+            raise DistillgovError(
+                f"DISTILLGOV_CHECKPOINT_EVERY, value {every:g}: must be a positive number of "
+                "seconds"
+            )
+        self.log, self.key_file, self.every = tlog, key_file, every
+        self.last_error: str | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="checkpoint-signer", daemon=True)
+
+    def state(self) -> str:
+        """'loaded' (the key is the log's), 'waiting' (no log initialised yet), or what is
+        wrong."""
+        if self.log.verifier is None:  # initialised since this server started?
+            with reading(self.log.engine) as c:
+                self.log.reload_settings(c)
+        if self.log.origin is None or self.log.verifier is None:
+            return "waiting: the log is not initialised"
+        if verifier_key(self.log.origin, self.key.public_key()) != self.log.verifier:
+            return f"wrong key: {self.key_file} is not the key of the log '{self.log.origin}'"
+        return "loaded"
+
+    def sign_once(self) -> bool:
+        """Sign if the log has grown since the last checkpoint; whether a new one was made."""
+        if self.state() != "loaded":
+            return False
+        last = latest_checkpoint(self.log)
+        size = self.log.size()
+        if size == 0 or (last is not None and last[0] >= size):
+            return False
+        made = self.log.checkpoint(self.key) != (last[1] if last else None)
+        if made:
+            CHECKPOINTS.inc()
+        return made
+
+    def start(self) -> Signer:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.every):
+            try:
+                self.sign_once()
+                self.last_error = None
+            except Exception as exc:  # the database away, or the log found edited: said, retried
+                self.last_error = str(exc)
+                log.error("checkpoint not signed: %s", exc)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
