@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "consent": ("consent", "consent_app"),
     "serve": ("service", "commands"),
     "accounts": ("service", "commands"),
+    "backup": ("operations", "commands"),
+    "restore": ("operations", "commands"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +11,9 @@ import typer
 from distillgov.api import serving
 from distillgov.cli.common import DatabaseOpt, fail
 from distillgov.errors import DistillgovError
+from distillgov.registry.registry import Registry
 from distillgov.service import accounts as service_accounts
+from distillgov.service.signer import Signer
 from distillgov.storage.db import open_database
 
 commands = typer.Typer()
@@ -27,15 +30,42 @@ def serve(
             min=1, help="Worker processes, each with its own socket (one per core is a start)."
         ),
     ] = 1,
+    log_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="The log's signing key (from `registry init`): the service then signs a "
+            "checkpoint whenever the log has grown (default $DISTILLGOV_LOG_KEY)."
+        ),
+    ] = None,
+    checkpoint_every: Annotated[
+        float | None,
+        typer.Option(
+            min=0.01,
+            help="Seconds between signings (default $DISTILLGOV_CHECKPOINT_EVERY, else 10).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) on the embedded SQLite default or PostgreSQL.
+    Liveness at /health, readiness at /ready, Prometheus metrics at /metrics; logs are JSON
+    lines on standard error (docs/operations.md).
 
-    Example: distillgov serve --port 8000
+    Example: distillgov serve --port 8000 --workers 2
     """
 
     if database:
         os.environ["DISTILLGOV_DATABASE_URL"] = database
-    open_database(database).dispose()  # reachable, and migrated once before any worker starts
+    if log_key is not None:
+        os.environ["DISTILLGOV_LOG_KEY"] = str(log_key)
+    if checkpoint_every is not None:
+        os.environ["DISTILLGOV_CHECKPOINT_EVERY"] = str(checkpoint_every)
+    engine = open_database(database)  # reachable, and migrated once before any worker starts
+    try:
+        if key := os.environ.get("DISTILLGOV_LOG_KEY"):  # a bad key stops us here, not a worker
+            Signer(Registry(engine).log, Path(key))
+    except DistillgovError as exc:
+        fail(exc)
+    finally:
+        engine.dispose()
     typer.echo(f"Open http://{host}:{port}/ (the API is /api/v1; its OpenAPI, /docs)")
     raise typer.Exit(serving.run(host, port, workers))
 

@@ -25,7 +25,7 @@ from distillgov.storage.db import WriteGate
 
 
 class Shared(Protocol):
-    def share(self, c: Connection, now: float) -> None: ...
+    def share(self, c: Connection, now: float, since: float) -> None: ...
 
 
 @dataclass
@@ -33,7 +33,6 @@ class _Bucket:
     tokens: float  # as of `at`
     at: float
     unshared: int = 0  # spent here since the last exchange
-    touched: bool = True  # asked about since the last exchange
 
 
 def _smaller(c: Connection) -> tuple[str, str]:
@@ -59,7 +58,7 @@ class RateLimiter:
             if bucket is None:
                 bucket = self._buckets[client] = _Bucket(float(self.burst), now)
             tokens = min(float(self.burst), bucket.tokens + max(0.0, now - bucket.at) * self.rate)
-            bucket.tokens, bucket.at, bucket.touched = tokens, max(now, bucket.at), True
+            bucket.tokens, bucket.at = tokens, max(now, bucket.at)
             if tokens < 1:
                 wait = (1 - tokens) / self.rate
                 raise RateLimited(
@@ -69,41 +68,39 @@ class RateLimiter:
             bucket.tokens -= 1
             bucket.unshared += 1
 
-    def share(self, c: Connection, now: float) -> None:
-        """Exchange every client asked about since the last time with the database."""
+    def share(self, c: Connection, now: float, since: float) -> None:
+        """Add what this server granted since the last exchange to each client's row, then
+        read back every row any server changed since `since`."""
         if self.rate <= 0:
             return
         with self._lock:
-            sent = {k: b.unshared for k, b in self._buckets.items() if b.touched or b.unshared}
+            sent = {k: b.unshared for k, b in self._buckets.items() if b.unshared}
             for client in sent:
-                bucket = self._buckets[client]
-                bucket.unshared, bucket.touched = 0, False
+                self._buckets[client].unshared = 0
             # A client idle long enough to have a full bucket again needs no copy here.
-            full_after = self.burst / self.rate
-            for client in [k for k, b in self._buckets.items() if now - b.at > full_after]:
-                if client not in sent:
-                    del self._buckets[client]
-        if not sent:
-            return
+            idle = [k for k, b in self._buckets.items() if now - b.at > self.burst / self.rate]
+            for client in idle:
+                del self._buckets[client]
         least, most = _smaller(c)
         upsert = text(
             "INSERT INTO svc_rate_buckets (client, tokens, updated_at) "
             "VALUES (:c, :burst - :spent, :now) ON CONFLICT (client) DO UPDATE SET "
             f"tokens = {most}(-:burst, {least}(:burst, svc_rate_buckets.tokens + "
             f"{most}(0, :now - svc_rate_buckets.updated_at) * :rate) - :spent), "
-            f"updated_at = {most}(svc_rate_buckets.updated_at, :now) RETURNING tokens"
+            f"updated_at = {most}(svc_rate_buckets.updated_at, :now)"
         )
         common = {"burst": float(self.burst), "now": now, "rate": self.rate}
-        shared = {
-            client: float(c.execute(upsert, {**common, "c": client, "spent": spent}).scalar_one())
-            for client, spent in sent.items()
-        }
+        for client, spent in sent.items():
+            c.execute(upsert, {**common, "c": client, "spent": spent})
+        changed = c.execute(
+            text("SELECT client, tokens, updated_at FROM svc_rate_buckets WHERE updated_at >= :s"),
+            {"s": since},
+        ).all()
         with self._lock:
-            for client, tokens in shared.items():
-                bucket = self._buckets.setdefault(client, _Bucket(tokens, now, touched=False))
-                # What every server had spent up to the exchange, less what this one has spent
-                # since.
-                bucket.tokens, bucket.at = tokens - bucket.unshared, now
+            for client, tokens, at in changed:
+                bucket = self._buckets.setdefault(str(client), _Bucket(float(tokens), float(at)))
+                # Every server's grants up to the exchange, less what this one granted since.
+                bucket.tokens, bucket.at = float(tokens) - bucket.unshared, float(at)
         c.execute(
             text("DELETE FROM svc_rate_buckets WHERE updated_at < :old"),
             {"old": now - max(3600.0, 2 * self.burst / self.rate)},
@@ -142,29 +139,35 @@ class AnonymousQuota:
             self._used[client] = used + 1
             self._unshared[client] = self._unshared.get(client, 0) + 1
 
-    def share(self, c: Connection, now: float) -> None:
+    def share(self, c: Connection, now: float, since: float) -> None:
         if self.per_day <= 0:
             return
         with self._lock:
             day, sent, self._unshared = self._day, self._unshared, {}
-        if not sent:
-            return
+        if day == dt.date.min:  # nothing asked yet
+            day = dt.datetime.fromtimestamp(now, dt.UTC).date()
         upsert = text(
-            "INSERT INTO svc_quota_use (day, client, used) VALUES (:d, :c, :n) "
-            "ON CONFLICT (day, client) DO UPDATE SET used = svc_quota_use.used + :n "
-            "RETURNING used"
+            "INSERT INTO svc_quota_use (day, client, used, updated_at) VALUES (:d, :c, :n, :t) "
+            "ON CONFLICT (day, client) DO UPDATE SET used = svc_quota_use.used + :n, "
+            "updated_at = :t"
         )
-        shared = {
-            client: int(c.execute(upsert, {"d": day, "c": client, "n": n}).scalar_one())
-            for client, n in sent.items()
-        }
+        for client, n in sent.items():
+            c.execute(upsert, {"d": day, "c": client, "n": n, "t": now})
+        changed = c.execute(
+            text("SELECT client, used FROM svc_quota_use WHERE day = :d AND updated_at >= :s"),
+            {"d": day, "s": since},
+        ).all()
         with self._lock:
-            if self._day == day:
-                for client, used in shared.items():
-                    self._used[client] = used + self._unshared.get(client, 0)
+            if self._day in (day, dt.date.min):
+                self._day = day
+                for client, used in changed:
+                    self._used[str(client)] = int(used) + self._unshared.get(str(client), 0)
         c.execute(
             text("DELETE FROM svc_quota_use WHERE day < :old"), {"old": day - dt.timedelta(days=2)}
         )
+
+
+CLOCK_MARGIN = 2.0  # seconds: how far apart the servers' clocks may be
 
 
 class Sharing:
@@ -176,6 +179,7 @@ class Sharing:
         self._gate = WriteGate(engine)
         self._stopping = threading.Event()
         self.failures = 0
+        self._since = 0.0
         self._thread = threading.Thread(target=self._run, name="limits-sharing", daemon=True)
 
     def start(self) -> Sharing:
@@ -188,7 +192,10 @@ class Sharing:
                 c.execute(text("SET LOCAL synchronous_commit TO OFF"))
             now = time.time()
             for part in self.parts:
-                part.share(c, now)
+                part.share(c, now, self._since)
+        # Rows changed by a server whose clock is behind ours, or whose exchange committed
+        # after ours began, are read again next time: the window overlaps by a margin.
+        self._since = now - self.every - CLOCK_MARGIN
 
     def _run(self) -> None:
         while not self._stopping.wait(self.every):

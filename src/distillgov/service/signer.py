@@ -26,7 +26,11 @@ class Signer:
     def __init__(self, tlog: TransparencyLog, key_file: Path, every: float = 10.0) -> None:
         try:
             self.key: Ed25519PrivateKey = load_key(key_file)
-        except (OSError, ValueError, DistillgovError) as exc:
+        except OSError as exc:
+            raise DistillgovError(
+                f"DISTILLGOV_LOG_KEY, value '{key_file}': {exc.strerror or exc}"
+            ) from None
+        except (ValueError, DistillgovError) as exc:
             raise DistillgovError(f"DISTILLGOV_LOG_KEY, value '{key_file}': {exc}") from None
         if every <= 0:
             raise DistillgovError(

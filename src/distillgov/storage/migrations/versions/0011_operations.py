@@ -32,7 +32,10 @@ def upgrade() -> None:
         sa.Column("day", sa.Date, primary_key=True),
         sa.Column("client", CLIENT, primary_key=True),
         sa.Column("used", sa.BigInteger, nullable=False),
+        sa.Column("updated_at", sa.Float, nullable=False),
     )
+    op.create_index("svc_rate_buckets_updated", "svc_rate_buckets", ["updated_at"])
+    op.create_index("svc_quota_use_updated", "svc_quota_use", ["day", "updated_at"])
     with op.batch_alter_table("log_checkpoints") as t:
         t.add_column(sa.Column("signed_at", sa.DateTime))
 
