@@ -135,8 +135,10 @@ def test_backups_refuse_what_they_cannot_do_in_one_clear_line(tmp_path: Path) ->
     (junk := tmp_path / "junk.bak").write_bytes(b"not a backup at all")
     cases = [
         (["restore", junk, "--database", f"sqlite:///{tmp_path / 'x.sqlite'}"], "neither a"),
-        (["backup", tmp_path / "b.bak", "--database", f"sqlite:///{tmp_path / 'none.sqlite'}"],
-         "no such file"),  # fmt: skip
+        (
+            ["backup", tmp_path / "b.bak", "--database", f"sqlite:///{tmp_path / 'none.sqlite'}"],
+            "no such file",
+        ),
         (["restore", tmp_path / "missing.bak"], "No such file"),
     ]
     for args, expected in cases:
