@@ -256,9 +256,10 @@ def run(
     }[mix]
     use_wrk = generator == "wrk" or (generator == "auto" and shutil.which("wrk") is not None)
     bodies = assessment_bodies(unique)
-    with tempfile.TemporaryDirectory(prefix="distillgov-load-") as tmp, _database(
-        database, Path(tmp)
-    ) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="distillgov-load-") as tmp,
+        _database(database, Path(tmp)) as url,
+    ):
         database = url
         paths = _seed(database)
         port = _port()
@@ -368,7 +369,13 @@ def main() -> None:
     requests = "each a new case" if args.unique else f"{len(assessment_bodies(False))} distinct"
     for mix in ("assess", "read", "both") if args.mix == "all" else (args.mix,):
         figures = run(
-            args.clients, args.seconds, args.workers, args.unique, args.generator, mix, args.database
+            args.clients,
+            args.seconds,
+            args.workers,
+            args.unique,
+            args.generator,
+            mix,
+            args.database,
         )
         on = "PostgreSQL" if args.database and args.database.startswith("postgres") else "SQLite"
         report(
