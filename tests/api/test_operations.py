@@ -13,6 +13,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 
 from distillgov.api.app import create_app
 from distillgov.errors import DistillgovError
@@ -63,10 +64,18 @@ def test_health_answers_and_ready_checks_the_database_its_schema_and_the_signer(
         behind = http.get("/ready")
         assert behind.status_code == 503
         assert behind.json()["checks"]["migrations"] == (
-            f"at 0010_consent, this release needs {latest_revision()}"
+            f"behind: at 0010_consent, this release needs {latest_revision()}"
         )
         migrate(served.engine)
         assert http.get("/ready").status_code == 200
+        # A later release migrated it (a rolling upgrade): still ready, for migrations only add.
+        with served.engine.begin() as c:
+            c.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+        ahead = http.get("/ready")
+        assert ahead.status_code == 200
+        assert ahead.json()["checks"]["migrations"].startswith("newer: at 0099_future")
+        with served.engine.begin() as c:
+            c.execute(text(f"UPDATE alembic_version SET version_num = '{latest_revision()}'"))
     # A key that is not the log's: not ready, naming the file.
     Registry(served.engine).log.initialise("ops.example/log", Ed25519PrivateKey.generate())
     create_key(wrong := tmp_path / "wrong.pem")

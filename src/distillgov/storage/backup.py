@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 
 from distillgov.errors import DistillgovError
@@ -219,8 +219,6 @@ def _must_be_empty(where: Target) -> None:
                 f"database '{where.shown}' exists: restore into a new file (nothing was changed)"
             )
         return
-    from sqlalchemy import create_engine
-
     assert where.conninfo is not None
     engine = create_engine(where.conninfo.replace("postgresql://", "postgresql+psycopg://", 1))
     try:

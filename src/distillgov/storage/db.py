@@ -86,6 +86,19 @@ def latest_revision() -> str:
     return head
 
 
+def schema_state(engine: Engine) -> str:
+    """'current'; 'newer' (a later release has migrated it: ours still work, for migrations only
+    add); or 'behind: at REV' (this release's upgrade has not run)."""
+    current = schema_revision(engine)
+    head = latest_revision()
+    if current == head:
+        return "current"
+    known = {r.revision for r in ScriptDirectory.from_config(_alembic()).walk_revisions()}
+    if current is not None and current not in known:
+        return f"newer: at {current}, this release knows up to {head}"
+    return f"behind: at {current}, this release needs {head}"
+
+
 def schema_revision(engine: Engine) -> str | None:
     """The database's schema revision (None: never migrated)."""
     with engine.connect() as c:
