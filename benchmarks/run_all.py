@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from benchmarks import (
+    bench_appends,
     bench_batch,
     bench_consent,
     bench_lab,
@@ -21,6 +22,7 @@ def main() -> None:
     bench_registry.main()
     bench_settlement.main()
     bench_consent.main()
+    bench_appends.main()
 
 
 if __name__ == "__main__":

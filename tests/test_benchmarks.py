@@ -3,6 +3,9 @@ speed targets live in the benchmarks and docs/performance.md, not in tests."""
 
 from __future__ import annotations
 
+import os
+
+import pytest
 from benchmarks import (
     bench_batch,
     bench_lab,
@@ -55,6 +58,34 @@ def test_service_load_benchmark_runs() -> None:
     figures = bench_service.run(clients=4, seconds=1.5, mix="both", unique=True, generator="python")
     assert figures["errors"] == 0 and figures["assessments per second (req/s)"] > 0
     assert figures["registry reads per second (req/s)"] > 0
+
+
+def test_service_load_benchmark_runs_on_postgresql() -> None:
+    from benchmarks import bench_service
+
+    from tests.registry.conftest import PG_URL, _postgres_reachable
+
+    if (problem := _postgres_reachable()) is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL not reachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    figures = bench_service.run(
+        clients=4, seconds=1.5, mix="assess", generator="python", database=PG_URL
+    )
+    assert figures["errors"] == 0 and figures["assessments per second (req/s)"] > 0
+
+
+def test_append_serialisation_benchmark_runs_and_keeps_the_log_linear() -> None:
+    from benchmarks import bench_appends
+
+    from tests.registry.conftest import PG_URL, _postgres_reachable
+
+    if (problem := _postgres_reachable()) is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL not reachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    figures = bench_appends.run(processes=2, entries=15, database=PG_URL)  # each run verified
+    assert all(figures[f"{s}: appends per second"] > 0 for s in bench_appends.STRATEGIES)
 
 
 def test_consent_benchmark_runs() -> None:
