@@ -33,10 +33,16 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get(ENV_URL) or DEFAULT_URL
 
 
+ENV_POOL = "DISTILLGOV_DB_POOL_SIZE"
+
+
 def connect(url: str | None = None, **options: Any) -> Engine:
-    if database_url(url).startswith("sqlite") and "poolclass" not in options:
-        # A server's threads each hold a connection while they wait for the write lock.
-        options = {"pool_size": 20, "max_overflow": 20, **options}
+    sqlite = database_url(url).startswith("sqlite")
+    if "poolclass" not in options:
+        # On SQLite a server's threads each hold a connection while they wait for the write
+        # lock; PostgreSQL's default is SQLAlchemy's (measured: docs/performance.md).
+        size = _pool_size(20 if sqlite else 5)
+        options = {"pool_size": size, "max_overflow": 20 if sqlite else 10, **options}
     engine = create_engine(database_url(url), **options)
     if engine.dialect.name == "sqlite":
         # Foreign keys on, and a write lock taken at the start of every transaction, so two
@@ -58,6 +64,17 @@ def connect(url: str | None = None, **options: Any) -> Engine:
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _pool_size(default: int) -> int:
+    given = os.environ.get(ENV_POOL)
+    if not given:
+        return default
+    if not given.isdigit() or int(given) < 1:
+        raise DistillgovError(
+            f"{ENV_POOL}, value '{given}': a whole number of connections, 1 or more"
+        )
+    return int(given)
 
 
 READ_ONLY = "distillgov_read_only"
