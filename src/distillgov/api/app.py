@@ -5,9 +5,7 @@ decision log under a decision id."""
 
 from __future__ import annotations
 
-import gc
 import os
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,13 +27,12 @@ from distillgov.api import (
 )
 from distillgov.api.deps import Services
 from distillgov.api.limits import AddressLimit, BodyLimit, SecurityHeaders
-from distillgov.api.observe import Observe, configure_logging
+from distillgov.api.observe import Observe
 from distillgov.api.problems import PROBLEM_RESPONSES, install
-from distillgov.errors import DistillgovError
 from distillgov.registry.registry import Registry
 from distillgov.service.decisions import Answers, DecisionLog
 from distillgov.service.limits import AnonymousQuota, RateLimiter, Sharing
-from distillgov.service.signer import Signer
+from distillgov.service.signer import Signer, every_from_env
 from distillgov.storage.db import checkpoint_in_background, open_database
 from distillgov.web import routes as web
 
@@ -116,7 +113,7 @@ def _signer(reg: Registry, log_key: Path | None, every: float | None) -> Signer 
     key_file = log_key or (Path(k) if (k := os.environ.get("DISTILLGOV_LOG_KEY")) else None)
     if key_file is None:
         return None
-    return Signer(reg.log, key_file, every or _seconds("DISTILLGOV_CHECKPOINT_EVERY", 10.0))
+    return Signer(reg.log, key_file, every or every_from_env())
 
 
 def _lifespan(
@@ -139,31 +136,3 @@ def _lifespan(
                 signer.stop()
 
     return lifespan
-
-
-def _seconds(variable: str, default: float) -> float:
-    given = os.environ.get(variable)
-    if not given:
-        return default
-    try:
-        return float(given)
-    except ValueError:
-        raise DistillgovError(f"{variable}, value '{given}': not a number of seconds") from None
-
-
-def app_from_env() -> FastAPI:
-    """The app as `distillgov serve` (and any ASGI server) builds it: configured by
-    DISTILLGOV_DATABASE_URL, DISTILLGOV_DATA_DIR and DISTILLGOV_RATE_LIMIT."""
-    data = os.environ.get("DISTILLGOV_DATA_DIR")
-    configure_logging()
-    app = create_app(None, Path(data) if data else None)
-    # Everything loaded so far (modules, profiles, rules) lives as long as the process: moved
-    # out of the collector's sight, the full collections that otherwise stall a request now
-    # and then have a tenth of the objects to walk (the 99th percentile of /health under load
-    # fell from 112 to 40 ms).
-    gc.collect()
-    gc.freeze()
-    # The decision log's writer thread needs the interpreter lock back after each call into
-    # the database driver; by default it waits up to 5 ms for a busy event loop to let go.
-    sys.setswitchinterval(0.001)
-    return app

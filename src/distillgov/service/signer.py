@@ -7,6 +7,7 @@ signed."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -20,6 +21,19 @@ from distillgov.service.metrics import CHECKPOINTS
 from distillgov.storage.db import reading
 
 log = logging.getLogger("distillgov.signer")
+
+
+EVERY = "DISTILLGOV_CHECKPOINT_EVERY"
+
+
+def every_from_env(default: float = 10.0) -> float:
+    given = os.environ.get(EVERY)
+    if not given:
+        return default
+    try:
+        return float(given)
+    except ValueError:
+        raise DistillgovError(f"{EVERY}, value '{given}': not a number of seconds") from None
 
 
 class Signer:
