@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine, text
 
 from distillgov.registry.log import create_key
@@ -83,6 +84,18 @@ class Load:
             thread.join(timeout=60)
 
 
+def _assessments_counted(page: str) -> float:
+    for family in text_string_to_metric_families(page):
+        for sample in family.samples:
+            if (
+                sample.name == "distillgov_http_requests_total"
+                and sample.labels.get("route") == "/api/v1/assessments"
+                and sample.labels.get("status") == "201"
+            ):
+                return sample.value
+    return 0.0
+
+
 def _decision_ids(engine: Engine) -> set[str]:
     with engine.connect() as c:
         return set(c.execute(text("SELECT id FROM svc_decisions")).scalars())
@@ -98,6 +111,13 @@ def test_sigterm_under_load_answers_nothing_it_has_not_written(tmp_path: Path) -
     load = Load()
     with Server(tmp_path, "drain", env, workers=2) as server:
         server.wait_ready()
+        # 40 connections, which the kernel spreads over both workers: a scrape of either one
+        # counts all 40 (the client library's multiprocess mode adds up the workers' files).
+        for n in range(40):
+            with httpx.Client(base_url=server.url) as http:
+                assert http.post("/api/v1/assessments", json=_unique_case(n)).status_code == 201
+        page = httpx.get(f"{server.url}/metrics").text
+        assert _assessments_counted(page) == 40
 
         def assess(http: httpx.Client, n: int) -> httpx.Response:
             return http.post("/api/v1/assessments", json=_unique_case(n))

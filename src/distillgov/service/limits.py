@@ -1,13 +1,13 @@
 """Rate limits and the anonymous quota, held in common by every server on one database.
 
-Each server decides at once from its own copy of a client's allowance, and a thread shares the
-copies through the database every `every` seconds (`Sharing`): what this server spent since the
-last exchange is added to the client's row, and the row's new state, with everything the other
-servers spent, comes back. A request never waits for the database to be limited, and a client
-spread over several servers is held to one allowance; between two exchanges it may get ahead by
-what the other servers granted it in that interval (at most the rate times the interval on each,
-plus its burst the first time a server sees it). Without a database (`engine` None) the limits
-are the process's own, as before. See docs/operations.md.
+Each server decides at once from its own copy of a client's allowance, and a thread exchanges
+the copies with the database every `every` seconds (`Sharing`): what this server granted since
+the last exchange is added to the client's row, and every row any server changed since the last
+exchange is read back. A request never waits for the database to be limited, and a client spread
+over several servers is held to one allowance; between two exchanges it may get ahead by what
+the other servers granted it in that interval (at most the rate times the interval on each).
+Without the thread (an app object only built, never served) the limits are the process's own.
+See docs/operations.md and interpretation 94.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import Connection, Engine, text
 
@@ -174,7 +174,7 @@ class Sharing:
     """The thread that exchanges the limits' state with the database every `every` seconds;
     `stop` makes a last exchange, so that what this server granted is not forgotten."""
 
-    def __init__(self, engine: Engine, parts: list[Any], every: float = 0.25) -> None:
+    def __init__(self, engine: Engine, parts: list[Shared], every: float = 0.25) -> None:
         self.engine, self.parts, self.every = engine, parts, every
         self._gate = WriteGate(engine)
         self._stopping = threading.Event()
