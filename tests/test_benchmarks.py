@@ -3,9 +3,6 @@ speed targets live in the benchmarks and docs/performance.md, not in tests."""
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from benchmarks import (
     bench_batch,
     bench_lab,
@@ -63,12 +60,9 @@ def test_service_load_benchmark_runs() -> None:
 def test_service_load_benchmark_runs_on_postgresql() -> None:
     from benchmarks import bench_service
 
-    from tests.registry.conftest import PG_URL, _postgres_reachable
+    from tests.registry.conftest import PG_URL, require_postgres
 
-    if (problem := _postgres_reachable()) is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL not reachable: {problem}")
-        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    require_postgres()
     figures = bench_service.run(
         clients=4, seconds=1.5, mix="assess", generator="python", database=PG_URL
     )
@@ -78,12 +72,9 @@ def test_service_load_benchmark_runs_on_postgresql() -> None:
 def test_append_serialisation_benchmark_runs_and_keeps_the_log_linear() -> None:
     from benchmarks import bench_appends
 
-    from tests.registry.conftest import PG_URL, _postgres_reachable
+    from tests.registry.conftest import PG_URL, require_postgres
 
-    if (problem := _postgres_reachable()) is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL not reachable: {problem}")
-        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    require_postgres()
     figures = bench_appends.run(processes=2, entries=15, database=PG_URL)  # each run verified
     assert all(figures[f"{s}: appends per second"] > 0 for s in bench_appends.STRATEGIES)
 

@@ -3,13 +3,11 @@ PostgreSQL (its own schema), talked to over HTTP with httpx."""
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,14 +15,15 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from distillgov.api.app import create_app
 from distillgov.service import accounts as auth
 from tests.registry.conftest import (
     PG_URL,
-    _postgres_reachable,
     engine,  # noqa: F401  (the database fixture, both kinds)
+    in_schema,
+    postgres_schema,
 )
 
 
@@ -70,23 +69,12 @@ def running(app: FastAPI) -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'api.sqlite'}"
-    else:
-        problem = _postgres_reachable()
-        if problem is not None:
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"PostgreSQL not reachable: {problem}")
-            pytest.skip(f"PostgreSQL not reachable: {problem}")
-        schema = f"a_{uuid.uuid4().hex[:12]}"
-        with create_engine(PG_URL).begin() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    app = create_app(url, tmp_path / "data", rate=0)
-    with running(app) as base:
-        yield Served(base, app.state.engine, tmp_path / "data")
-    app.state.engine.dispose()
-    if schema is not None:
-        with create_engine(PG_URL).begin() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'api.sqlite'}"
+        else:
+            url = in_schema(PG_URL, stack.enter_context(postgres_schema("a")))
+        app = create_app(url, tmp_path / "data", rate=0)
+        with running(app) as base:
+            yield Served(base, app.state.engine, tmp_path / "data")
+        app.state.engine.dispose()

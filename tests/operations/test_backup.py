@@ -17,7 +17,7 @@ from distillgov.licensing import ledger
 from distillgov.registry.registry import Registry
 from distillgov.storage.db import open_database
 from tests.operations.conftest import populate
-from tests.registry.conftest import PG_URL, _postgres_reachable
+from tests.registry.conftest import PG_URL, in_schema, postgres_schema, require_postgres
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -29,20 +29,10 @@ def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _pg_or_skip() -> None:
-    problem = _postgres_reachable()
-    if problem is not None:
-        import os
-
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL not reachable: {problem}")
-        pytest.skip(f"PostgreSQL not reachable: {problem}")
-
-
 @pytest.fixture
 def fresh_pg_database() -> Iterator[str]:
     """A new, empty PostgreSQL database (dropped afterwards): its name."""
-    _pg_or_skip()
+    require_postgres()
     name = f"restore_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -57,21 +47,8 @@ def fresh_pg_database() -> Iterator[str]:
 
 @pytest.fixture
 def pg_schema() -> Iterator[str]:
-    _pg_or_skip()
-    schema = f"b_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with postgres_schema("b") as schema:
         yield schema
-    finally:
-        with admin.begin() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def _in_schema(url: str, schema: str) -> str:
-    return f"{url}?options=-csearch_path%3D{schema}"
 
 
 def _state(url: str) -> tuple[int, str | None, dict[str, int], str]:
@@ -114,14 +91,14 @@ def test_a_sqlite_backup_restores_into_a_new_file_that_verifies(tmp_path: Path) 
 def test_a_postgresql_backup_restores_into_a_fresh_database_that_verifies(
     tmp_path: Path, pg_schema: str, fresh_pg_database: str
 ) -> None:
-    source = _in_schema(PG_URL, pg_schema)
+    source = in_schema(PG_URL, pg_schema)
     engine = open_database(source)
     populate(engine, tmp_path)
     engine.dispose()
     made = cli("backup", tmp_path / "pg.bak", "--database", source)
     assert made.returncode == 0, made.stderr
     base = PG_URL.rsplit("/", 1)[0]
-    copy = _in_schema(f"{base}/{fresh_pg_database}", pg_schema)
+    copy = in_schema(f"{base}/{fresh_pg_database}", pg_schema)
     _assert_restored(source, copy, tmp_path / "pg.bak")
     # The same backup again into the now full database: refused, nothing changed.
     again = cli("restore", tmp_path / "pg.bak", "--database", copy)

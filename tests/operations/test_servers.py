@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from distillgov.registry.log import create_key
 from distillgov.registry.records import Model, Organisation
@@ -28,7 +28,7 @@ from distillgov.service import accounts
 from distillgov.storage.db import open_database
 from tests.api.test_api import CASE
 from tests.operations.servers import Server
-from tests.registry.conftest import PG_URL, _postgres_reachable
+from tests.registry.conftest import PG_URL, in_schema, postgres_schema
 
 
 def _unique_case(n: int) -> dict[str, object]:
@@ -142,23 +142,8 @@ def test_sigterm_under_load_answers_nothing_it_has_not_written(tmp_path: Path) -
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    problem = _postgres_reachable()
-    if problem is not None:
-        import os
-
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL not reachable: {problem}")
-        pytest.skip(f"PostgreSQL not reachable: {problem}")
-    schema = f"s_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("s") as schema:
+        yield in_schema(PG_URL, schema)
 
 
 STUDENTS = 400

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,37 @@ def _postgres_reachable() -> str | None:
     return None
 
 
+def require_postgres() -> None:
+    """Skip the test when PostgreSQL cannot be reached; under CI that is a failure."""
+    problem = _postgres_reachable()
+    if problem is not None:
+        message = f"PostgreSQL not reachable at {PG_URL}: {problem}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message + " (storage tests ran on SQLite only)")
+
+
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A new schema on the test server, dropped with everything in it afterwards: its name."""
+    require_postgres()
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def in_schema(url: str, schema: str) -> str:
+    """The database URL with its search path set to `schema`."""
+    return f"{url}?options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
@@ -39,20 +71,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield e
         e.dispose()
         return
-    problem = _postgres_reachable()
-    if problem is not None:
-        message = f"PostgreSQL not reachable at {PG_URL}: {problem}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message + " (storage tests ran on SQLite only)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    e = connect(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    migrate(e)
-    yield e
-    e.dispose()
-    with admin.begin() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema("t") as schema:
+        e = connect(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+        migrate(e)
+        yield e
+        e.dispose()

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.registry.conftest import PG_URL, _postgres_reachable
+from tests.registry.conftest import PG_URL, in_schema, postgres_schema
 
 CARDS = Path(__file__).resolve().parents[2] / "examples" / "cards"
 DISCLOSURE = """id: d-tiny-1
@@ -32,19 +30,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'reg.sqlite'}"
         return
-    problem = _postgres_reachable()
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL not reachable: {problem}")
-        pytest.skip(f"PostgreSQL not reachable: {problem}")
-    schema = f"c_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema("c") as schema:
+        yield in_schema(PG_URL, schema)
 
 
 def test_file_checkpoint_prove_verify_and_catch_tampering(database: str, tmp_path: Path) -> None:

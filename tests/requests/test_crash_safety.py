@@ -5,23 +5,21 @@ exactly its steps, every downstream duty is opened once, and the trail checks.""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from distillgov.jurisdictions import load_builtin
 from distillgov.requests import store
 from distillgov.storage.db import connect, migrate, reading
-from tests.registry.conftest import PG_URL, _postgres_reachable
+from tests.registry.conftest import PG_URL, in_schema, postgres_schema
 from tests.requests.conftest import DATASET, DEPTH, build_lineage
 
 REQUESTS = 30
@@ -38,23 +36,12 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[s
         yield url, engine
         engine.dispose()
         return
-    problem = _postgres_reachable()
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL not reachable: {problem}")
-        pytest.skip(f"PostgreSQL not reachable: {problem}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    engine = connect(url)
-    migrate(engine)
-    yield url, engine
-    engine.dispose()
-    with admin.begin() as c:
-        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema("t") as schema:
+        url = in_schema(PG_URL, schema)
+        engine = connect(url)
+        migrate(engine)
+        yield url, engine
+        engine.dispose()
 
 
 def _events(engine: Engine) -> int:
