@@ -327,3 +327,26 @@ def test_the_policy_lab_scores_the_profiles(served: Served) -> None:
             assert {"utilitarian", "rawlsian", "lockean", "deontological"} <= set(s)
         bad = http.get("/api/v1/lab/compare", params={"profiles": "mars"})
         assert bad.status_code == 422 and bad.json()["errors"][0]["value"] == "mars"
+
+
+def test_checkpoints_consistency_and_proofs_at_a_size_are_served(served: Served) -> None:
+    from distillgov.registry.merkle import verify_consistency
+    from distillgov.registry.records import Organisation
+
+    reg = registry_with_a_model(served)  # 4 entries, signed at size 4
+    reg.add(Organisation(id="more", name="More"))
+    reg.log.checkpoint(served.key)  # type: ignore[attr-defined]
+    with served.client() as public:
+        listed = public.get("/api/v1/registry/checkpoints").json()
+        assert [c["size"] for c in listed] == [4, 5] and listed[0]["signed_at"]
+        bundle = public.get("/api/v1/registry/consistency", params={"old": 4}).json()
+        name, key = parse_verifier_key(bundle["verifier_key"])
+        old = Checkpoint.parse(verify(bundle["old_checkpoint"], name, key))
+        new = Checkpoint.parse(verify(bundle["checkpoint"], name, key))
+        verify_consistency(4, 5, [bytes.fromhex(h) for h in bundle["proof"]], old.root, new.root)
+        at = public.get("/api/v1/registry/records/tiny-1/proof", params={"size": 4}).json()
+        assert at["size"] == 4 and at["checkpoint"] == bundle["old_checkpoint"]
+        missing = public.get("/api/v1/registry/consistency", params={"old": 3})
+        assert missing.status_code == 404 and "no checkpoint was signed at size 3" in missing.text
+        ahead = public.get("/api/v1/registry/consistency", params={"old": 9})
+        assert ahead.status_code == 422 and "rolled back" in ahead.json()["detail"]

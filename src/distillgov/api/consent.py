@@ -36,7 +36,8 @@ def reservations(who: Who, svc: Svc, holder: str | None = None) -> list[dict[str
 
 @router.get("/api/v1/consent/reservations/{reservation}/proof")
 def proof(reservation: str, who: Who, svc: Svc) -> dict[str, Any]:
-    bundle: dict[str, Any] = svc.registry.log.prove(register.entry_of(svc.engine, reservation))
+    entry = register.entry_of(svc.engine, reservation)
+    bundle: dict[str, Any] = svc.registry.log.prove(entry, record=reservation)
     return bundle
 
 

@@ -17,9 +17,31 @@ router = APIRouter()
 
 
 @router.get("/api/v1/registry/records/{record_id:path}/proof")
-async def proof(record_id: str, who: Who, svc: Svc) -> dict[str, Any]:
-    bundle: dict[str, Any] = svc.registry.log.prove(svc.registry.entry_of(record_id))
+async def proof(
+    record_id: str, who: Who, svc: Svc, size: Annotated[int | None, Query(ge=1)] = None
+) -> dict[str, Any]:
+    """An inclusion proof against the latest checkpoint, or the one signed at `size`."""
+    bundle: dict[str, Any] = svc.registry.prove(record_id, size)
     return bundle
+
+
+@router.get("/api/v1/registry/consistency")
+def consistency(
+    who: Who,
+    svc: Svc,
+    old: Annotated[int, Query(ge=0)],
+    new: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    """A proof that the tree of size `old` is a prefix of the latest (or of size `new`)."""
+    found: dict[str, Any] = svc.registry.log.consistency(old, new)
+    return found
+
+
+@router.get("/api/v1/registry/checkpoints")
+def checkpoints(who: Who, svc: Svc) -> list[dict[str, Any]]:
+    """Every signed checkpoint, oldest first."""
+    found: list[dict[str, Any]] = svc.registry.log.checkpoints()
+    return found
 
 
 @router.get("/api/v1/registry/records/{record_id:path}")

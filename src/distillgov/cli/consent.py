@@ -106,7 +106,7 @@ def prove(
     path and a signed checkpoint, checkable with the log's public key alone."""
     try:
         engine = open_database(database)
-        bundle = Registry(engine).log.prove(register.entry_of(engine, record))
+        bundle = Registry(engine).log.prove(register.entry_of(engine, record), record=record)
     except DistillgovError as exc:
         fail(exc)
     typer.echo(json.dumps(bundle, indent=2, sort_keys=True))

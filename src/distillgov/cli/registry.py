@@ -255,28 +255,91 @@ def registry_checkpoint(database: DatabaseOpt = None, key_file: KeyOpt = DEFAULT
 
 @registry_app.command("prove")
 def registry_prove(
-    record_id: Annotated[str, typer.Argument(metavar="ID")], database: DatabaseOpt = None
+    record_id: Annotated[str | None, typer.Argument(metavar="[ID]")] = None,
+    at_size: Annotated[
+        int | None,
+        typer.Option("--size", min=1, help="Against the checkpoint signed at this tree size."),
+    ] = None,
+    consistency: Annotated[
+        int | None,
+        typer.Option(
+            "--consistency",
+            min=0,
+            metavar="OLD_SIZE",
+            help="Instead: prove the tree of OLD_SIZE is a prefix of the latest (or --size).",
+        ),
+    ] = None,
+    database: DatabaseOpt = None,
 ) -> None:
-    """An offline proof bundle for a record: checkable with the verifier key alone (JSON)."""
+    """An offline proof bundle (JSON), checkable with the verifier key alone: that record ID is
+    in the log, or with --consistency that the log only grew since a checkpoint you hold.
+
+    Examples: distillgov registry prove d-tiny-1;  distillgov registry prove --consistency 120
+    """
+    if (record_id is None) == (consistency is None):
+        fail("give a record ID, or --consistency OLD_SIZE (not both)")
     try:
         reg = _registry(database)
-        bundle = reg.log.prove(reg.entry_of(record_id))
+        bundle = (
+            reg.log.consistency(consistency, at_size)
+            if consistency is not None
+            else reg.prove(str(record_id), at_size)
+        )
     except DistillgovError as exc:
         fail(exc)
     typer.echo(json.dumps(bundle, indent=2))
 
 
-@registry_app.command("verify")
-def registry_verify(database: DatabaseOpt = None) -> None:
-    """Recompute the tree from the stored entries and check every checkpoint."""
+@registry_app.command("checkpoints")
+def registry_checkpoints(database: DatabaseOpt = None) -> None:
+    """Every signed checkpoint, oldest first (JSON): sizes to prove against."""
     try:
-        log = _registry(database).log
-        finding = log.verify()
+        typer.echo(json.dumps(_registry(database).log.checkpoints(), indent=2))
     except DistillgovError as exc:
         fail(exc)
-    if finding is not None:
-        fail(f"the log does not verify: {finding}", 1)
-    typer.echo(f"ok: {log.size()} entries, every checkpoint verified")
+
+
+@registry_app.command("verify")
+def registry_verify(database: DatabaseOpt = None) -> None:
+    """Recompute the tree from the stored entries, check every checkpoint, then replay every
+    entry and compare the tables the queries read with it, row by row. Exit 1 naming what
+    differs."""
+    try:
+        reg = _registry(database)
+        finding = reg.log.verify()
+        if finding is not None:
+            fail(f"the log does not verify: {finding}", 1)
+        differences = reg.verify_projections()
+    except DistillgovError as exc:
+        fail(exc)
+    if differences:
+        for line in differences[:20]:
+            typer.echo(f"error: {line}", err=True)
+        more = f" (the first 20 of {len(differences)})" if len(differences) > 20 else ""
+        fail(f"the tables do not match the log{more}: `registry rebuild` recreates them from it", 1)
+    typer.echo(
+        f"ok: {reg.log.size()} entries, every checkpoint verified, every projected row matches"
+    )
+
+
+@registry_app.command("rebuild")
+def registry_rebuild(database: DatabaseOpt = None) -> None:
+    """Recreate the tables the queries read from the log alone (after a verified log): rows
+    missing are written, changed rows put back, rows no entry gives removed."""
+    try:
+        reg = _registry(database)
+        finding = reg.log.verify()
+        if finding is not None:
+            fail(f"the log does not verify, so it cannot be rebuilt from: {finding}", 1)
+        done = reg.rebuild()
+    except DistillgovError as exc:
+        fail(exc)
+    if not done:
+        typer.echo("ok: the tables already match the log; nothing written")
+        return
+    for table, n in sorted(done.items()):
+        typer.echo(f"{table}: {n} row(s) put right")
+    typer.echo("ok: the tables now match the log")
 
 
 class GraphFormat(StrEnum):

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 
 from distillgov.consent.robots import path_matches, split_url
 from distillgov.errors import Conflict, DistillgovError, NotFound, problems_from
+from distillgov.registry import projection
 from distillgov.registry.log import TransparencyLog
 from distillgov.registry.queries import declaring, organisation_exists
 from distillgov.storage.db import reading
@@ -141,29 +142,37 @@ def file_reservation(
                 f"field 'id', value {form.id!r}: a reservation with this id exists"
             )
         (entry,) = log.append_in(c, [(KIND_RESERVATION, data)])
-        c.execute(
-            text(
-                "INSERT INTO cns_reservations (id, holder, preferences, tdm_reservation, "
-                "tdm_policy, filed_on, claimed_from, filed_by, entry) "
-                "VALUES (:id, :h, :p, :t, :tp, :f, :cf, :by, :e)"
-            ),
-            {
-                "id": form.id,
-                "h": form.holder,
-                "p": json.dumps(form.preferences, sort_keys=True),
-                "t": form.tdm_reservation,
-                "tp": form.tdm_policy,
-                "f": today,
-                "cf": form.claimed_from,
-                "by": filed_by,
-                "e": entry,
-            },
-        )
-        c.execute(
-            text("INSERT INTO cns_scopes (reservation, kind, value, host) VALUES (:r, :k, :v, :h)"),
-            [{"r": form.id, "k": s.kind, "v": s.value, "h": s.host()} for s in form.scope],
-        )
+        projection.insert(c, reservation_rows(data, entry))
     return {**data, "entry": entry}
+
+
+def reservation_rows(data: dict[str, Any], entry: int) -> projection.Rows:
+    """The rows a reservation's log entry projects (`registry/projection.py`)."""
+    scopes = [Scope.model_validate(s) for s in data["scope"]]
+    return {
+        "cns_reservations": [
+            (
+                data["id"],
+                data["holder"],
+                json.dumps(data["preferences"], sort_keys=True),
+                data.get("tdm_reservation"),
+                data.get("tdm_policy"),
+                data["filed_on"],
+                data.get("claimed_from"),
+                data["filed_by"],
+                entry,
+            )
+        ],
+        "cns_scopes": [(data["id"], s.kind, s.value, s.host()) for s in scopes],
+    }
+
+
+def withdrawal_rows(data: dict[str, Any], entry: int) -> projection.Rows:
+    return {
+        "cns_withdrawals": [
+            (data["id"], data["reservation"], data["filed_on"], data["filed_by"], entry)
+        ]
+    }
 
 
 def withdraw(
@@ -194,13 +203,7 @@ def withdraw(
                 f"reservation '{reservation}' is withdrawn already (or the id is taken)"
             )
         (entry,) = log.append_in(c, [(KIND_WITHDRAWAL, data)])
-        c.execute(
-            text(
-                "INSERT INTO cns_withdrawals (id, reservation, filed_on, filed_by, entry) "
-                "VALUES (:i, :r, :f, :by, :e)"
-            ),
-            {"i": withdrawal_id, "r": reservation, "f": today, "by": filed_by, "e": entry},
-        )
+        projection.insert(c, withdrawal_rows(data, entry))
     return {**data, "entry": entry, "holder": holder}
 
 

@@ -39,6 +39,7 @@ from distillgov.registry.merkle import (
     EMPTY_ROOT,
     Frontier,
     MerkleTree,
+    consistency_of,
     extend,
     frontier,
     inclusion_of,
@@ -142,6 +143,12 @@ APPEND_LOCK = "LOCK TABLE log_entries IN EXCLUSIVE MODE"
 # The PostgreSQL advisory lock every signer takes around a checkpoint (any fixed number would do;
 # this one is "dgsign" in ASCII).
 SIGNER_LOCK = 0x64677369676E
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, dt.datetime) else str(value).replace(" ", "T")
 
 
 def _utc_now() -> dt.datetime:
@@ -290,9 +297,25 @@ class TransparencyLog:
         with reading(self.engine) as c:
             return self._size(c)
 
-    def prove(self, index: int) -> dict[str, Any]:
-        """An offline proof bundle: entry, inclusion proof, signed checkpoint and verifier key."""
-        if self._latest is not None and index < self._latest[0]:
+    def prove(
+        self, index: int, at_size: int | None = None, record: str | None = None
+    ) -> dict[str, Any]:
+        """An offline proof bundle: entry, inclusion proof, signed checkpoint and verifier key;
+        against the latest checkpoint, or the one signed at `at_size` (every one is kept). With
+        `record`, the entry must be that record's (a projection pointing elsewhere is caught
+        here, not served as a valid proof of the wrong record)."""
+        bundle = self._bundle(index, at_size)
+        if record is not None:
+            found = orjson.loads(bundle["entry"]).get("data", {}).get("id")
+            if found != record:
+                raise LogError(
+                    f"the registry's tables give entry {index} for '{record}', but that entry is "
+                    f"the record '{found}': the tables have been changed (run `registry verify`)"
+                )
+        return bundle
+
+    def _bundle(self, index: int, at_size: int | None) -> dict[str, Any]:
+        if at_size is None and self._latest is not None and index < self._latest[0]:
             size, read_at = self._latest
             if time.monotonic() - read_at < self.checkpoint_fresh_for:
                 known = self._bundles.get((index, size))
@@ -300,15 +323,15 @@ class TransparencyLog:
                     return known
         with reading(self.engine) as c:
             self.reload_settings(c)
-            row = c.execute(
-                text("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
-            ).first()
-            if row is None or int(row[0]) <= index:
+            size, note = self._signed(c, at_size)
+            if size <= index:
                 raise UnknownEntry(
                     f"no signed checkpoint covers entry {index} yet: run `registry checkpoint`"
+                    if at_size is None
+                    else f"entry {index} is not in the tree of size {size}"
                 )
-            size, note = int(row[0]), str(row[1])
-            self._latest = (size, time.monotonic())
+            if at_size is None:
+                self._latest = (size, time.monotonic())
             # A bundle for an entry under a signed size never changes: serve it again from memory.
             cached = self._bundles.get((index, size))
             if cached is not None:
@@ -332,6 +355,65 @@ class TransparencyLog:
             self._bundles.clear()
         self._bundles[(index, size)] = bundle
         return bundle
+
+    def _signed(self, c: Any, at_size: int | None) -> tuple[int, str]:
+        """The latest signed checkpoint, or the one signed at `at_size`: its size and note."""
+        if at_size is None:
+            row = c.execute(
+                text("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+            ).first()
+            if row is None:
+                raise UnknownEntry("no checkpoint has been signed yet: run `registry checkpoint`")
+        else:
+            row = c.execute(
+                text("SELECT size, note FROM log_checkpoints WHERE size = :s"), {"s": at_size}
+            ).first()
+            if row is None:
+                raise UnknownEntry(
+                    f"no checkpoint was signed at size {at_size} (`registry checkpoints` lists "
+                    "them)"
+                )
+        return int(row[0]), str(row[1])
+
+    def consistency(self, old: int, new: int | None = None) -> dict[str, Any]:
+        """A proof that the signed tree of size `old` is a prefix of the signed tree of size
+        `new` (else the latest): both checkpoints, the RFC 9162 consistency proof, the key."""
+        with reading(self.engine) as c:
+            self.reload_settings(c)
+            new_size, new_note = self._signed(c, new)
+            if old > new_size and new is None:
+                raise LogError(
+                    f"field 'old', value {old}: the latest signed tree has {new_size} entries; "
+                    "a checkpoint of a larger tree means this log has been rolled back"
+                )
+            if old < 0 or old > new_size:
+                raise LogError(
+                    f"field 'old', value {old}: a consistency proof runs from a size between 0 "
+                    f"and {new_size}"
+                )
+            old_note = self._signed(c, old)[1] if old > 0 else None
+            trivial = old in (0, new_size)  # every tree extends the empty one, and itself
+            needed = set() if trivial else nodes_needed(lambda g: consistency_of(g, old, new_size))
+            stored = storedhashes.fetch(c, needed)
+        return {
+            "version": 1,
+            "old_size": old,
+            "new_size": new_size,
+            "proof": []
+            if trivial
+            else [h.hex() for h in consistency_of(lookup(stored), old, new_size)],
+            "old_checkpoint": old_note,
+            "checkpoint": new_note,
+            "verifier_key": self.verifier,
+        }
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        """Every signed checkpoint, oldest first."""
+        with reading(self.engine) as c:
+            rows = c.execute(
+                text("SELECT size, note, signed_at FROM log_checkpoints ORDER BY size")
+            ).all()
+        return [{"size": int(r[0]), "checkpoint": str(r[1]), "signed_at": _iso(r[2])} for r in rows]
 
     def verify(self) -> Finding | None:
         """Recompute everything from the stored rows; the first problem found, or None.

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from distillgov.errors import Conflict, DistillgovError, NotFound
-from distillgov.registry.log import TransparencyLog
+from distillgov.registry import projection
+from distillgov.registry.log import APPEND_LOCK, TransparencyLog
 from distillgov.registry.records import Disclosure, Model, Organisation, Statement, _Record
 from distillgov.storage.db import reading
 
@@ -50,8 +51,9 @@ class Registry:
             for record in records:
                 kind = type(record).__name__.lower()
                 getattr(self, f"_check_{kind}")(c, record)
-                (index,) = self.log.append_in(c, [(kind, record.model_dump(mode="json"))])
-                getattr(self, f"_project_{kind}")(c, record, index)
+                data = record.model_dump(mode="json")
+                (index,) = self.log.append_in(c, [(kind, data)])
+                projection.insert(c, projection.rows_of(kind, data, index))
                 indexes.append(index)
         return indexes
 
@@ -132,85 +134,6 @@ class Registry:
 
     # --- projections --------------------------------------------------------------------------
 
-    def _project_organisation(self, c: Any, r: Organisation, index: int) -> None:
-        c.execute(
-            text("INSERT INTO reg_organisations (id, name, entry) VALUES (:id, :name, :e)"),
-            {"id": r.id, "name": r.name, "e": index},
-        )
-
-    def _project_model(self, c: Any, r: Model, index: int) -> None:
-        c.execute(
-            text(
-                "INSERT INTO reg_models (id, name, owner, release_date, weights_digest, "
-                "catalogue_id, licence, card_declares_distillation, entry) "
-                "VALUES (:id, :name, :owner, :rd, :wd, :cat, :lic, :cdd, :e)"
-            ),
-            {
-                "id": r.id,
-                "name": r.name,
-                "owner": r.owner,
-                "rd": r.release_date,
-                "wd": r.weights_digest,
-                "cat": r.catalogue_id,
-                "lic": r.licence,
-                "cdd": r.card_declares_distillation,
-                "e": index,
-            },
-        )
-        self._project_datasets(c, r.id, r.id, r.datasets)
-        if r.base_models:
-            c.execute(
-                text("INSERT INTO reg_base_models (model, base, relation) VALUES (:m, :b, :r)"),
-                [
-                    {"m": r.id, "b": b.model, "r": None if b.relation is None else b.relation.value}
-                    for b in r.base_models
-                ],
-            )
-
-    def _project_disclosure(self, c: Any, r: Disclosure, index: int) -> None:
-        c.execute(
-            text(
-                "INSERT INTO reg_disclosures (id, student, filed_on, commercial_release_date, "
-                "late, supersedes, entry) VALUES (:id, :s, :f, :crd, :late, :sup, :e)"
-            ),
-            {
-                "id": r.id,
-                "s": r.student,
-                "f": r.filed_on,
-                "crd": r.commercial_release_date,
-                "late": r.late,
-                "sup": r.supersedes,
-                "e": index,
-            },
-        )
-        c.execute(
-            text(
-                "INSERT INTO reg_edges (disclosure, student, teacher, signal, share) "
-                "VALUES (:d, :s, :t, :sig, :sh)"
-            ),
-            [
-                {"d": r.id, "s": r.student, "t": t.model, "sig": t.signal.value, "sh": t.share}
-                for t in r.teachers
-            ],
-        )
-        self._project_datasets(c, r.id, r.student, r.datasets)
-
-    def _project_datasets(self, c: Any, record: str, model: str, datasets: list[str]) -> None:
-        if datasets:
-            c.execute(
-                text("INSERT INTO reg_datasets (record, model, dataset) VALUES (:r, :m, :d)"),
-                [{"r": record, "m": model, "d": d} for d in datasets],
-            )
-
-    def _project_statement(self, c: Any, r: Statement, index: int) -> None:
-        c.execute(
-            text(
-                "INSERT INTO reg_statements (id, about, by_org, kind, entry) "
-                "VALUES (:id, :about, :by, :kind, :e)"
-            ),
-            {"id": r.id, "about": r.about, "by": r.by, "kind": r.kind.value, "e": index},
-        )
-
     # --- queries --------------------------------------------------------------------------------
 
     def entry_of(self, record_id: str) -> int:
@@ -235,6 +158,27 @@ class Registry:
             self._entries.clear()
         self._entries[record_id] = int(found)
         return int(found)
+
+    def prove(self, record_id: str, at_size: int | None = None) -> dict[str, Any]:
+        """A record's proof bundle, its entry checked to be that record's."""
+        bundle: dict[str, Any] = self.log.prove(self.entry_of(record_id), at_size, record_id)
+        return bundle
+
+    def verify_projections(self) -> list[str]:
+        """Every row of the tables queries read that is not what the log gives (missing, extra
+        or changed), each named; empty when they agree."""
+        with reading(self.engine) as c:
+            return projection.check(c)
+
+    def rebuild(self) -> dict[str, int]:
+        """Recreate the projected tables from the log alone (one transaction); the rows written
+        or removed, by table."""
+        with self.engine.begin() as c:
+            if c.dialect.name == "postgresql":  # no append lands while the tables are rebuilt
+                c.execute(text(APPEND_LOCK))
+            done = projection.rebuild(c)
+        self._entries.clear()
+        return done
 
     def show(self, record_id: str) -> dict[str, Any]:
         """A record's log entry, decoded."""
@@ -407,7 +351,7 @@ class Registry:
                 "student": r[1],
                 "signal": r[2],
                 "entry": int(r[3]),
-                "proof": self.log.prove(int(r[3])),
+                "proof": self.log.prove(int(r[3]), record=str(r[0])),
             }
             for r in rows
         ]
