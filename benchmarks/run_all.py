@@ -11,6 +11,7 @@ from benchmarks import (
     bench_settlement,
     bench_single,
     bench_startup,
+    bench_tiles,
 )
 
 
@@ -23,6 +24,7 @@ def main() -> None:
     bench_settlement.main()
     bench_consent.main()
     bench_appends.main()
+    bench_tiles.main()
 
 
 if __name__ == "__main__":

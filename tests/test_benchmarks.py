@@ -3,6 +3,7 @@ speed targets live in the benchmarks and docs/performance.md, not in tests."""
 
 from __future__ import annotations
 
+import pytest
 from benchmarks import (
     bench_batch,
     bench_lab,
@@ -77,6 +78,19 @@ def test_append_serialisation_benchmark_runs_and_keeps_the_log_linear() -> None:
     require_postgres()
     figures = bench_appends.run(processes=2, entries=15, database=PG_URL)  # each run verified
     assert all(figures[f"{s}: appends per second"] > 0 for s in bench_appends.STRATEGIES)
+
+
+def test_tile_serving_benchmark_runs() -> None:
+    import shutil
+
+    from benchmarks import bench_tiles
+
+    if shutil.which("wrk") is None:
+        pytest.skip(
+            "wrk is not installed (Debian: apt-get install wrk): the tile benchmark needs it"
+        )
+    figures = bench_tiles.run(entries=512, clients=4, seconds=1)
+    assert figures["errors"] == 0 and figures["full tiles per second (req/s)"] > 0
 
 
 def test_consent_benchmark_runs() -> None:

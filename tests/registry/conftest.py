@@ -72,7 +72,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         e.dispose()
         return
     with postgres_schema("t") as schema:
-        e = connect(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+        e = connect(in_schema(PG_URL, schema))  # the URL names the schema: a server can use it
         migrate(e)
         yield e
         e.dispose()

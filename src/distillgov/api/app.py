@@ -26,6 +26,7 @@ from distillgov.api import (
     registry,
     requests,
     service,
+    tiles,
 )
 from distillgov.api.deps import Services
 from distillgov.api.limits import AddressLimit, BodyLimit, SecurityHeaders
@@ -102,6 +103,7 @@ def create_app(
     web.install(app)
     for router in ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    app.mount(tiles.PREFIX, tiles.TileServer(reg.log))  # C2SP tlog-tiles: the static read API
     default_limit = str(5 * 1024 * 1024)
     body_limit = max_body or int(os.environ.get("DISTILLGOV_MAX_BODY_BYTES", default_limit))
     app.add_middleware(BodyLimit, limit=body_limit)

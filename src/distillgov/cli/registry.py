@@ -208,6 +208,24 @@ def registry_export(
         typer.echo(f"wrote {output}", err=True)
 
 
+@registry_app.command("export-tiles")
+def registry_export_tiles(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Where to write the tiles.")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Write the log as C2SP tlog-tiles (checkpoint, hash tiles, entry bundles) under DIR, for
+    any static host or CDN to serve at the log's URL; run again after each checkpoint (full
+    tiles already written are kept: they never change).
+
+    Example: distillgov registry export-tiles public/tlog
+    """
+    try:
+        written = _registry(database).log.export_tiles(folder)
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(f"ok: {written} file(s) written under {folder}")
+
+
 @registry_app.command("watch")
 def registry_watch(
     teacher: Annotated[str, typer.Argument(metavar="TEACHER", help="A registered model id.")],

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.serialization import (
 from sqlalchemy import Engine, text
 
 from distillgov.errors import Conflict, DistillgovError, NotFound
-from distillgov.registry import storedhashes
+from distillgov.registry import storedhashes, tiles
 from distillgov.registry.checkpoint import (
     Checkpoint,
     parse_verifier_key,
@@ -140,6 +140,8 @@ class Finding:
 # lock with retries on the index's unique violation: benchmarks/bench_appends.py.
 APPEND_LOCK = "LOCK TABLE log_entries IN EXCLUSIVE MODE"
 
+MAX_ENTRY_BYTES = 0xFFFF  # C2SP tlog-tiles entry bundles: a 16-bit length before each entry
+
 # The PostgreSQL advisory lock every signer takes around a checkpoint (any fixed number would do;
 # this one is "dgsign" in ASCII).
 SIGNER_LOCK = 0x64677369676E
@@ -229,6 +231,12 @@ class TransparencyLog:
         new_hashes: list[tuple[tuple[int, int], bytes]] = []
         for kind, data in entries:
             body = encode(size, prev, kind, data)
+            if len(body.encode()) > MAX_ENTRY_BYTES:
+                raise LogError(
+                    f"the {kind} '{data.get('id', '?')}' would be a log entry of "
+                    f"{len(body.encode()):,} bytes; entries are at most {MAX_ENTRY_BYTES:,} "
+                    "bytes (the tile API gives each entry's length in 16 bits): shorten it"
+                )
             h = prev = leaf_hash(body.encode())
             new_hashes += edge.append(h)
             rows.append((size, kind, body, h))
@@ -406,6 +414,12 @@ class TransparencyLog:
             "checkpoint": new_note,
             "verifier_key": self.verifier,
         }
+
+    def export_tiles(self, folder: Path) -> int:
+        """The log as of its latest checkpoint, written as C2SP tlog-tiles under `folder`."""
+        with reading(self.engine) as c:
+            size, note = self._signed(c, None)
+            return tiles.export(c, size, note, folder)
 
     def checkpoints(self) -> list[dict[str, Any]]:
         """Every signed checkpoint, oldest first."""
