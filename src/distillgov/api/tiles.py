@@ -11,7 +11,6 @@ from typing import Any
 
 from distillgov.registry import tiles
 from distillgov.registry.log import TransparencyLog
-from distillgov.registry.queries import latest_checkpoint
 from distillgov.service.decisions import Bounded
 
 PREFIX = "/tlog"
@@ -28,7 +27,7 @@ class TileServer:
         """The latest signed checkpoint, read again at most once a second."""
         now = time.monotonic()
         if self._head is None or now - self._head[2] > 1.0:
-            signed = latest_checkpoint(self.log)
+            signed = self.log.published()
             self._head = (signed[0], signed[1], now) if signed else (0, "", now)
         return self._head[0], self._head[1]
 

@@ -38,6 +38,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "consent": ("consent", "consent_app"),
     "serve": ("service", "commands"),
     "accounts": ("service", "commands"),
+    "witness": ("witness", "witness_app"),
+    "verify-proof": ("outsider", "commands"),
+    "monitor": ("outsider", "commands"),
     "backup": ("operations", "commands"),
     "restore": ("operations", "commands"),
 }

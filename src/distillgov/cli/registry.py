@@ -13,7 +13,7 @@ import typer
 from distillgov.assessment.casefiles import read_data
 from distillgov.cli.common import DatabaseOpt, fail
 from distillgov.errors import DistillgovError
-from distillgov.registry import export
+from distillgov.registry import export, witnessing
 from distillgov.registry.cards import import_cards
 from distillgov.registry.graphs import dot, mermaid, svg
 from distillgov.registry.log import check_origin, create_key, load_key
@@ -266,9 +266,50 @@ def registry_checkpoint(database: DatabaseOpt = None, key_file: KeyOpt = DEFAULT
     """Sign the current tree head (refused if the stored entries were tampered with)."""
 
     try:
-        sys.stdout.write(_registry(database).log.checkpoint(load_key(key_file)))
+        log = _registry(database).log
+        log.checkpoint(load_key(key_file))
+        _cosign(log)
+        published = log.published()
     except (DistillgovError, OSError) as exc:
         fail(exc if isinstance(exc, DistillgovError) else f"{key_file}: {exc}")
+    assert published is not None
+    sys.stdout.write(published[1])
+
+
+def _cosign(log: Any) -> None:
+    """Submit the latest checkpoint to the configured witnesses; say how each answered."""
+    for done in witnessing.submit(log):
+        mark = "cosigned" if done.cosigned else "not cosigned"
+        typer.echo(f"witness {done.witness}: {mark} ({done.detail})", err=True)
+
+
+@registry_app.command("witness-add")
+def registry_witness_add(
+    vkey: Annotated[str, typer.Argument(metavar="VKEY", help="The witness's key (name+id+key).")],
+    url: Annotated[str, typer.Argument(metavar="URL", help="Its submission prefix.")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Submit every checkpoint from now on to this witness (C2SP tlog-witness), and publish
+    its cosignatures with the checkpoint.
+
+    Example: distillgov registry witness-add "$(cat w1.vkey)" https://w1.example/
+    """
+    try:
+        log = _registry(database).log
+        name = witnessing.add_witness(log, vkey, url)
+        _cosign(log)
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(f"ok: witness {name} added")
+
+
+@registry_app.command("witnesses")
+def registry_witnesses(database: DatabaseOpt = None) -> None:
+    """The configured witnesses and the size each last cosigned (JSON)."""
+    try:
+        typer.echo(json.dumps(witnessing.witnesses(_registry(database).log), indent=2))
+    except DistillgovError as exc:
+        fail(exc)
 
 
 @registry_app.command("prove")

@@ -381,7 +381,21 @@ class TransparencyLog:
                     f"no checkpoint was signed at size {at_size} (`registry checkpoints` lists "
                     "them)"
                 )
-        return int(row[0]), str(row[1])
+        size = int(row[0])
+        lines = c.execute(
+            text("SELECT line FROM log_cosignatures WHERE size = :s ORDER BY witness"), {"s": size}
+        ).scalars()
+        return size, str(row[1]) + "".join(str(line) for line in lines)
+
+    def published(self) -> tuple[int, str] | None:
+        """The latest signed checkpoint as published: the log's note with the witnesses'
+        cosignatures on it."""
+        with reading(self.engine) as c:
+            self.reload_settings(c)
+            try:
+                return self._signed(c, None)
+            except UnknownEntry:
+                return None
 
     def consistency(self, old: int, new: int | None = None) -> dict[str, Any]:
         """A proof that the signed tree of size `old` is a prefix of the signed tree of size
@@ -414,6 +428,17 @@ class TransparencyLog:
             "checkpoint": new_note,
             "verifier_key": self.verifier,
         }
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        """The RFC 9162 proof that the first `old` entries are a prefix of the first `new` (any
+        sizes, signed or not: what a witness is sent)."""
+        if not 0 <= old <= new or new > self.size():
+            raise LogError(f"no consistency proof from size {old} to size {new}")
+        if old in (0, new):
+            return []
+        with reading(self.engine) as c:
+            stored = storedhashes.fetch(c, nodes_needed(lambda g: consistency_of(g, old, new)))
+        return consistency_of(lookup(stored), old, new)
 
     def export_tiles(self, folder: Path) -> int:
         """The log as of its latest checkpoint, written as C2SP tlog-tiles under `folder`."""

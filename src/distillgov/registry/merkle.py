@@ -126,6 +126,15 @@ class Frontier:
         for level, index in frontier(size):
             self._by_level[level] = stored[(level, index)]
 
+    def nodes(self) -> list[tuple[Node, bytes]]:
+        """The complete subtrees of the right edge, with their hashes: enough to go on."""
+        found = []
+        for level, index in frontier(self.size):
+            h = self._by_level[level]
+            assert h is not None
+            found.append(((level, index), h))
+        return found
+
     def root(self) -> bytes:
         root: bytes | None = None
         for h in self._by_level[: self.size.bit_length()]:  # smallest subtree first

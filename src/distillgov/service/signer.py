@@ -14,6 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from distillgov.errors import DistillgovError
+from distillgov.registry import witnessing
 from distillgov.registry.checkpoint import verifier_key
 from distillgov.registry.log import TransparencyLog, load_key
 from distillgov.registry.queries import latest_checkpoint
@@ -79,6 +80,9 @@ class Signer:
         made = self.log.checkpoint(self.key) != (last[1] if last else None)
         if made:
             CHECKPOINTS.inc()
+            for done in witnessing.submit(self.log):
+                if not done.cosigned:
+                    log.warning("witness %s did not cosign: %s", done.witness, done.detail)
         return made
 
     def start(self) -> Signer:
