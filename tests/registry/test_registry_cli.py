@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -14,15 +15,20 @@ from sqlalchemy import create_engine, text
 from tests.registry.conftest import PG_URL, in_schema, postgres_schema
 
 CARDS = Path(__file__).resolve().parents[2] / "examples" / "cards"
+# Filed today (by the log's clock too), for a release next quarter: neither late nor back-dated.
 DISCLOSURE = """id: d-tiny-1
 student: tiny-1
 teachers:
   - {model: big-1, signal: output_sequences, share: 0.8}
 method_summary: Supervised fine-tuning on teacher answers.
 data_sources_summary: Teacher outputs only.
-commercial_release_date: 2025-02-01
-filed_on: 2025-01-15
+commercial_release_date: @RELEASE@
+filed_on: @TODAY@
 """
+_TODAY = dt.datetime.now(dt.UTC).date()
+DISCLOSURE = DISCLOSURE.replace("@TODAY@", str(_TODAY)).replace(
+    "@RELEASE@", str(_TODAY + dt.timedelta(days=90))
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

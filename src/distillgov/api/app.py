@@ -35,7 +35,7 @@ from distillgov.api.problems import PROBLEM_RESPONSES, install
 from distillgov.registry.registry import Registry
 from distillgov.service.decisions import Answers, DecisionLog
 from distillgov.service.limits import AnonymousQuota, RateLimiter, Shared, Sharing
-from distillgov.service.signer import Signer, every_from_env
+from distillgov.service.signer import Signer, after_from_env, every_from_env
 from distillgov.storage.db import checkpoint_in_background, open_database
 from distillgov.web import routes as web
 
@@ -117,7 +117,7 @@ def _signer(reg: Registry, log_key: Path | None, every: float | None) -> Signer 
     key_file = log_key or (Path(k) if (k := os.environ.get("DISTILLGOV_LOG_KEY")) else None)
     if key_file is None:
         return None
-    return Signer(reg.log, key_file, every or every_from_env())
+    return Signer(reg.log, key_file, every or every_from_env(), after_from_env())
 
 
 def _lifespan(

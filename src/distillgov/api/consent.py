@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from distillgov.api.deps import Svc, Who, body_schema
+from distillgov.api.deps import Svc, Who, body_schema, receipt_for
 from distillgov.consent import manifest, register
 from distillgov.consent.register import ReservationForm
 from distillgov.errors import DistillgovError, Forbidden
@@ -50,9 +50,10 @@ def reserve(body: dict[str, Any], who: Who, svc: Svc) -> dict[str, Any]:
     form = register.parse_reservation(body)
     if not who.acts_for(form.holder):
         raise Forbidden(f"only members of '{form.holder}' (or its agents) file its reservations")
-    return register.file_reservation(
+    filed = register.file_reservation(
         svc.engine, svc.registry.log, form, str(who.account), dt.date.today()
     )
+    return {**filed, "receipt": receipt_for(svc, int(filed["entry"]))}
 
 
 @router.post("/api/v1/consent/reservations/{reservation}/withdrawal", status_code=201)
@@ -61,9 +62,10 @@ def withdraw(reservation: str, body: Withdrawal, who: Who, svc: Svc) -> dict[str
     holder = register.holder_of(svc.engine, reservation)
     if not who.acts_for(holder):
         raise Forbidden(f"only members of '{holder}' withdraw its reservations")
-    return register.withdraw(
+    done = register.withdraw(
         svc.engine, svc.registry.log, body.id, reservation, str(who.account), dt.date.today()
     )
+    return {**done, "receipt": receipt_for(svc, int(done["entry"]))}
 
 
 @router.get("/api/v1/consent/where")

@@ -70,6 +70,15 @@ Who = Annotated[Principal, Depends(principal)]
 Svc = Annotated[Services, Depends(services)]
 
 
+def receipt_for(svc: Services, entry: int) -> str | None:
+    """A signed receipt for an accepted write's entry, where this server holds the log's key
+    (`serve --log-key`); else None."""
+    signer = svc.signer
+    if signer is None or signer.state() != "loaded":
+        return None
+    return svc.registry.log.receipt(entry, signer.key)
+
+
 def body_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The request body's schema for OpenAPI, for an endpoint that parses its body itself
     (nested models inlined: the document has no `$defs` for their references to name)."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from distillgov.api.deps import Svc, Who, body_schema
+from distillgov.api.deps import Svc, Who, body_schema, receipt_for
 from distillgov.errors import Forbidden
 from distillgov.registry.log import UnknownEntry
 from distillgov.registry.queries import latest_checkpoint, owner_of
@@ -89,7 +89,8 @@ def disclose(body: dict[str, Any], who: Who, svc: Svc) -> dict[str, Any]:
     owner = owner_of(svc.engine, record.student)
     if not who.acts_for(owner):
         raise Forbidden(f"only members of '{owner}' may disclose for '{record.student}'")
-    return {"id": record.id, "entry": svc.registry.add(record)}
+    entry = svc.registry.add(record)
+    return {"id": record.id, "entry": entry, "receipt": receipt_for(svc, entry)}
 
 
 @router.post("/api/v1/registry/statements", status_code=201, openapi_extra=body_schema(Statement))
@@ -99,4 +100,5 @@ def statement(body: dict[str, Any], who: Who, svc: Svc) -> dict[str, Any]:
     record: Statement = parse_record("statement", body)
     if not who.acts_for(record.by):
         raise Forbidden(f"you may make statements only as '{who.organisation}'")
-    return {"id": record.id, "entry": svc.registry.add(record)}
+    entry = svc.registry.add(record)
+    return {"id": record.id, "entry": entry, "receipt": receipt_for(svc, entry)}

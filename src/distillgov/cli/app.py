@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "accounts": ("service", "commands"),
     "witness": ("witness", "witness_app"),
     "verify-proof": ("outsider", "commands"),
+    "verify-receipt": ("outsider", "commands"),
     "monitor": ("outsider", "commands"),
     "backup": ("operations", "commands"),
     "restore": ("operations", "commands"),

@@ -11,6 +11,7 @@ import typer
 
 from distillgov.cli.common import fail
 from distillgov.errors import DistillgovError
+from distillgov.registry import receipt
 from distillgov.registry.checkpoint import Checkpoint, InvalidCheckpoint, parse_verifier_key, verify
 from distillgov.registry.cosign import Witness, quorum
 from distillgov.registry.merkle import InvalidProof, leaf_hash, verify_consistency, verify_inclusion
@@ -100,6 +101,43 @@ def verify_proof(
         fail(f"the proof does not hold: {exc}", 1)
     cosigned = f"; cosigned by {quorum_needed}+ of your witnesses" if witnesses else ""
     typer.echo(f"ok: {said} of '{head.origin}', signed by your pinned key{cosigned}")
+
+
+@commands.command("verify-receipt")
+def verify_receipt(
+    receipt_file: Annotated[Path, typer.Argument(metavar="RECEIPT", help="A receipt (text).")],
+    log_key: LogKey,
+    bundle_file: Annotated[
+        Path | None,
+        typer.Option("--bundle", help="Also check that this proof bundle holds the entry."),
+    ] = None,
+) -> None:
+    """Check a write's signed receipt offline with the log's pinned key; with --bundle, that a
+    later signed tree holds that very entry at that index (else the log broke its promise).
+
+    Example: distillgov verify-receipt d-tiny-1.receipt --log-key registry.vkey --bundle p.json
+    """
+    vkey = _pinned(log_key)
+    try:
+        got = receipt.check(receipt_file.read_text(encoding="utf-8"), vkey)
+    except OSError as exc:
+        fail(f"{receipt_file}: {exc.strerror or exc}")
+    except InvalidCheckpoint as exc:
+        fail(f"the receipt does not hold: {exc}", 1)
+    said = f"entry {got.index} of '{got.origin}', taken at {got.logged_at}"
+    if bundle_file is not None:
+        try:
+            bundle = json.loads(bundle_file.read_text(encoding="utf-8"))
+            head = _check_note(str(bundle["checkpoint"]), vkey, [], 0)
+            entry = str(bundle["entry"])
+            if int(bundle["index"]) != got.index or leaf_hash(entry.encode()) != got.leaf:
+                raise InvalidProof("the bundle is not for the entry the receipt names")
+            proof = [bytes.fromhex(h) for h in bundle["proof"]]
+            verify_inclusion(got.leaf, got.index, head.size, proof, head.root)
+        except (OSError, InvalidCheckpoint, InvalidProof, KeyError, TypeError, ValueError) as exc:
+            fail(f"the log does not hold what it promised: {exc}", 1)
+        said += f", is in the signed tree of {head.size} entries"
+    typer.echo(f"ok: {said}")
 
 
 @commands.command("monitor")

@@ -13,7 +13,7 @@ from distillgov.cli.common import DatabaseOpt, fail
 from distillgov.errors import DistillgovError
 from distillgov.registry.registry import Registry
 from distillgov.service import accounts as service_accounts
-from distillgov.service.signer import Signer, every_from_env
+from distillgov.service.signer import Signer, after_from_env, every_from_env
 from distillgov.storage.db import open_database
 
 commands = typer.Typer()
@@ -61,7 +61,7 @@ def serve(
     engine = open_database(database)  # reachable, and migrated once before any worker starts
     try:
         if key := os.environ.get("DISTILLGOV_LOG_KEY"):  # a bad key stops us here, not a worker
-            Signer(Registry(engine).log, Path(key), every_from_env())
+            Signer(Registry(engine).log, Path(key), every_from_env(), after_from_env())
     except DistillgovError as exc:
         fail(exc)
     finally:

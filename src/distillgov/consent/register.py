@@ -146,7 +146,9 @@ def file_reservation(
     return {**data, "entry": entry}
 
 
-def reservation_rows(data: dict[str, Any], entry: int) -> projection.Rows:
+def reservation_rows(
+    data: dict[str, Any], entry: int, logged_at: str | None = None
+) -> projection.Rows:
     """The rows a reservation's log entry projects (`registry/projection.py`)."""
     scopes = [Scope.model_validate(s) for s in data["scope"]]
     return {
@@ -167,7 +169,9 @@ def reservation_rows(data: dict[str, Any], entry: int) -> projection.Rows:
     }
 
 
-def withdrawal_rows(data: dict[str, Any], entry: int) -> projection.Rows:
+def withdrawal_rows(
+    data: dict[str, Any], entry: int, logged_at: str | None = None
+) -> projection.Rows:
     return {
         "cns_withdrawals": [
             (data["id"], data["reservation"], data["filed_on"], data["filed_by"], entry)

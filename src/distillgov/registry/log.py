@@ -48,13 +48,14 @@ from distillgov.registry.merkle import (
     nodes_needed,
     root_of,
 )
+from distillgov.registry.receipt import Receipt
 from distillgov.storage.db import reading
 from distillgov.storage.sqlrows import marks
 
 # Entry encodings. Version 1 recorded the tree root before the entry (popcount(n) hashes per
 # append); version 2 records the previous entry's leaf hash, a hash chain that names an edited
 # entry just as well for O(1). Both are verified; new entries are written as version 2.
-ENCODING = 2
+ENCODING = 3  # 2 with the log's own time of the append ("logged_at", UTC, to the second)
 
 
 class LogError(DistillgovError):
@@ -91,11 +92,24 @@ class UnknownEntry(LogError, NotFound):
     """No entry at that index, or none a signed checkpoint covers yet."""
 
 
-def encode(index: int, prev_leaf: bytes, kind: str, data: dict[str, Any]) -> str:
+def encode(
+    index: int, prev_leaf: bytes, kind: str, data: dict[str, Any], logged_at: str | None = None
+) -> str:
     """The canonical, versioned entry body (sorted keys, no spaces, UTF-8): what the leaf hash
-    commits to. `prev_leaf` is the previous entry's leaf hash, or the empty tree's root."""
-    body = {"v": ENCODING, "index": index, "prev_leaf": prev_leaf.hex(), "kind": kind, "data": data}
+    commits to. `prev_leaf` is the previous entry's leaf hash, or the empty tree's root;
+    `logged_at` the log's clock when it was appended (ISO 8601, UTC), the record's filing time."""
+    body: dict[str, Any] = {"index": index, "prev_leaf": prev_leaf.hex(), "kind": kind}
+    if logged_at is None:
+        body.update(v=2, data=data)
+    else:
+        body.update(v=ENCODING, data=data, logged_at=logged_at)
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def log_time(moment: dt.datetime | None = None) -> str:
+    """The log's clock, as entries record it: UTC, to the second."""
+    now = moment or dt.datetime.now(dt.UTC)
+    return now.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _link_holds(decoded: dict[str, Any], position: int, tree: MerkleTree) -> bool:
@@ -103,7 +117,7 @@ def _link_holds(decoded: dict[str, Any], position: int, tree: MerkleTree) -> boo
     version = decoded.get("v")
     if version == 1:
         return bytes.fromhex(decoded["prev_root"]) == tree.root(position)
-    if version == 2:
+    if version in (2, 3):
         before = tree.leaf(position - 1) if position else EMPTY_ROOT
         return bytes.fromhex(decoded["prev_leaf"]) == before
     raise ValueError(f"unknown entry encoding {version!r}")
@@ -215,9 +229,13 @@ class TransparencyLog:
         with self.engine.begin() as c:
             return self.append_in(c, entries)
 
-    def append_in(self, c: Any, entries: list[tuple[str, dict[str, Any]]]) -> list[int]:
+    def append_in(
+        self, c: Any, entries: list[tuple[str, dict[str, Any]]], logged_at: str | None = None
+    ) -> list[int]:
         """Append inside the caller's transaction, so records and their projections commit
-        together with their log entries."""
+        together with their log entries. Each entry records the log's clock (`logged_at`, else
+        now): when the record was filed, whatever date it claims."""
+        logged_at = logged_at or log_time()
         self.reload_settings(c)
         if self.origin is None:
             raise LogError("the log is not initialised: run `distillgov registry init` first")
@@ -230,7 +248,7 @@ class TransparencyLog:
         rows: list[tuple[int, str, str, bytes]] = []
         new_hashes: list[tuple[tuple[int, int], bytes]] = []
         for kind, data in entries:
-            body = encode(size, prev, kind, data)
+            body = encode(size, prev, kind, data, logged_at)
             if len(body.encode()) > MAX_ENTRY_BYTES:
                 raise LogError(
                     f"the {kind} '{data.get('id', '?')}' would be a log entry of "
@@ -429,6 +447,22 @@ class TransparencyLog:
             "verifier_key": self.verifier,
         }
 
+    def receipt(self, index: int, key: Ed25519PrivateKey) -> str:
+        """A signed receipt for entry `index`: its index, log time and hash, under the log's
+        key (registry/receipt.py)."""
+        if self.origin is None or self.verifier is None:
+            raise LogError("the log is not initialised")
+        if verifier_key(self.origin, key.public_key()) != self.verifier:
+            raise LogError("that key is not this log's key")
+        with reading(self.engine) as c:
+            row = c.execute(
+                text("SELECT body, leaf_hash FROM log_entries WHERE idx = :i"), {"i": index}
+            ).first()
+        if row is None:
+            raise UnknownEntry(f"no entry {index}")
+        logged_at = orjson.loads(str(row[0])).get("logged_at") or ""
+        return Receipt(self.origin, index, logged_at, bytes(row[1])).signed(key)
+
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         """The RFC 9162 proof that the first `old` entries are a prefix of the first `new` (any
         sizes, signed or not: what a witness is sent)."""
@@ -564,7 +598,7 @@ class TransparencyLog:
             try:
                 decoded = orjson.loads(raw)
                 recorded_index = int(decoded["index"])
-                if decoded.get("v") not in (1, 2) or not isinstance(
+                if decoded.get("v") not in (1, 2, 3) or not isinstance(
                     decoded.get("prev_root", decoded.get("prev_leaf")), str
                 ):
                     raise ValueError("no record of what came before")

@@ -23,7 +23,8 @@ from sqlalchemy import text
 
 Row = tuple[Any, ...]
 Rows = dict[str, list[Row]]
-Projector = Callable[[dict[str, Any], int], Rows]
+# (the entry's data, its index, the log's time of the append if the entry records it)
+Projector = Callable[[dict[str, Any], int, str | None], Rows]
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,18 @@ TABLES: tuple[Table, ...] = (
     Table("reg_base_models", ("model", "base", "relation"), ("model", "base")),
     Table(
         "reg_disclosures",
-        ("id", "student", "filed_on", "commercial_release_date", "late", "supersedes", "entry"),
+        (
+            "id",
+            "student",
+            "filed_on",
+            "commercial_release_date",
+            "late",
+            "supersedes",
+            "entry",
+            "logged_on",
+        ),
         ("id",),
-        ("filed_on", "commercial_release_date"),
+        ("filed_on", "commercial_release_date", "logged_on"),
     ),
     Table(
         "reg_edges",
@@ -94,7 +104,7 @@ TABLES: tuple[Table, ...] = (
 BY_NAME = {t.name: t for t in TABLES}
 
 
-def _organisation(data: dict[str, Any], index: int) -> Rows:
+def _organisation(data: dict[str, Any], index: int, logged_at: str | None = None) -> Rows:
     return {"reg_organisations": [(data["id"], data["name"], index)]}
 
 
@@ -102,7 +112,7 @@ def _datasets(record: str, model: str, data: dict[str, Any]) -> list[Row]:
     return [(record, model, d) for d in data.get("datasets") or ()]
 
 
-def _model(data: dict[str, Any], index: int) -> Rows:
+def _model(data: dict[str, Any], index: int, logged_at: str | None = None) -> Rows:
     return {
         "reg_models": [
             (
@@ -124,15 +134,16 @@ def _model(data: dict[str, Any], index: int) -> Rows:
     }
 
 
-def late(filed_on: str | dt.date, commercial_release_date: str | dt.date | None) -> bool:
+def late(filed: str | dt.date, commercial_release_date: str | dt.date | None) -> bool:
     """A disclosure filed after its commercial release: accepted, and flagged."""
     if commercial_release_date is None:
         return False
-    return str(filed_on) > str(commercial_release_date)  # ISO dates sort as dates
+    return str(filed) > str(commercial_release_date)  # ISO dates sort as dates
 
 
-def _disclosure(data: dict[str, Any], index: int) -> Rows:
+def _disclosure(data: dict[str, Any], index: int, logged_at: str | None = None) -> Rows:
     release = data.get("commercial_release_date")
+    logged_on = logged_at[:10] if logged_at else None
     return {
         "reg_disclosures": [
             (
@@ -140,9 +151,11 @@ def _disclosure(data: dict[str, Any], index: int) -> Rows:
                 data["student"],
                 data["filed_on"],
                 release,
-                late(data["filed_on"], release),
+                # Filed when the log took it; the filer's date only where the entry holds no time.
+                late(logged_on or data["filed_on"], release),
                 data.get("supersedes"),
                 index,
+                logged_on,
             )
         ],
         "reg_edges": [
@@ -153,7 +166,7 @@ def _disclosure(data: dict[str, Any], index: int) -> Rows:
     }
 
 
-def _statement(data: dict[str, Any], index: int) -> Rows:
+def _statement(data: dict[str, Any], index: int, logged_at: str | None = None) -> Rows:
     return {"reg_statements": [(data["id"], data["about"], data["by"], data["kind"], index)]}
 
 
@@ -185,8 +198,8 @@ def projector(kind: str) -> Projector:
     return found
 
 
-def rows_of(kind: str, data: dict[str, Any], index: int) -> Rows:
-    return projector(kind)(data, index)
+def rows_of(kind: str, data: dict[str, Any], index: int, logged_at: str | None = None) -> Rows:
+    return projector(kind)(data, index, logged_at)
 
 
 def insert(c: Any, rows: Rows) -> None:
@@ -326,7 +339,9 @@ def expected(
     for index, body in bodies:
         try:
             decoded = orjson.loads(body)
-            for table, found in rows_of(decoded["kind"], decoded["data"], index).items():
+            kind, data = decoded["kind"], decoded["data"]
+            found_rows = rows_of(kind, data, index, decoded.get("logged_at"))
+            for table, found in found_rows.items():
                 rows[table] += [(row, index) for row in found]
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             problems.append(f"entry {index}: cannot be projected ({exc})")
@@ -401,7 +416,8 @@ def _rows_only(bodies: list[tuple[int, str]]) -> dict[str, list[Row]] | None:
     try:
         for index, body in bodies:
             decoded = loads(body)
-            for table, found in projector(decoded["kind"])(decoded["data"], index).items():
+            made = projector(decoded["kind"])(decoded["data"], index, decoded.get("logged_at"))
+            for table, found in made.items():
                 if found:
                     add[table](found)
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import Engine, text
 
 from distillgov.errors import Conflict, DistillgovError, NotFound
 from distillgov.registry import projection
-from distillgov.registry.log import APPEND_LOCK, TransparencyLog
+from distillgov.registry.log import APPEND_LOCK, TransparencyLog, log_time
 from distillgov.registry.records import Disclosure, Model, Organisation, Statement, _Record
 from distillgov.storage.db import reading
 
@@ -26,6 +27,28 @@ class RecordExists(RegistryError, Conflict):
 
 class UnknownRecord(RegistryError, NotFound):
     """No record, or no model, with that id."""
+
+
+# A claimed filing date may be a day ahead of the log's UTC clock (a filer east of Greenwich).
+CLAIM_AHEAD = 1
+# The screen flags a claimed filing date this many days or more from the log's own.
+CLAIM_GAP = 7
+
+
+def _day(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _claim_not_ahead(record: _Record, now: str) -> None:
+    claimed = getattr(record, "filed_on", None)
+    if claimed is None:
+        return
+    today = dt.date.fromisoformat(now[:10])
+    if claimed > today + dt.timedelta(days=CLAIM_AHEAD):
+        raise RegistryError(
+            f"field 'filed_on', value '{claimed}': after the log's date ({today}); the log "
+            "records when it takes a disclosure, and a claimed date cannot be in the future"
+        )
 
 
 class Registry:
@@ -47,13 +70,15 @@ class Registry:
         """Check, log and project records in one transaction: all are accepted, or none (the
         error names the first refused). Each is checked against those before it."""
         indexes = []
+        now = log_time()
         with self.engine.begin() as c:
             for record in records:
                 kind = type(record).__name__.lower()
                 getattr(self, f"_check_{kind}")(c, record)
+                _claim_not_ahead(record, now)
                 data = record.model_dump(mode="json")
-                (index,) = self.log.append_in(c, [(kind, data)])
-                projection.insert(c, projection.rows_of(kind, data, index))
+                (index,) = self.log.append_in(c, [(kind, data)], now)
+                projection.insert(c, projection.rows_of(kind, data, index, now))
                 indexes.append(index)
         return indexes
 
@@ -249,14 +274,21 @@ class Registry:
         return None
 
     def screen(self) -> list[dict[str, Any]]:
-        """Registry-wide findings: late disclosures, disputed ones, models suspected of undisclosed
-        distillation without a disclosure, and one weights digest with conflicting lineages."""
+        """Registry-wide findings: late disclosures (by the log's time of filing), claimed filing
+        dates far from it, disputed disclosures, models suspected of undisclosed distillation
+        without a disclosure, and one weights digest with conflicting lineages."""
         current = "NOT EXISTS (SELECT 1 FROM reg_disclosures n WHERE n.supersedes = d.id)"
         with reading(self.engine) as c:
             late = c.execute(
                 text(
-                    f"SELECT d.id, d.student, d.filed_on, d.commercial_release_date "
+                    f"SELECT d.id, d.student, d.filed_on, d.commercial_release_date, d.logged_on "
                     f"FROM reg_disclosures d WHERE d.late AND {current} ORDER BY d.id"
+                )
+            ).all()
+            claims = c.execute(
+                text(
+                    "SELECT d.id, d.filed_on, d.logged_on FROM reg_disclosures d "
+                    "WHERE d.logged_on IS NOT NULL ORDER BY d.id"
                 )
             ).all()
             disputed = c.execute(
@@ -293,10 +325,23 @@ class Registry:
                 "disclosure": r[0],
                 "student": r[1],
                 "filed_on": str(r[2]),
+                "logged_on": None if r[4] is None else str(r[4]),
                 "commercial_release_date": str(r[3]),
             }
             for r in late
         ]
+        for disclosure, claimed, logged in claims:
+            gap = (_day(logged) - _day(claimed)).days
+            if abs(gap) >= CLAIM_GAP:
+                out.append(
+                    {
+                        "finding": "claimed_date_far_from_log_time",
+                        "disclosure": disclosure,
+                        "filed_on": str(claimed)[:10],
+                        "logged_on": str(logged)[:10],
+                        "days_apart": gap,
+                    }
+                )
         out += [
             {"finding": "disputed", "statement": r[0], "disclosure": r[1], "by": r[2]}
             for r in disputed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -37,8 +38,22 @@ def every_from_env(default: float = 10.0) -> float:
         raise DistillgovError(f"{EVERY}, value '{given}': not a number of seconds") from None
 
 
+AFTER = "DISTILLGOV_CHECKPOINT_AFTER"
+
+
+def after_from_env(default: int = 0) -> int:
+    given = os.environ.get(AFTER)
+    if not given:
+        return default
+    if not given.isdigit():
+        raise DistillgovError(f"{AFTER}, value '{given}': a whole number of entries (0: never)")
+    return int(given)
+
+
 class Signer:
-    def __init__(self, tlog: TransparencyLog, key_file: Path, every: float = 10.0) -> None:
+    def __init__(
+        self, tlog: TransparencyLog, key_file: Path, every: float = 10.0, after: int = 0
+    ) -> None:
         try:
             self.key: Ed25519PrivateKey = load_key(key_file)
         except OSError as exc:
@@ -52,7 +67,8 @@ class Signer:
                 f"DISTILLGOV_CHECKPOINT_EVERY, value {every:g}: must be a positive number of "
                 "seconds"
             )
-        self.log, self.key_file, self.every = tlog, key_file, every
+        self.log, self.key_file, self.every, self.after = tlog, key_file, every, after
+        self._signed_at = 0.0  # monotonic time of the last signing
         self.last_error: str | None = None
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="checkpoint-signer", daemon=True)
@@ -90,13 +106,25 @@ class Signer:
         return self
 
     def _run(self) -> None:
-        while not self._stopping.wait(self.every):
+        # Wakes often enough to notice N appends; signs on the interval or after N of them.
+        tick = min(self.every, 0.25) if self.after else self.every
+        while not self._stopping.wait(tick):
             try:
-                self.sign_once()
+                if self._due():
+                    self.sign_once()
+                    self._signed_at = time.monotonic()
                 self.last_error = None
             except Exception as exc:  # the database away, or the log found edited: said, retried
                 self.last_error = str(exc)
                 log.error("checkpoint not signed: %s", exc)
+
+    def _due(self) -> bool:
+        if time.monotonic() - self._signed_at >= self.every:
+            return True
+        if not self.after:
+            return False
+        last = latest_checkpoint(self.log)
+        return self.log.size() - (last[0] if last else 0) >= self.after
 
     def stop(self) -> None:
         self._stopping.set()
