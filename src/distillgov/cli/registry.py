@@ -283,6 +283,39 @@ def _cosign(log: Any) -> None:
         typer.echo(f"witness {done.witness}: {mark} ({done.detail})", err=True)
 
 
+@registry_app.command("rotate-key")
+def registry_rotate_key(
+    new_key: Annotated[
+        Path, typer.Option("--new-key", help="The new key's file (made if it does not exist).")
+    ],
+    announcement: Annotated[
+        Path | None,
+        typer.Option(help="Write the rotation's proof bundle here, checkable with the old key."),
+    ] = None,
+    database: DatabaseOpt = None,
+    key_file: KeyOpt = DEFAULT_KEY,
+) -> None:
+    """Replace the log's signing key: the new verifier key is logged and signed in under the
+    old one, and signs every checkpoint after. Prints the new verifier key to publish; restart
+    servers that sign with the new key.
+
+    Example: distillgov registry rotate-key --key-file old.key --new-key new.key
+    --announcement rotation.json
+    """
+    try:
+        log = _registry(database).log
+        old = load_key(key_file)
+        new = load_key(new_key) if new_key.exists() else create_key(new_key)
+        index, vkey = log.rotate_key(old, new)
+        if announcement is not None:
+            bundle = log.prove(index, index + 1, record=f"key-rotation-{index}")
+            announcement.write_text(json.dumps(bundle, indent=2), encoding="utf-8")
+    except (DistillgovError, OSError, ValueError) as exc:
+        fail(exc if isinstance(exc, DistillgovError) else f"{key_file}: {exc}")
+    typer.echo(vkey)
+    typer.echo(f"the rotation is entry {index}, signed in under the old key", err=True)
+
+
 @registry_app.command("witness-add")
 def registry_witness_add(
     vkey: Annotated[str, typer.Argument(metavar="VKEY", help="The witness's key (name+id+key).")],

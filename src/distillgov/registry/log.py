@@ -123,6 +123,35 @@ def _link_holds(decoded: dict[str, Any], position: int, tree: MerkleTree) -> boo
     raise ValueError(f"unknown entry encoding {version!r}")
 
 
+KEY_ROTATION = "key_rotation"
+
+
+def key_schedule(current: str, bodies: list[bytes]) -> list[tuple[int, str]]:
+    """Which verifier key signs checkpoints of which sizes: (size, key) pairs, each key signing
+    the checkpoints larger than its size up to the next pair's. A rotation logged at entry r is
+    announced under the old key (the checkpoint of size r + 1 is the old key's) and the new key
+    signs every checkpoint after it."""
+    rotations = []
+    for index, body in enumerate(bodies):
+        if b'"key_rotation"' in body:  # cheap test first: a million bodies are scanned
+            decoded = orjson.loads(body)
+            if decoded.get("kind") == KEY_ROTATION:
+                rotations.append((index, decoded["data"]))
+    if not rotations:
+        return [(0, current)]
+    schedule = [(0, str(rotations[0][1]["previous_verifier_key"]))]
+    schedule += [(index + 1, str(data["new_verifier_key"])) for index, data in rotations]
+    return schedule
+
+
+def key_for(schedule: list[tuple[int, str]], size: int) -> str:
+    found = schedule[0][1]
+    for threshold, vkey in schedule:
+        if size > threshold:
+            found = vkey
+    return found
+
+
 def create_key(path: Path) -> Ed25519PrivateKey:
     key = Ed25519PrivateKey.generate()
     path.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
@@ -447,6 +476,34 @@ class TransparencyLog:
             "verifier_key": self.verifier,
         }
 
+    def rotate_key(self, old: Ed25519PrivateKey, new: Ed25519PrivateKey) -> tuple[int, str]:
+        """Replace the log's signing key: the new verifier key is logged as an entry, signed into
+        a checkpoint by the old key (its announcement), and signs every checkpoint after. Returns
+        the announcement's entry and the new verifier key."""
+        if self.origin is None or self.verifier is None:
+            raise LogError("the log is not initialised")
+        if verifier_key(self.origin, old.public_key()) != self.verifier:
+            raise LogError("the key given as the old one is not this log's key")
+        new_vkey = verifier_key(self.origin, new.public_key())
+        if new_vkey == self.verifier:
+            raise LogError("the new key is the log's key already")
+        with self.engine.begin() as c:
+            size = self._size(c)
+            data = {
+                "id": f"key-rotation-{size}",
+                "previous_verifier_key": self.verifier,
+                "new_verifier_key": new_vkey,
+            }
+            (index,) = self.append_in(c, [(KEY_ROTATION, data)])
+        self.checkpoint(old)  # the announcement, under the old key
+        with self.engine.begin() as c:
+            c.execute(
+                text("UPDATE log_settings SET value = :v WHERE name = 'verifier_key'"),
+                {"v": new_vkey},
+            )
+        self.verifier = new_vkey
+        return index, new_vkey
+
     def receipt(self, index: int, key: Ed25519PrivateKey) -> str:
         """A signed receipt for entry `index`: its index, log time and hash, under the log's
         key (registry/receipt.py)."""
@@ -527,7 +584,6 @@ class TransparencyLog:
         million entries the per-row work Python does is most of the cost, so the columns it need
         not compare one by one (indexes, stored leaf hashes under a checkpoint, subtree ids) are
         checked by counting in the database instead."""
-        name, public = parse_verifier_key(str(self.verifier))
         shift = storedhashes.INDEX_BITS
         with reading(self.engine) as c:
             cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -559,8 +615,13 @@ class TransparencyLog:
         if signed_size > n or leaves[signed_size:] != tail_leaves:
             return False
         tree = MerkleTree.from_leaves(leaves)
+        try:
+            schedule = key_schedule(str(self.verifier), [bytes(b) for b in bodies])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return False
         for size, root, note in checkpoints:
             try:
+                name, public = parse_verifier_key(key_for(schedule, int(size)))
                 signed = Checkpoint.parse(verify(str(note), name, public))
             except ValueError:
                 return False
@@ -586,7 +647,6 @@ class TransparencyLog:
 
     def _first_problem(self, rows: Any, checkpoints: Any, kept: Any) -> Finding | None:
         """The slow pass: entry by entry, naming the first bad one."""
-        name, public = parse_verifier_key(str(self.verifier))
         tree = MerkleTree()
         recorded: list[dict[str, Any]] = []
         for position, (idx, body, stored) in enumerate(rows):
@@ -627,10 +687,15 @@ class TransparencyLog:
                     )
             return None
 
+        try:
+            schedule = key_schedule(str(self.verifier), [bytes(r[1]) for r in rows])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return Finding(None, "a key rotation entry is malformed")
         proven = 0  # entries [0, proven) are exactly what a valid checkpoint signed
         for size, root, note in checkpoints:
             size, root = int(size), bytes(root)
             try:
+                name, public = parse_verifier_key(key_for(schedule, size))
                 signed = Checkpoint.parse(verify(str(note), name, public))
             except ValueError as exc:
                 return Finding(None, f"checkpoint at size {size}: {exc}")

@@ -176,7 +176,14 @@ ELSEWHERE = {
     "reservation": ("distillgov.consent.register", "reservation_rows"),
     "reservation_withdrawal": ("distillgov.consent.register", "withdrawal_rows"),
 }
+
+
+def _nothing(data: dict[str, Any], index: int, logged_at: str | None = None) -> Rows:
+    return {}  # the log's own events (a key rotation): no table holds them
+
+
 PROJECTORS: dict[str, Projector] = {
+    "key_rotation": _nothing,
     "organisation": _organisation,
     "model": _model,
     "disclosure": _disclosure,
