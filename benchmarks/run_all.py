@@ -7,6 +7,7 @@ from benchmarks import (
     bench_batch,
     bench_consent,
     bench_lab,
+    bench_monitor,
     bench_registry,
     bench_settlement,
     bench_single,
@@ -25,6 +26,7 @@ def main() -> None:
     bench_consent.main()
     bench_appends.main()
     bench_tiles.main()
+    bench_monitor.main()
 
 
 if __name__ == "__main__":

@@ -93,6 +93,14 @@ def test_tile_serving_benchmark_runs() -> None:
     assert figures["errors"] == 0 and figures["full tiles per second (req/s)"] > 0
 
 
+def test_monitor_benchmark_runs() -> None:
+    from benchmarks import bench_monitor
+
+    figures = bench_monitor.run(entries=1_500)
+    assert figures["entries verified per second"] > 0
+    assert figures["disclosures naming the teacher found"] > 0
+
+
 def test_consent_benchmark_runs() -> None:
     from benchmarks import bench_consent
 
