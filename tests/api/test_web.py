@@ -142,6 +142,16 @@ def test_a_lineage_graph_and_a_proof_verified_in_the_browser(
     verdict.wait_for(state="visible")
     page.wait_for_function("document.querySelector('output.verdict').className.includes(' ')")
     assert verdict.inner_text().startswith("Verified in your browser: entry")
+    assert "the key this server sent, now pinned in this browser" in verdict.inner_text()
+    # A server that later sends another key is not believed: the pinned one decides.
+    page.evaluate(
+        "localStorage.setItem('distillgov.pinnedVerifierKey', 'other.example/log+00000000+AQ==')"
+    )
+    page.reload()
+    page.click("button.verify >> nth=0")
+    page.wait_for_function("document.querySelector('output.verdict').className.includes('bad')")
+    assert "Not verified" in page.locator("output.verdict >> nth=0").inner_text()
+    page.evaluate("localStorage.removeItem('distillgov.pinnedVerifierKey')")
     # The browser checks for itself: a tampered entry does not verify.
     from sqlalchemy import text
 

@@ -398,10 +398,11 @@ def registry_verify(database: DatabaseOpt = None) -> None:
     differs."""
     try:
         reg = _registry(database)
-        finding = reg.log.verify()
+        bodies: list[bytes] = []
+        finding = reg.log.verify(bodies)
         if finding is not None:
             fail(f"the log does not verify: {finding}", 1)
-        differences = reg.verify_projections()
+        differences = reg.verify_projections(bodies)
     except DistillgovError as exc:
         fail(exc)
     if differences:

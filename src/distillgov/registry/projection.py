@@ -378,21 +378,22 @@ def _bodies(c: Any) -> list[tuple[int, str]]:
         cursor.close()
 
 
-def check(c: Any) -> list[str]:
-    """Every projected row that differs from what the log gives, both ways; empty if none."""
+def check(c: Any, bodies: list[bytes] | None = None) -> list[str]:
+    """Every projected row that differs from what the log gives, both ways; empty if none.
+    `bodies`: the entries' bodies in index order, if already read (by the log's own check)."""
     # Millions of small tuples, none in a cycle: the collector's full passes over them would
     # cost a third of the check (measured: docs/performance.md), and find nothing to free.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _check(c)
+        return _check(c, bodies)
     finally:
         if collecting:
             gc.enable()
 
 
-def _check(c: Any) -> list[str]:
-    bodies = _bodies(c)
+def _check(c: Any, read: list[bytes] | None) -> list[str]:
+    bodies: list[tuple[int, Any]] = list(enumerate(read)) if read is not None else _bodies(c)
     have = stored(c)
     fast = _rows_only(bodies)
     if fast is not None and all(

@@ -189,11 +189,12 @@ class Registry:
         bundle: dict[str, Any] = self.log.prove(self.entry_of(record_id), at_size, record_id)
         return bundle
 
-    def verify_projections(self) -> list[str]:
+    def verify_projections(self, bodies: list[bytes] | None = None) -> list[str]:
         """Every row of the tables queries read that is not what the log gives (missing, extra
-        or changed), each named; empty when they agree."""
+        or changed), each named; empty when they agree. `bodies`: the log's entries as the
+        log's own check read them (TransparencyLog.verify), else they are read again."""
         with reading(self.engine) as c:
-            return projection.check(c)
+            return projection.check(c, bodies)
 
     def rebuild(self) -> dict[str, int]:
         """Recreate the projected tables from the log alone (one transaction); the rows written

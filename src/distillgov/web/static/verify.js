@@ -51,19 +51,30 @@
     throw new Error("no signature by the log's key on the checkpoint");
   }
 
+  const PIN = "distillgov.pinnedVerifierKey";
+
   async function verifyRecord(record, out) {
     out.className = "verdict"; out.textContent = "Verifying…";
     try {
       const response = await fetch(`/api/v1/registry/records/${encodeURIComponent(record).replaceAll("%2F", "/")}/proof`);
       const bundle = await response.json();
       if (!response.ok) throw new Error(bundle.detail || "no proof");
-      const head = await checkNote(bundle.checkpoint, bundle.verifier_key);
+      // The key: the one pinned in this browser at its first check, never silently the server's.
+      const pinned = localStorage.getItem(PIN);
+      const key = pinned || bundle.verifier_key;
+      const head = await checkNote(bundle.checkpoint, key);
       if (head.size !== bundle.size) throw new Error("the bundle's size is not the signed size");
       const leaf = await sha256(cat(Uint8Array.of(0), enc.encode(bundle.entry)));
       const root = await rootFromProof(leaf, bundle.index, bundle.size, bundle.proof.map(hex));
       if (!same(root, head.root)) throw new Error("the entry is not under the signed root");
+      if (!pinned) localStorage.setItem(PIN, bundle.verifier_key);
+      const source = pinned
+        ? (pinned === bundle.verifier_key
+            ? "the key pinned in this browser at its first check"
+            : "the key pinned in this browser at its first check (this server now sends another, which was not used)")
+        : "the key this server sent, now pinned in this browser for every later check; compare it with the key the registry publishes elsewhere";
       out.className = "verdict ok";
-      out.textContent = `Verified in your browser: entry ${bundle.index} is in the log ${head.origin} of ${head.size} entries, signed by its key.`;
+      out.textContent = `Verified in your browser: entry ${bundle.index} is in the log ${head.origin} of ${head.size} entries, signed by ${source}. Key: ${key}`;
     } catch (e) {
       out.className = "verdict bad";
       out.textContent = `Not verified: ${e.message}`;
