@@ -143,6 +143,7 @@ def test_a_lineage_graph_and_a_proof_verified_in_the_browser(
     page.wait_for_function("document.querySelector('output.verdict').className.includes(' ')")
     assert verdict.inner_text().startswith("Verified in your browser: entry")
     assert "the key this server sent, now pinned in this browser" in verdict.inner_text()
+    assert "Method: Logits." in page.content()  # the summary the transparency duty asks for
     # A server that later sends another key is not believed: the pinned one decides.
     page.evaluate(
         "localStorage.setItem('distillgov.pinnedVerifierKey', 'other.example/log+00000000+AQ==')"

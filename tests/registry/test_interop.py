@@ -90,7 +90,8 @@ def test_cards_tagged_distilled_are_screened_until_disclosed(engine: Engine) -> 
     ("front_matter", "message"),
     [
         ("base_model_relation: distilled\n", "field 'base_model_relation', value 'distilled'"),
-        ("base_model: [not-a-repo-id]\n", "field 'base_model', value 'not-a-repo-id'"),
+        ("base_model: [a/b/c]\n", "field 'base_model', value 'a/b/c'"),
+        ("datasets: [has space]\n", "field 'datasets', value 'has space'"),
         ("license: [mit]\n", "field 'license', value ['mit']"),
         ("tags: {a: 1}\n", "field 'tags'"),
         ("base_model: [unclosed\n", "not valid YAML"),
@@ -116,9 +117,11 @@ def test_a_card_without_front_matter_or_a_readable_id_is_refused(tmp_path: Path)
     (tmp_path / "org--plain.md").write_text("# No metadata here\n")
     with pytest.raises(CardError, match="no YAML front matter"):
         read_card(tmp_path / "org--plain.md")
-    (tmp_path / "nameless.md").write_text("---\nlicense: mit\n---\n")
+    (tmp_path / "distilbert-base-uncased.md").write_text("---\nlicense: apache-2.0\n---\n")
+    assert read_card(tmp_path / "distilbert-base-uncased.md").repo_id == "distilbert-base-uncased"
+    (tmp_path / "a name.md").write_text("---\nlicense: mit\n---\n")
     with pytest.raises(CardError, match="cannot tell the repository id"):
-        read_card(tmp_path / "nameless.md")
+        read_card(tmp_path / "a name.md")
     checkout = tmp_path / "Org" / "Repo"
     checkout.mkdir(parents=True)
     (checkout / "README.md").write_text("---\nlicense: mit\n---\n")
@@ -187,3 +190,33 @@ def test_lineage_depth_and_svg_drawing(engine: Engine) -> None:
     labels = [t.text for t in drawing.iter(f"{ns}text")]
     assert labels.count("output_sequences") == 1 and "meta-llama/llama-3.1-70b-instruct" in labels
     assert len(list(drawing.iter(f"{ns}line"))) == len(rows) == 3
+
+
+def test_cards_record_datasets_accept_bare_hub_ids_and_skip_plain_markdown(
+    engine: Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    (folder / "lab--tiny-bert.md").write_text(
+        "---\nbase_model: distilbert-base-uncased\nbase_model_relation: finetune\n"
+        "datasets: [glue, lab/reviews-2025]\nlicense: mit\n---\n# Tiny BERT\n"
+    )
+    (folder / "NOTES.md").write_text("# Just notes, no front matter\n")
+    reg = Registry(engine)
+    reg.log.initialise("distillgov.example/test", Ed25519PrivateKey.generate())
+    read, added, skipped = import_cards(reg, folder)
+    assert read == 1 and len(skipped) == 1 and "NOTES.md: no YAML front matter" in skipped[0]
+    ids = {(type(r).__name__, r.id) for r in added}
+    assert ("Organisation", "huggingface") in ids and ("Model", "distilbert-base-uncased") in ids
+    from sqlalchemy import text
+
+    with engine.connect() as c:
+        datasets = set(
+            c.execute(
+                text("SELECT dataset FROM reg_datasets WHERE model = 'lab/tiny-bert'")
+            ).scalars()
+        )
+        bases = c.execute(text("SELECT base, relation FROM reg_base_models")).all()
+    assert datasets == {"glue", "lab/reviews-2025"}
+    assert [tuple(b) for b in bases] == [("distilbert-base-uncased", "finetune")]
+    assert reg.verify_projections() == []

@@ -159,17 +159,20 @@ def registry_import_cards(
 ) -> None:
     """Register models (and their owners and base models) from Hugging Face model cards.
 
-    Cards lie as ORG/NAME/README.md or ORG--NAME.md; their YAML front matter gives base_model,
-    base_model_relation, license and tags. All cards must be valid or nothing is added; what is
-    already registered is skipped, so importing twice adds nothing.
+    Cards lie as ORG/NAME/README.md, ORG--NAME.md or NAME.md (an un-namespaced Hub id); their
+    YAML front matter gives base_model, base_model_relation, license, datasets and tags. All
+    cards must be valid or nothing is added (a Markdown file without front matter is skipped and
+    named); what is already registered is skipped, so importing twice adds nothing.
 
     Example: distillgov registry import-cards examples/cards
     """
 
     try:
-        read, added = import_cards(_registry(database), path)
+        read, added, skipped = import_cards(_registry(database), path)
     except DistillgovError as exc:
         fail(exc)
+    for line in skipped:
+        typer.echo(f"skipped {line}", err=True)
     for r in added:
         typer.echo(f"registered {type(r).__name__.lower()} '{r.id}'")
     typer.echo(f"{read} card(s) read, {len(added)} record(s) added")

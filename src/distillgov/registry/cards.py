@@ -20,6 +20,7 @@ from sqlalchemy import text
 from distillgov.errors import DistillgovError, InputFileError
 from distillgov.inputs import decode_text, parse_yaml, read_bytes
 from distillgov.registry.records import (
+    DATASET,
     SLUG,
     BaseModelLink,
     BaseRelation,
@@ -29,13 +30,21 @@ from distillgov.registry.records import (
 )
 from distillgov.storage.db import reading
 
-_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*/[A-Za-z0-9][A-Za-z0-9._\-]*$")
+# ORG/NAME, or a bare NAME: the Hub's older, un-namespaced ids (distilbert-base-uncased) still
+# resolve, and cards still name them as bases.
+_REPO_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._\-]*/)?[A-Za-z0-9][A-Za-z0-9._\-]*$")
+# Whose an un-namespaced id is: the Hub's canonical models (interpretation 104).
+CANONICAL_OWNER = ("huggingface", "Hugging Face (un-namespaced Hub ids)")
 _DISTILLED_TAGS = {"distillation", "distilled", "knowledge-distillation"}
 _RELATIONS = ", ".join(r.value for r in BaseRelation)
 
 
 class CardError(DistillgovError):
     """A model card cannot be read; names the file, the field and the value."""
+
+
+class NoFrontMatter(CardError):
+    """A Markdown file with no YAML front matter: not a model card to import (skipped, named)."""
 
 
 @dataclass(frozen=True)
@@ -46,13 +55,14 @@ class Card:
     base_models: tuple[str, ...]
     relation: BaseRelation | None
     declares_distillation: bool
+    datasets: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
 
 
 def repo_id_for(path: Path) -> str:
     if path.name.lower() == "readme.md":
         return f"{path.parent.parent.name}/{path.parent.name}"
-    return path.stem.replace("--", "/", 1)
+    return path.stem.replace("--", "/", 1)  # ORG--NAME.md, or NAME.md for an un-namespaced id
 
 
 def front_matter(text: str) -> str | None:
@@ -80,7 +90,9 @@ def read_card(path: Path) -> Card:
         raise CardError(exc.message) from None
     raw = front_matter(text)
     if raw is None:
-        raise CardError(f"{where}: no YAML front matter (a block between '---' lines at the top)")
+        raise NoFrontMatter(
+            f"{where}: no YAML front matter (a block between '---' lines at the top)"
+        )
     try:
         meta = parse_yaml(raw, f"{where}: the front matter") or {}
     except InputFileError as exc:
@@ -94,7 +106,24 @@ def read_card(path: Path) -> Card:
         base_models=_base_models(where, meta),
         relation=_relation(where, meta),
         declares_distillation=bool(_DISTILLED_TAGS & {str(t).lower() for t in _tags(where, meta)}),
+        datasets=_datasets(where, meta),
     )
+
+
+def _datasets(where: str, meta: dict[str, Any]) -> tuple[str, ...]:
+    value = meta.get("datasets")
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list):
+        raise CardError(f"{where}: field 'datasets', value {value!r}: must be an id or a list")
+    for name in names:
+        if not isinstance(name, str) or not re.fullmatch(DATASET, name):
+            raise CardError(
+                f"{where}: field 'datasets', value {name!r}: not a dataset id (letters, digits "
+                "and . _ - / :, at most 200 characters)"
+            )
+    return tuple(dict.fromkeys(names))  # a dataset named twice is one
 
 
 def _licence(where: str, meta: dict[str, Any]) -> str | None:
@@ -118,7 +147,8 @@ def _base_models(where: str, meta: dict[str, Any]) -> tuple[str, ...]:
     for name in names:
         if not isinstance(name, str) or not _REPO_ID.match(name):
             raise CardError(
-                f"{where}: field 'base_model', value {name!r}: not a repository id (ORG/NAME)"
+                f"{where}: field 'base_model', value {name!r}: not a repository id (ORG/NAME, "
+                "or a bare NAME)"
             )
     return tuple(names)
 
@@ -163,10 +193,12 @@ def records_for(cards: list[Card], known_models: set[str], known_orgs: set[str])
     orgs, models = set(known_orgs), set(known_models)
 
     def ensure_org(repo_id: str) -> str:
-        org = repo_id.split("/", 1)[0]
+        org, name = repo_id.split("/", 1)[0], None
+        if "/" not in repo_id:
+            org, name = CANONICAL_OWNER
         if org.lower() not in orgs:
             orgs.add(org.lower())
-            records.append(Organisation(id=org.lower(), name=org))
+            records.append(Organisation(id=org.lower(), name=name or org))
         return org.lower()
 
     def ensure_model(repo_id: str, visiting: tuple[str, ...] = ()) -> None:
@@ -192,6 +224,7 @@ def records_for(cards: list[Card], known_models: set[str], known_orgs: set[str])
                     for b in bases
                 ],
                 card_declares_distillation=bool(card and card.declares_distillation),
+                datasets=list(card.datasets) if card else [],
             )
         )
 
@@ -200,10 +233,16 @@ def records_for(cards: list[Card], known_models: set[str], known_orgs: set[str])
     return records
 
 
-def import_cards(registry: Any, path: Path) -> tuple[int, list[_Record]]:
-    """Read every card under `path` (all must be valid, or nothing is added), then add the
-    records they imply in one transaction. Returns the number of cards read and what was added."""
-    cards = [read_card(p) for p in find_cards(path)]
+def import_cards(registry: Any, path: Path) -> tuple[int, list[_Record], list[str]]:
+    """Read every card under `path` (all must be valid, or nothing is added; a Markdown file
+    with no front matter is not a card, and is skipped and named), then add the records they
+    imply in one transaction. Returns the cards read, what was added, and what was skipped."""
+    cards, skipped = [], []
+    for found in find_cards(path):
+        try:
+            cards.append(read_card(found))
+        except NoFrontMatter as exc:
+            skipped.append(exc.message)
     seen: dict[str, Path] = {}
     for card in cards:
         other = seen.setdefault(card.repo_id.lower(), card.path)
@@ -214,4 +253,4 @@ def import_cards(registry: Any, path: Path) -> tuple[int, list[_Record]]:
         orgs = set(c.execute(text("SELECT id FROM reg_organisations")).scalars())
     records = records_for(cards, models, orgs)
     registry.add_many(records)
-    return len(cards), records
+    return len(cards), records, skipped

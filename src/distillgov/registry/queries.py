@@ -4,6 +4,7 @@ model, the latest signed checkpoint. The doors call these; they hold no SQL them
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
@@ -49,9 +50,14 @@ def model_card(engine: Engine, model: str) -> dict[str, Any]:
         disclosures = c.execute(
             text(
                 "SELECT d.id, d.filed_on, d.late, EXISTS (SELECT 1 FROM reg_disclosures n "
-                "WHERE n.supersedes = d.id) FROM reg_disclosures d WHERE d.student = :m "
+                "WHERE n.supersedes = d.id), d.logged_on, l.body FROM reg_disclosures d "
+                "JOIN log_entries l ON l.idx = d.entry WHERE d.student = :m "
                 "ORDER BY d.filed_on, d.id"
             ),
+            {"m": model},
+        ).all()
+        bases = c.execute(
+            text("SELECT base, relation FROM reg_base_models WHERE model = :m ORDER BY base"),
             {"m": model},
         ).all()
         edges = c.execute(
@@ -77,12 +83,17 @@ def model_card(engine: Engine, model: str) -> dict[str, Any]:
             "licence": row[3],
             "entry": row[4],
         },
+        "base_models": [{"model": b[0], "relation": b[1]} for b in bases],
         "disclosures": [
             {
                 "id": d[0],
                 "filed_on": str(d[1]),
+                "logged_on": None if d[4] is None else str(d[4]),
                 "late": bool(d[2]),
                 "superseded": bool(d[3]),
+                # What the transparency duty asks to be public: read from the logged entry.
+                "method_summary": _logged(d[5]).get("method_summary"),
+                "data_sources_summary": _logged(d[5]).get("data_sources_summary"),
                 "teachers": [
                     {"model": e[1], "signal": e[2], "share": e[3]} for e in edges if e[0] == d[0]
                 ],
@@ -93,6 +104,11 @@ def model_card(engine: Engine, model: str) -> dict[str, Any]:
             {"id": s[0], "kind": s[1], "by_org": s[2], "about": s[3]} for s in statements
         ],
     }
+
+
+def _logged(body: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(str(body)).get("data", {})
+    return data
 
 
 def owner_of(engine: Engine, model: str) -> str:
