@@ -136,8 +136,17 @@ def test_cyclonedx_export_matches_the_schema_and_carries_the_lineage(engine: Eng
     bom = json.loads(document)
     model = bom["metadata"]["component"]
     assert model["type"] == "machine-learning-model"
-    teachers = {a["name"]: a for a in model["pedigree"]["ancestors"]}
+    ancestors = {a["name"]: a for a in model["pedigree"]["ancestors"]}
+    teachers = {
+        n: a
+        for n, a in ancestors.items()
+        if not any(p["name"] == "distillgov:base-model-relation" for p in a["properties"])
+    }
     assert set(teachers) == {"meta-llama/Llama-3.2-1B", "Qwen/Qwen2.5-7B"}
+    # Its base model (from its card) is an ancestor too, marked as a base, not a teacher.
+    base = {p["name"]: p["value"] for p in ancestors["Qwen/Qwen2.5-0.5B"]["properties"]}
+    assert base["distillgov:base-model-relation"] == "finetune"
+    assert "distillgov:distillation-signal" not in base
     props = {p["name"]: p["value"] for p in teachers["meta-llama/Llama-3.2-1B"]["properties"]}
     assert props["distillgov:distillation-signal"] == "output_sequences"
     assert props["distillgov:training-share"] == "0.9"
@@ -159,13 +168,31 @@ def test_spdx_export_reads_back_with_descendant_and_trained_on_relations(engine:
         (r["from"], r["to"][0]) for r in relations if r["relationshipType"] == "descendantOf"
     }
     assert (
-        len(descendant) == 3
+        len(descendant) == 4  # three teachers and the student's base model
         and len([r for r in relations if r["relationshipType"] == "trainedOn"]) == 3
     )
     names = {g["spdxId"]: g.get("name") for g in document["@graph"] if "spdxId" in g}
-    assert ("student-lab/tiny-reasoner-0.5b", "Qwen/Qwen2.5-7B") in {
-        (names[a], names[b]) for a, b in descendant
+    pairs = {(names[a], names[b]) for a, b in descendant}
+    assert ("student-lab/tiny-reasoner-0.5b", "Qwen/Qwen2.5-7B") in pairs
+    assert ("student-lab/tiny-reasoner-0.5b", "Qwen/Qwen2.5-0.5B") in pairs
+    packages = {g["name"]: g for g in document["@graph"] if g["type"] == "ai_AIPackage"}
+    student = packages["student-lab/tiny-reasoner-0.5b"]
+    assert names[student["suppliedBy"]] == "student-lab"
+    assert "releaseTime" not in student  # the registry holds no date for it: none is invented
+    assert not [g for g in document["@graph"] if "builtTime" in g]
+    declared = [r for r in relations if r["relationshipType"] == "hasDeclaredLicense"]
+    expressions = {
+        g["spdxId"]: g
+        for g in document["@graph"]
+        if g["type"] == "simplelicensing_LicenseExpression"
     }
+    licensed = {
+        names[r["from"]]: expressions[r["to"][0]]["simplelicensing_licenseExpression"]
+        for r in declared
+    }
+    assert licensed["student-lab/tiny-reasoner-0.5b"] == "LicenseRef-as-stated"  # not an SPDX id
+    stated = [e.get("comment", "") for e in expressions.values()]
+    assert "as the model card states it: student-lab-research-licence" in stated
 
 
 def test_export_of_an_unknown_model_is_a_clear_error(engine: Engine) -> None:

@@ -52,29 +52,56 @@ class Node:
     licence: str | None
     weights_digest: str | None
     entry: int
+    release_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
 class Edge:
+    """A student's teacher (a disclosed distillation), or its base model (`base` is the card's
+    relation: finetune, adapter, merge, quantized — or "base" when the card gives none)."""
+
     student: str
     teacher: str
     signal: str
     share: float | None
     disclosure: str
+    base: str | None = None
+
+
+def _bases(c: Any, ids: set[str]) -> list[Edge]:
+    """Base-model links of these models and, in turn, of their bases."""
+    found: list[Edge] = []
+    todo, seen = set(ids), set(ids)
+    while todo:
+        params = {f"m{i}": m for i, m in enumerate(sorted(todo))}
+        marks = ",".join(":" + k for k in params)
+        rows = c.execute(
+            text(
+                f"SELECT model, base, relation FROM reg_base_models WHERE model IN ({marks}) "
+                "ORDER BY model, base"
+            ),
+            params,
+        ).all()
+        found += [Edge(r[0], r[1], "base_model", None, "", r[2] or "base") for r in rows]
+        todo = {r[1] for r in rows} - seen
+        seen |= todo
+    return found
 
 
 def _lineage(registry: Any, model: str) -> tuple[dict[str, Node], list[Edge], int]:
     rows = registry.lineage(model, "ancestors")  # also refuses an unknown model
-    ids = {model, *(r["model"] for r in rows)}
+    with reading(registry.engine) as c:
+        bases = _bases(c, {model, *(r["model"] for r in rows)})
+    ids = {model, *(r["model"] for r in rows), *(b.teacher for b in bases)}
     params = {f"m{i}": m for i, m in enumerate(sorted(ids))}
     marks = ",".join(":" + k for k in params)
     with reading(registry.engine) as c:
         nodes = {
-            r[0]: Node(r[0], r[1], r[2], r[3], r[4], int(r[5]))
+            r[0]: Node(r[0], r[1], r[2], r[3], r[4], int(r[5]), _date(r[6]))
             for r in c.execute(
                 text(
-                    "SELECT id, name, owner, licence, weights_digest, entry FROM reg_models "
-                    f"WHERE id IN ({marks})"
+                    "SELECT id, name, owner, licence, weights_digest, entry, release_date "
+                    f"FROM reg_models WHERE id IN ({marks})"
                 ),
                 params,
             )
@@ -92,7 +119,13 @@ def _lineage(registry: Any, model: str) -> tuple[dict[str, Node], list[Edge], in
             )
         ]
         size = registry.log._size(c)
-    return nodes, edges, size
+    return nodes, edges + bases, size
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 @cache
@@ -121,6 +154,10 @@ def _cdx_component(node: Node, edges: list[Edge], nodes: dict[str, Node], seen: 
         ancestors = []
         for e in teachers:
             a = _cdx_component(nodes[e.teacher], edges, nodes, seen)
+            if e.base is not None:  # its starting weights, not a teacher
+                a["properties"].append({"name": "distillgov:base-model-relation", "value": e.base})
+                ancestors.append(a)
+                continue
             a["properties"] += [
                 {"name": "distillgov:distillation-signal", "value": e.signal},
                 {"name": "distillgov:disclosure", "value": e.disclosure},
@@ -178,18 +215,61 @@ def spdx(registry: Any, model: str, now: dt.datetime | None = None) -> str:
     )
     agent = m.Organization(spdxId=agent_id, name="distillgov registry", creationInfo=info)
     tool = m.Tool(spdxId=tool_id, name="distillgov", creationInfo=info)
-    packages = {
-        n.id: m.ai_AIPackage(
+    suppliers = {
+        owner: m.Organization(spdxId=f"{base}/organisation/{owner}", name=owner, creationInfo=info)
+        for owner in sorted({n.owner for n in nodes.values()})
+    }
+    packages = {}
+    licences: list[Any] = []
+    for n in nodes.values():
+        extra: dict[str, Any] = {}
+        if n.weights_digest:
+            extra["verifiedUsing"] = [
+                m.Hash(algorithm=m.HashAlgorithm.sha256, hashValue=n.weights_digest.split(":")[1])
+            ]
+        if n.release_date is not None:  # only a date the registry holds; none is invented
+            extra["releaseTime"] = dt.datetime.combine(n.release_date, dt.time(), dt.UTC)
+        packages[n.id] = m.ai_AIPackage(
             spdxId=f"{base}/model/{n.id}",
             name=n.name,
             creationInfo=info,
             software_primaryPurpose=m.software_SoftwarePurpose.model,
+            suppliedBy=suppliers[n.owner],
             comment=f"distillgov registry id {n.id}, log entry {n.entry}",
+            **extra,
         )
-        for n in nodes.values()
-    }
-    elements: list[Any] = [agent, tool, *packages.values()]
+        if n.licence:
+            spdx_id = _spdx_licence_ids().get(n.licence.lower())
+            expression = m.simplelicensing_LicenseExpression(
+                spdxId=f"{base}/licence/{n.id}",
+                creationInfo=info,
+                simplelicensing_licenseExpression=spdx_id or "LicenseRef-as-stated",
+                comment=None if spdx_id else f"as the model card states it: {n.licence}",
+            )
+            licences += [
+                expression,
+                m.Relationship(
+                    spdxId=f"{base}/relationship/licence/{n.id}",
+                    creationInfo=info,
+                    from_=packages[n.id],
+                    relationshipType=m.RelationshipType.hasDeclaredLicense,
+                    to=[expression],
+                ),
+            ]
+    elements: list[Any] = [agent, tool, *suppliers.values(), *packages.values(), *licences]
     for i, e in enumerate(edges):
+        if e.base is not None:
+            elements.append(
+                m.Relationship(
+                    spdxId=f"{base}/relationship/{i}/base",
+                    creationInfo=info,
+                    from_=packages[e.student],
+                    relationshipType=m.RelationshipType.descendantOf,
+                    to=[packages[e.teacher]],
+                    comment=f"base model ({e.base}): its starting weights, not a teacher",
+                )
+            )
+            continue
         share = "" if e.share is None else f", {e.share:.0%} of training"
         how = f"distilled ({e.signal}{share}); disclosure {e.disclosure}"
         outputs = m.dataset_DatasetPackage(
@@ -198,8 +278,6 @@ def spdx(registry: Any, model: str, now: dt.datetime | None = None) -> str:
             creationInfo=info,
             software_primaryPurpose=m.software_SoftwarePurpose.data,
             dataset_datasetType=[m.dataset_DatasetType.other],
-            builtTime=created,
-            releaseTime=created,
             originatedBy=[agent_id],
         )
         elements += [
