@@ -12,15 +12,12 @@ Run: .venv/bin/python -m benchmarks.bench_monitor [--entries 1000000]
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks.bench_registry import _payloads
-from benchmarks.bench_service import _port, _wait_for
+from benchmarks.bench_service import serving
 from benchmarks.common import machine, report
 
 
@@ -41,26 +38,14 @@ def run(entries: int = 1_000_000) -> dict[str, float]:
             log.append(batch)
         log.checkpoint(key)
         engine.dispose()
-        port = _port()
-        env = {**os.environ, "DISTILLGOV_DATABASE_URL": database, "DISTILLGOV_RATE_LIMIT": "0"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "distillgov", "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(Path(tmp) / "server.log").open("wb"),
-        )
-        try:
-            _wait_for(server, port, 2)
-            base, state = f"http://127.0.0.1:{port}/tlog", Path(tmp) / "m.json"
+        with serving(database, Path(tmp)) as url:
+            base, state = f"{url}/tlog", Path(tmp) / "m.json"
             started = time.perf_counter()
             done = follow(base, vkey, state, {"teacher-5"})
             seconds = time.perf_counter() - started
             started = time.perf_counter()
             again = follow(base, vkey, state, set())
             second = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     if done.verdict != "ok" or again.verdict != "ok" or done.new_entries != entries:
         raise AssertionError(f"the monitor did not catch up: {done.verdict} {done.detail}")
     return {

@@ -330,6 +330,27 @@ def _database(given: str | None, folder: Path) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def serving(database: str, folder: Path, workers: int = 2) -> Iterator[str]:
+    """`distillgov serve --workers N` on `database`, rate limit off, its log in `folder`; the
+    base URL once every worker listens. Stopped (SIGTERM) on leaving."""
+    port = _port()
+    env = {**os.environ, "DISTILLGOV_DATABASE_URL": database, "DISTILLGOV_RATE_LIMIT": "0"}
+    command = [sys.executable, "-m", "distillgov", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(folder / "server.log").open("wb"),  # a pipe nobody reads would stall it
+    )
+    try:
+        _wait_for(server, port, workers)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def _wait_for(server: subprocess.Popen[bytes], port: int, workers: int) -> None:
     """Until the service answers; then long enough for every worker to have started (each
     starts listening only when ready, and the load's connections are spread over those

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.bench_service import _port, _python, _wait_for, _wrk
+from benchmarks.bench_service import _python, _wrk, serving
 from benchmarks.common import machine, report
 
 
@@ -45,26 +42,14 @@ def run(entries: int = 25_600, clients: int = 64, seconds: float = 30) -> dict[s
     with tempfile.TemporaryDirectory(prefix="distillgov-tiles-") as tmp:
         database = f"sqlite:///{Path(tmp) / 'tiles.sqlite'}"
         paths = _seed(database, entries)
-        port = _port()
-        env = {**os.environ, "DISTILLGOV_DATABASE_URL": database, "DISTILLGOV_RATE_LIMIT": "0"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "distillgov", "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(Path(tmp) / "server.log").open("wb"),
-        )
-        try:
-            _wait_for(server, port, 2)
-            base, load = f"http://127.0.0.1:{port}", {"read": clients}
+        with serving(database, Path(tmp)) as base:
+            load = {"read": clients}
             sides = (
                 _wrk(base, load, seconds, [], paths)
                 if shutil.which("wrk")
                 else asyncio.run(_python(base, load, seconds, [], paths))
             )
             side = sides["read"]
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     return {
         "full tiles per second (req/s)": side.ok / side.seconds,
         "p50 (ms)": side.p50_ms,
