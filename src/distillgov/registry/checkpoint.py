@@ -28,29 +28,50 @@ def _raw(public: Ed25519PublicKey) -> bytes:
     return public.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def key_id(name: str, public: Ed25519PublicKey) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + ED25519 + _raw(public)).digest()[:4]
+def key_id(name: str, public: Ed25519PublicKey, kind: bytes = ED25519) -> bytes:
+    """SHA-256(name || 0x0A || type || public key)[:4]; the type byte is 0x01 for a note
+    signature, 0x04 for a witness's cosignature."""
+    return hashlib.sha256(name.encode() + b"\n" + kind + _raw(public)).digest()[:4]
 
 
-def verifier_key(name: str, public: Ed25519PublicKey) -> str:
-    """The text an outsider needs to verify this log's checkpoints."""
-    return (
-        f"{name}+{key_id(name, public).hex()}+{base64.b64encode(ED25519 + _raw(public)).decode()}"
-    )
+def verifier_key(name: str, public: Ed25519PublicKey, kind: bytes = ED25519) -> str:
+    """The text an outsider needs to verify this key's signatures (a vkey)."""
+    raw = base64.b64encode(kind + _raw(public)).decode()
+    return f"{name}+{key_id(name, public, kind).hex()}+{raw}"
 
 
-def parse_verifier_key(text: str) -> tuple[str, Ed25519PublicKey]:
+def parse_verifier_key(text: str, kind: bytes = ED25519) -> tuple[str, Ed25519PublicKey]:
     try:
         name, hex_id, b64 = text.strip().split("+", 2)  # names cannot hold "+"; base64 can
         raw = base64.b64decode(b64, validate=True)
-        if raw[:1] != ED25519 or len(raw) != 33:
-            raise ValueError("not an Ed25519 key")
+        if raw[:1] != kind or len(raw) != 33:
+            raise ValueError(f"not an Ed25519 key of type 0x{kind.hex()}")
         public = Ed25519PublicKey.from_public_bytes(raw[1:])
     except ValueError as exc:
         raise InvalidCheckpoint(f"not a verifier key: {exc}") from None
-    if key_id(name, public).hex() != hex_id:
+    if key_id(name, public, kind).hex() != hex_id:
         raise InvalidCheckpoint("the verifier key's ID does not match its name and key")
     return name, public
+
+
+def signatures_by(note: str, name: str, wanted_id: bytes) -> tuple[str, list[bytes]]:
+    """A signed note's text, and the payloads (after the key ID) of its signature lines by this
+    key name and key ID; other lines are ignored, as signed-note requires."""
+    text, sep, lines = note.rpartition("\n\n")
+    if not sep:
+        raise InvalidCheckpoint("a signed note has a blank line before its signatures")
+    found = []
+    for line in lines.splitlines():
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != DASH or parts[1] != name:
+            continue
+        try:
+            raw = base64.b64decode(parts[2], validate=True)
+        except ValueError:
+            continue
+        if raw[:4] == wanted_id:
+            found.append(raw[4:])
+    return text + "\n", found
 
 
 @dataclass(frozen=True)
@@ -87,23 +108,10 @@ def sign(body: str, name: str, key: Ed25519PrivateKey) -> str:
 
 def verify(note: str, name: str, public: Ed25519PublicKey) -> str:
     """The note's text, if a signature by this key verifies; raises InvalidCheckpoint otherwise."""
-    text, sep, signatures = note.rpartition("\n\n")
-    if not sep:
-        raise InvalidCheckpoint("a signed note has a blank line before its signatures")
-    text += "\n"
-    wanted = key_id(name, public)
-    for line in signatures.splitlines():
-        parts = line.split(" ")
-        if len(parts) != 3 or parts[0] != DASH or parts[1] != name:
-            continue
+    text, found = signatures_by(note, name, key_id(name, public))
+    for signature in found[:1]:
         try:
-            raw = base64.b64decode(parts[2], validate=True)
-        except ValueError:
-            continue
-        if raw[:4] != wanted:
-            continue
-        try:
-            public.verify(raw[4:], text.encode())
+            public.verify(signature, text.encode())
         except InvalidSignature:
             raise InvalidCheckpoint(f"the signature by {name} does not verify") from None
         return text

@@ -12,30 +12,24 @@ every witness in service accepts today.)
 from __future__ import annotations
 
 import base64
-import hashlib
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from distillgov.registry import checkpoint
 from distillgov.registry.checkpoint import DASH, InvalidCheckpoint
 
 COSIGNATURE = b"\x04"
 
 
-def _raw(public: Ed25519PublicKey) -> bytes:
-    return public.public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-
 def key_id(name: str, public: Ed25519PublicKey) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + COSIGNATURE + _raw(public)).digest()[:4]
+    return checkpoint.key_id(name, public, COSIGNATURE)
 
 
 def witness_key(name: str, public: Ed25519PublicKey) -> str:
     """The vkey a client pins to check this witness's cosignatures."""
-    raw = base64.b64encode(COSIGNATURE + _raw(public)).decode()
-    return f"{name}+{key_id(name, public).hex()}+{raw}"
+    return checkpoint.verifier_key(name, public, COSIGNATURE)
 
 
 @dataclass(frozen=True)
@@ -46,15 +40,9 @@ class Witness:
     @classmethod
     def parse(cls, vkey: str) -> Witness:
         try:
-            name, hex_id, b64 = vkey.strip().split("+", 2)
-            raw = base64.b64decode(b64, validate=True)
-            if raw[:1] != COSIGNATURE or len(raw) != 33:
-                raise ValueError("not an Ed25519 cosignature key (type 0x04)")
-            public = Ed25519PublicKey.from_public_bytes(raw[1:])
-        except ValueError as exc:
-            raise InvalidCheckpoint(f"not a witness key: {exc}") from None
-        if key_id(name, public).hex() != hex_id:
-            raise InvalidCheckpoint("the witness key's ID does not match its name and key")
+            name, public = checkpoint.parse_verifier_key(vkey, COSIGNATURE)
+        except InvalidCheckpoint as exc:
+            raise InvalidCheckpoint(str(exc).replace("verifier key", "witness key")) from None
         return cls(name, public)
 
 
@@ -74,24 +62,13 @@ def cosign(body: str, name: str, key: Ed25519PrivateKey, timestamp: int) -> str:
 def cosigned_at(note: str, witness: Witness) -> int | None:
     """The time of this witness's cosignature on the note, if it has one that verifies; a line
     with its name and key ID whose signature fails makes the note invalid."""
-    text, sep, signatures = note.rpartition("\n\n")
-    if not sep:
-        raise InvalidCheckpoint("a signed note has a blank line before its signatures")
-    body = text + "\n"
-    wanted = key_id(witness.name, witness.public)
-    for line in signatures.splitlines():
-        parts = line.split(" ")
-        if len(parts) != 3 or parts[0] != DASH or parts[1] != witness.name:
+    body, found = checkpoint.signatures_by(note, witness.name, key_id(witness.name, witness.public))
+    for raw in found:
+        if len(raw) != 8 + 64:
             continue
+        timestamp = int.from_bytes(raw[:8], "big")
         try:
-            raw = base64.b64decode(parts[2], validate=True)
-        except ValueError:
-            continue
-        if raw[:4] != wanted or len(raw) != 4 + 8 + 64:
-            continue
-        timestamp = int.from_bytes(raw[4:12], "big")
-        try:
-            witness.public.verify(raw[12:], message(body, timestamp))
+            witness.public.verify(raw[8:], message(body, timestamp))
         except InvalidSignature:
             raise InvalidCheckpoint(f"the cosignature by {witness.name} does not verify") from None
         return timestamp

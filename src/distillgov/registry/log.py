@@ -191,6 +191,15 @@ MAX_ENTRY_BYTES = 0xFFFF  # C2SP tlog-tiles entry bundles: a 16-bit length befor
 SIGNER_LOCK = 0x64677369676E
 
 
+def _consistency(c: Any, old: int, new: int) -> list[bytes]:
+    """The RFC 9162 consistency proof from `old` to `new` entries, from the stored hashes;
+    empty where none is needed (every tree extends the empty one, and itself)."""
+    if old in (0, new):
+        return []
+    stored = storedhashes.fetch(c, nodes_needed(lambda g: consistency_of(g, old, new)))
+    return consistency_of(lookup(stored), old, new)
+
+
 def _iso(value: Any) -> str | None:
     if value is None:
         return None
@@ -462,16 +471,12 @@ class TransparencyLog:
                     f"and {new_size}"
                 )
             old_note = self._signed(c, old)[1] if old > 0 else None
-            trivial = old in (0, new_size)  # every tree extends the empty one, and itself
-            needed = set() if trivial else nodes_needed(lambda g: consistency_of(g, old, new_size))
-            stored = storedhashes.fetch(c, needed)
+            proof = _consistency(c, old, new_size)
         return {
             "version": 1,
             "old_size": old,
             "new_size": new_size,
-            "proof": []
-            if trivial
-            else [h.hex() for h in consistency_of(lookup(stored), old, new_size)],
+            "proof": [h.hex() for h in proof],
             "old_checkpoint": old_note,
             "checkpoint": new_note,
             "verifier_key": self.verifier,
@@ -526,11 +531,8 @@ class TransparencyLog:
         sizes, signed or not: what a witness is sent)."""
         if not 0 <= old <= new or new > self.size():
             raise LogError(f"no consistency proof from size {old} to size {new}")
-        if old in (0, new):
-            return []
         with reading(self.engine) as c:
-            stored = storedhashes.fetch(c, nodes_needed(lambda g: consistency_of(g, old, new)))
-        return consistency_of(lookup(stored), old, new)
+            return _consistency(c, old, new)
 
     def export_tiles(self, folder: Path) -> int:
         """The log as of its latest checkpoint, written as C2SP tlog-tiles under `folder`."""

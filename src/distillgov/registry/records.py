@@ -160,14 +160,6 @@ class Disclosure(_WithDatasets):
             raise ValueError("a model cannot be its own teacher")
         return self
 
-    @property
-    def late(self) -> bool:
-        """Filed after the commercial release: accepted, and flagged."""
-        return (
-            self.commercial_release_date is not None
-            and self.filed_on > self.commercial_release_date
-        )
-
 
 class StatementKind(StrEnum):
     ACKNOWLEDGEMENT = "acknowledgement"

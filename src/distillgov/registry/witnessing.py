@@ -19,6 +19,7 @@ from distillgov.errors import DistillgovError
 from distillgov.registry.checkpoint import InvalidCheckpoint
 from distillgov.registry.cosign import Witness, cosigned_at
 from distillgov.registry.log import TransparencyLog
+from distillgov.registry.queries import latest_checkpoint
 from distillgov.storage.db import reading
 
 
@@ -60,23 +61,12 @@ def witnesses(log: TransparencyLog) -> list[dict[str, object]]:
     return [{"name": r[0], "vkey": r[1], "url": r[2], "size": int(r[3])} for r in rows]
 
 
-def cosignatures(log: TransparencyLog, size: int) -> list[str]:
-    with reading(log.engine) as c:
-        return [
-            str(line)
-            for line in c.execute(
-                text("SELECT line FROM log_cosignatures WHERE size = :s ORDER BY witness"),
-                {"s": size},
-            ).scalars()
-        ]
-
-
 def submit(log: TransparencyLog, timeout: float = 10.0) -> list[Submitted]:
     """Submit the latest signed checkpoint to every configured witness."""
-    latest = log.checkpoints()
-    if not latest:
+    latest = latest_checkpoint(log)  # the log's own note: the witness adds its signature
+    if latest is None:
         return []
-    size, note = latest[-1]["size"], str(latest[-1]["checkpoint"])
+    size, note = latest
     done = []
     with httpx.Client(timeout=timeout) as http:
         for w in witnesses(log):
@@ -123,8 +113,3 @@ def _submit_one(
             )
         return Submitted(name, True, f"cosigned size {size}")
     return Submitted(name, False, "it keeps answering 409")
-
-
-def with_cosignatures(log: TransparencyLog, size: int, note: str) -> str:
-    """The log's signed note with every witness's cosignature on it added."""
-    return note + "".join(cosignatures(log, size))
