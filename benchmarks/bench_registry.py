@@ -237,6 +237,9 @@ def lineage_figures(models: int, folder: Path) -> dict[str, float]:
         figures[f"ancestors to depth 10, {label}, median (ms)"] = _median_ms(
             lambda i: reg.lineage(f"m{i}", "ancestors", 10), picks
         )
+        figures[f"ancestors to depth 10 with base links, {label}, median (ms)"] = _median_ms(
+            lambda i: reg.lineage(f"m{i}", "ancestors", 10, bases=True), picks
+        )
         engine.dispose()
 
     measure("SQLite", connect(f"sqlite:///{folder / 'graph.sqlite'}"))

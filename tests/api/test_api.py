@@ -179,6 +179,7 @@ def test_only_the_owning_organisation_files_a_disclosure_and_anyone_verifies_it(
         )
         lineage = public.get("/api/v1/registry/models/tiny-1/lineage").json()
         assert lineage["lineage"][0]["model"] == "big-1"
+        assert lineage["lineage"][0]["link"] == "distilled" and lineage["bases"] is True
         assert public.get("/api/v1/registry/checkpoint").json()["size"] == 5
 
 

@@ -17,7 +17,13 @@ from distillgov.assessment.assess import assess_case
 from distillgov.assessment.casefiles import load_case
 from distillgov.jurisdictions import load_builtin
 from distillgov.licensing.licences import open_licence
-from distillgov.registry.records import Disclosure, Model, Organisation
+from distillgov.registry.records import (
+    BaseModelLink,
+    Disclosure,
+    Model,
+    ModelAmendment,
+    Organisation,
+)
 from distillgov.registry.registry import Registry
 from tests.api.conftest import Served
 
@@ -130,11 +136,23 @@ def test_a_lineage_graph_and_a_proof_verified_in_the_browser(
                 }
             )
         )
+    reg.add(Model(id="base-0", name="Base-0", owner="lab"))
+    reg.add(
+        ModelAmendment(
+            id="tiny-1.card",
+            model="tiny-1",
+            base_models=[BaseModelLink(model="base-0", relation="finetune")],
+            source="its model card",
+        )
+    )
     reg.log.checkpoint(key)
     page = browser.new_page()  # type: ignore[attr-defined]
     page.goto(f"{served.url}/registry?q=tiny")
     page.click("text=Tiny-1")
     assert page.locator("#lineage svg text", has_text="big-1").count() == 1
+    # The base named later by an amendment: drawn dashed, and the amendment listed.
+    assert page.locator("#lineage svg line[stroke-dasharray]").count() == 1
+    assert "Completed later by amendment tiny-1.card" in page.inner_text("main")
     page.click("#lineage svg a:has-text('mid-1')")  # the graph is a way around the registry
     page.wait_for_url("**/registry/models/mid-1")
     page.click("button.verify >> nth=0")
@@ -159,9 +177,11 @@ def test_a_lineage_graph_and_a_proof_verified_in_the_browser(
     with served.engine.begin() as c:
         c.execute(text("UPDATE log_entries SET body = REPLACE(body, 'Logits.', 'Other.')"))
     page.goto(f"{served.url}/registry/models/tiny-1")  # a record not yet served
-    page.click("button.verify >> nth=0")
-    page.wait_for_function("document.querySelector('output.verdict').className.includes('bad')")
-    assert "Not verified" in page.locator("output.verdict >> nth=0").inner_text()
+    page.click("button.verify[data-record='d-tiny-1']")
+    page.wait_for_function(
+        "document.querySelector(\"output.verdict[for='d-tiny-1']\").className.includes('bad')"
+    )
+    assert "Not verified" in page.locator("output.verdict[for='d-tiny-1']").inner_text()
 
 
 def test_a_usage_upload_with_a_bad_row_is_refused_in_the_page(

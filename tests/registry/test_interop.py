@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,10 +16,18 @@ from cyclonedx.validation.json import JsonStrictValidator
 from spdx_python_model import load_data
 from sqlalchemy import Engine, text
 
+from distillgov.errors import DistillgovError
 from distillgov.registry.cards import CardError, import_cards
 from distillgov.registry.export import cyclonedx, spdx
 from distillgov.registry.graphs import svg
-from distillgov.registry.records import Disclosure
+from distillgov.registry.queries import declaring, model_card
+from distillgov.registry.records import (
+    BaseModelLink,
+    Disclosure,
+    Model,
+    Organisation,
+    parse_record,
+)
 from distillgov.registry.registry import Registry, RegistryError
 
 CARDS = Path(__file__).resolve().parents[2] / "examples" / "cards"
@@ -193,6 +203,16 @@ def test_spdx_export_reads_back_with_descendant_and_trained_on_relations(engine:
     assert licensed["student-lab/tiny-reasoner-0.5b"] == "LicenseRef-as-stated"  # not an SPDX id
     stated = [e.get("comment", "") for e in expressions.values()]
     assert "as the model card states it: student-lab-research-licence" in stated
+    # A licence that is an SPDX id is given as one, with no gloss (it once raised).
+    adapter = json.loads(spdx(reg, "acme-ai/acme-chat-1b-lora"))
+    load_data(adapter)
+    ids = [g for g in adapter["@graph"] if g["type"] == "simplelicensing_LicenseExpression"]
+    assert {g["simplelicensing_licenseExpression"] for g in ids} >= {"Apache-2.0"}
+    assert all(
+        "comment" not in g
+        for g in ids
+        if g["simplelicensing_licenseExpression"] != ("LicenseRef-as-stated")
+    )
 
 
 def test_export_of_an_unknown_model_is_a_clear_error(engine: Engine) -> None:
@@ -247,3 +267,100 @@ def test_cards_record_datasets_accept_bare_hub_ids_and_skip_plain_markdown(
     assert datasets == {"glue", "lab/reviews-2025"}
     assert [tuple(b) for b in bases] == [("distilbert-base-uncased", "finetune")]
     assert reg.verify_projections() == []
+
+
+def test_a_card_for_a_model_registered_bare_completes_it_by_an_amendment(
+    engine: Engine, tmp_path: Path
+) -> None:
+    reg = Registry(engine)
+    key = Ed25519PrivateKey.generate()
+    reg.log.initialise("distillgov.example/test", key)
+    reg.add_many(
+        [
+            Organisation(id="student-lab", name="Student Lab"),
+            Model(id="student-lab/tiny-reasoner-0.5b", name="tiny", owner="student-lab"),
+        ]
+    )
+    card = tmp_path / "student-lab--tiny-reasoner-0.5b.md"
+    shutil.copy(CARDS / "student-lab--tiny-reasoner-0.5b.md", card)
+    _, added, _ = import_cards(reg, card)
+    kinds = [type(r).__name__ for r in added]
+    assert kinds == ["Organisation", "Model", "ModelAmendment"]  # the base, bare, then the fill
+    page = model_card(engine, "student-lab/tiny-reasoner-0.5b")
+    assert page["model"]["licence"] == "student-lab-research-licence"
+    assert page["base_models"] == [{"model": "qwen/qwen2.5-0.5b", "relation": "finetune"}]
+    assert [a["source"] for a in page["amendments"]] == ["its model card"]
+    assert declaring(engine, "student-lab/teacher-traces")[0]["model"] == (
+        "student-lab/tiny-reasoner-0.5b"
+    )
+    screened = {
+        f["model"]
+        for f in reg.screen()
+        if f["finding"] == "card_declares_distillation_without_disclosure"
+    }
+    assert "student-lab/tiny-reasoner-0.5b" in screened
+    amendment = added[-1].id
+    reg.log.checkpoint(key)
+    assert reg.show(amendment)["kind"] == "model_amendment"
+    assert reg.prove(amendment)["index"] == reg.entry_of(amendment)
+    size = reg.log.size()
+    assert import_cards(reg, card)[1] == [] and reg.log.size() == size  # nothing left to add
+    assert reg.verify_projections() == []
+    # The card's base is a base link in the lineage, and in the graph (dashed).
+    rows = reg.lineage("student-lab/tiny-reasoner-0.5b", bases=True)
+    assert rows == [
+        {
+            "model": "qwen/qwen2.5-0.5b",
+            "via": "student-lab/tiny-reasoner-0.5b",
+            "signal": "finetune",
+            "link": "base",
+            "depth": 1,
+        }
+    ]
+    assert reg.lineage("student-lab/tiny-reasoner-0.5b") == []  # distillation only
+    drawing = ET.fromstring(svg("student-lab/tiny-reasoner-0.5b", rows))
+    (line,) = drawing.iter("{http://www.w3.org/2000/svg}line")
+    assert line.get("stroke-dasharray")
+
+
+AMENDMENTS = [  # (what the amendment says, the field and why it is refused)
+    ({"licence": "mit"}, "field 'licence', value 'mit': the model's licence is recorded already"),
+    ({"base_models": [{"model": "base"}]}, "already recorded as this model's base"),
+    ({"base_models": [{"model": "top"}]}, "value 'top': it derives from 'mid' (a cycle)"),
+    ({"base_models": [{"model": "mid"}]}, "value 'mid': a model is not its own base"),
+    ({"datasets": ["d/one"]}, "field 'datasets[0]', value 'd/one': already recorded"),
+    ({"model": "ghost", "licence": "mit"}, "field 'model', value 'ghost': no such model"),
+    ({"base_models": [{"model": "ghost"}]}, "value 'ghost': no such model: register it first"),
+]
+
+
+@pytest.mark.parametrize(("change", "refusal"), AMENDMENTS, ids=[a[1][:30] for a in AMENDMENTS])
+def test_an_amendment_completes_and_never_changes_a_model(
+    engine: Engine, change: dict[str, Any], refusal: str
+) -> None:
+    reg = Registry(engine)
+    reg.log.initialise("distillgov.example/test", Ed25519PrivateKey.generate())
+    reg.add_many(
+        [
+            Organisation(id="lab", name="Lab"),
+            Model(id="base", name="base", owner="lab"),
+            Model(
+                id="mid",
+                name="mid",
+                owner="lab",
+                licence="apache-2.0",
+                base_models=[BaseModelLink(model="base")],
+                datasets=["d/one"],
+            ),
+            Model(id="top", name="top", owner="lab", base_models=[BaseModelLink(model="mid")]),
+        ]
+    )
+    size = reg.log.size()
+    amendment = parse_record(
+        "model_amendment", {"id": "mid.a", "model": "mid", "source": "a test", **change}
+    )
+    with pytest.raises(RegistryError, match=re.escape(refusal)):
+        reg.add(amendment)
+    assert reg.log.size() == size  # nothing written
+    with pytest.raises(DistillgovError, match="adds at least one of licence"):
+        parse_record("model_amendment", {"id": "x", "model": "mid", "source": "a test"})

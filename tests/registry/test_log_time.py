@@ -94,7 +94,9 @@ def test_every_accepted_write_returns_a_receipt_checkable_offline(
     (tmp_path / "log.vkey").write_text(vkey)
     accounts.add_account(engine, "ana", "distiller", "lab")
     token = accounts.issue_token(engine, "ana", ["read", "write"], 1)
-    monkeypatch.setenv("DISTILLGOV_CHECKPOINT_AFTER", "2")
+    # Five appends with none signed: the registry's four, then the disclosure (with fewer, the
+    # signer could sign the four before the disclosure arrives and then wait for more).
+    monkeypatch.setenv("DISTILLGOV_CHECKPOINT_AFTER", "5")
     app = create_app(
         engine.url.render_as_string(hide_password=False),
         rate=0,
@@ -111,9 +113,11 @@ def test_every_accepted_write_returns_a_receipt_checkable_offline(
         (tmp_path / "r.txt").write_text(receipt)
         deadline = time.monotonic() + 10  # 5 entries since none was signed: a checkpoint soon
         while not reg.log.checkpoints():
-            assert time.monotonic() < deadline, "the service did not sign after 2 appends"
+            assert time.monotonic() < deadline, "the service did not sign after 5 appends"
             time.sleep(0.1)
-        bundle = http.get("/api/v1/registry/records/d-api/proof").json()
+        proof = http.get("/api/v1/registry/records/d-api/proof")
+        assert proof.status_code == 200 and "checkpoint" in proof.json(), proof.text
+        bundle = proof.json()
         (tmp_path / "b.json").write_text(json.dumps(bundle))
     app.state.engine.dispose()
     ok = _cli("verify-receipt", tmp_path / "r.txt", "--log-key", tmp_path / "log.vkey",

@@ -23,6 +23,7 @@ from distillgov.registry.records import (
     BaseModelLink,
     Disclosure,
     Model,
+    ModelAmendment,
     Organisation,
     Statement,
     TeacherLink,
@@ -59,6 +60,15 @@ def _populated(engine: Engine) -> tuple[Registry, Ed25519PrivateKey]:
                 datasets=["lab/prompts"],
             ),
             Statement(id="s-1", about="d-tiny-1", by="big", kind="dispute", text="Not so."),
+            Model(id="bare-1", name="Bare", owner="lab"),
+            ModelAmendment(
+                id="bare-1.card",
+                model="bare-1",
+                licence="mit",
+                base_models=[BaseModelLink(model="big-1", relation="quantized")],
+                datasets=["lab/web-2025"],
+                source="its model card",
+            ),
         ]
     )
     form = parse_reservation(
@@ -100,8 +110,10 @@ EDITS = [  # (SQL an insider runs, what verify must say)
     ("INSERT INTO reg_datasets (record, model, dataset) VALUES ('tiny-1', 'tiny-1', 'x/y')",
      "reg_datasets row record 'tiny-1', dataset 'x/y': in the table, but no log entry"),
     ("UPDATE cns_scopes SET host = 'evil.example' WHERE kind = 'domain'", "host is 'evil.example'"),
-    ("DELETE FROM cns_withdrawals", "cns_withdrawals row id 'wd-1' (entry 8): in the log"),
-    ("UPDATE cns_reservations SET holder = 'big'", "cns_reservations row id 'res-1' (entry 7)"),
+    ("DELETE FROM cns_withdrawals", "cns_withdrawals row id 'wd-1' (entry 10): in the log"),
+    ("UPDATE cns_reservations SET holder = 'big'", "cns_reservations row id 'res-1' (entry 9)"),
+    ("UPDATE reg_model_amendments SET licence = 'proprietary'", "licence is 'proprietary' in"),
+    ("DELETE FROM reg_model_amendments", "reg_model_amendments row id 'bare-1.card' (entry 8)"),
 ]  # fmt: skip
 
 
@@ -153,30 +165,30 @@ def _root(note: str, verifier: str) -> Checkpoint:
 
 def test_consistency_and_inclusion_at_a_size_the_client_holds(engine: Engine) -> None:
     reg, key = _populated(engine)
-    held = reg.log.checkpoints()[-1]  # what a client saved at size 9
+    held = reg.log.checkpoints()[-1]  # what a client saved at size 11
     reg.add_many([Organisation(id=f"org-{n}", name=f"Org {n}") for n in range(7)])
     reg.log.checkpoint(key)
     reg.add(Organisation(id="late", name="Late"))
     reg.log.checkpoint(key)
     sizes = [c["size"] for c in reg.log.checkpoints()]
-    assert sizes == [9, 16, 17]
-    bundle = reg.log.consistency(9)
+    assert sizes == [11, 18, 19]
+    bundle = reg.log.consistency(11)
     old = _root(held["checkpoint"], bundle["verifier_key"])
     new = _root(bundle["checkpoint"], bundle["verifier_key"])
-    assert (old.size, new.size) == (9, 17) and bundle["old_checkpoint"] == held["checkpoint"]
-    verify_consistency(9, 17, [bytes.fromhex(h) for h in bundle["proof"]], old.root, new.root)
-    between = reg.log.consistency(9, 16)
-    assert between["new_size"] == 16
+    assert (old.size, new.size) == (11, 19) and bundle["old_checkpoint"] == held["checkpoint"]
+    verify_consistency(11, 19, [bytes.fromhex(h) for h in bundle["proof"]], old.root, new.root)
+    between = reg.log.consistency(11, 18)
+    assert between["new_size"] == 18
     # An inclusion proof at the size the client holds, not only the latest.
-    at = reg.prove("d-tiny-1", at_size=9)
-    assert at["size"] == 9 and at["checkpoint"] == held["checkpoint"]
+    at = reg.prove("d-tiny-1", at_size=11)
+    assert at["size"] == 11 and at["checkpoint"] == held["checkpoint"]
     verify_inclusion(
-        leaf_hash(at["entry"].encode()), 5, 9, [bytes.fromhex(h) for h in at["proof"]], old.root
+        leaf_hash(at["entry"].encode()), 5, 11, [bytes.fromhex(h) for h in at["proof"]], old.root
     )
-    with pytest.raises(LogError, match="no checkpoint was signed at size 12"):
-        reg.prove("d-tiny-1", at_size=12)
-    with pytest.raises(LogError, match="entry 16 is not in the tree of size 9"):
-        reg.prove("late", at_size=9)
+    with pytest.raises(LogError, match="no checkpoint was signed at size 13"):
+        reg.prove("d-tiny-1", at_size=13)
+    with pytest.raises(LogError, match="entry 18 is not in the tree of size 11"):
+        reg.prove("late", at_size=11)
 
 
 def test_a_client_holding_a_checkpoint_catches_a_rollback_and_a_fork(tmp_path: Any) -> None:
@@ -244,8 +256,8 @@ def test_the_cli_names_the_edited_row_and_rebuilds(tmp_path: Any) -> None:
     fixed = cli("rebuild")
     assert fixed.returncode == 0 and "reg_edges: 1 row(s) put right" in fixed.stdout
     assert cli("verify").stdout.startswith(
-        "ok: 9 entries, every checkpoint verified, every projected row matches"
+        "ok: 11 entries, every checkpoint verified, every projected row matches"
     )
     proof = cli("prove", "--consistency", "0")
-    assert proof.returncode == 0 and '"new_size": 9' in proof.stdout
+    assert proof.returncode == 0 and '"new_size": 11' in proof.stdout
     assert "give a record ID, or --consistency" in cli("prove").stderr

@@ -78,6 +78,27 @@ def test_file_checkpoint_prove_verify_and_catch_tampering(database: str, tmp_pat
     imported = cli("registry", "import-cards", str(CARDS))
     assert imported.stdout.endswith("5 card(s) read, 13 record(s) added\n"), imported.stderr
     assert "'student-lab/tiny-reasoner-0.5b'" in imported.stdout
+    built = cli("lineage", "acme-ai/acme-chat-1b-lora").stdout
+    assert "built on meta-llama/llama-3.2-1b (adapter, via acme-ai/acme-chat-1b-lora)" in built
+    assert cli("lineage", "acme-ai/acme-chat-1b-lora", "--no-bases").stdout.strip() == (
+        "acme-ai/acme-chat-1b-lora"
+    )
+    (tmp_path / "a.yaml").write_text(
+        "id: tiny-1.card\nmodel: tiny-1\nsource: its model card\nlicence: mit\n"
+        "base_models: [{model: meta-llama/llama-3.2-1b, relation: finetune}]\n"
+    )
+    completed = cli("registry", "complete", "a.yaml")
+    assert completed.stdout.startswith("logged model amendment 'tiny-1.card' as entry "), (
+        completed.stderr
+    )
+    again = cli("registry", "complete", "a.yaml")
+    assert again.returncode == 2 and "an amendment with this id is already filed" in again.stderr
+    assert "built on meta-llama/llama-3.2-1b (finetune" in cli("lineage", "tiny-1").stdout
+    dashed = cli("lineage", "meta-llama/llama-3.2-1b", "--descendants", "-f", "dot").stdout
+    assert (
+        '"acme-ai/acme-chat-1b-lora" -> "meta-llama/llama-3.2-1b" [label="adapter", style=dashed];'
+        in dashed
+    )
     exported = cli("registry", "export", "tiny-1", "--as", "cyclonedx", "-o", "tiny-1.cdx.json")
     assert exported.returncode == 0, exported.stderr
     bom = json.loads((tmp_path / "tiny-1.cdx.json").read_text())
@@ -98,7 +119,7 @@ def test_file_checkpoint_prove_verify_and_catch_tampering(database: str, tmp_pat
     )
     assert (
         cli("registry", "amend", "v2.yaml").stdout.strip()
-        == "logged disclosure 'd-tiny-1-v2' as entry 17"  # after 13 imported records
+        == "logged disclosure 'd-tiny-1-v2' as entry 18"  # after 13 imported, 1 amendment
     )
     unnamed = cli("registry", "amend", "d.yaml")
     assert (

@@ -57,11 +57,15 @@ def lineage(
     svc: Svc,
     direction: Annotated[str, Query(pattern="^(ancestors|descendants)$")] = "ancestors",
     depth: Annotated[int | None, Query(ge=1, le=64)] = None,
+    bases: Annotated[bool, Query(description="Follow base-model links too.")] = True,
 ) -> dict[str, Any]:
+    """A model's lineage: each row's `link` says whether it was reached by a disclosed
+    distillation ("distilled") or a base-model link ("base")."""
     return {
         "model": model,
         "direction": direction,
-        "lineage": svc.registry.lineage(model, direction, depth),
+        "bases": bases,
+        "lineage": svc.registry.lineage(model, direction, depth, bases),
     }
 
 

@@ -17,7 +17,7 @@ from distillgov.registry import export, witnessing
 from distillgov.registry.cards import import_cards
 from distillgov.registry.graphs import dot, mermaid, svg
 from distillgov.registry.log import check_origin, create_key, load_key
-from distillgov.registry.records import parse_record
+from distillgov.registry.records import KIND_OF, ModelAmendment, parse_record
 from distillgov.registry.registry import Registry
 from distillgov.storage.db import open_database
 
@@ -45,7 +45,7 @@ def _registry(database: str | None) -> Any:
 
 def _add(database: str | None, record: Any) -> None:
     index = _registry(database).add(record)
-    typer.echo(f"logged {type(record).__name__.lower()} '{record.id}' as entry {index}")
+    typer.echo(f"logged {KIND_OF[type(record)].replace('_', ' ')} '{record.id}' as entry {index}")
 
 
 @registry_app.command("init")
@@ -174,7 +174,8 @@ def registry_import_cards(
     for line in skipped:
         typer.echo(f"skipped {line}", err=True)
     for r in added:
-        typer.echo(f"registered {type(r).__name__.lower()} '{r.id}'")
+        done = "completed" if isinstance(r, ModelAmendment) else "registered"
+        typer.echo(f"{done} {KIND_OF[type(r)].replace('_', ' ')} '{r.id}'")
     typer.echo(f"{read} card(s) read, {len(added)} record(s) added")
 
 
@@ -250,6 +251,19 @@ def registry_statement(
 ) -> None:
     """Link a statement to a disclosure: acknowledgement, dispute or suspected undisclosed use."""
     _file_command("statement", path, database)
+
+
+@registry_app.command("complete")
+def registry_complete(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="Amendment, YAML or JSON.")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Complete a registered model: its licence (if none is recorded), base models or datasets
+    not yet named, or the distillation tag. It never changes what was recorded.
+
+    Example file: {id: tiny-1.card, model: tiny-1, source: its model card, licence: mit}
+    """
+    _file_command("model_amendment", path, database)
 
 
 @registry_app.command("show")
@@ -456,12 +470,20 @@ def lineage(
     depth: Annotated[
         int | None, typer.Option("--depth", min=1, help="Stop after this many steps.")
     ] = None,
+    bases: Annotated[
+        bool,
+        typer.Option(
+            help="Follow base-model links (fine-tunes, adapters, merges, quantisations) too; "
+            "--to follows disclosed distillation only."
+        ),
+    ] = True,
     database: DatabaseOpt = None,
     fmt: Annotated[
         GraphFormat, typer.Option("--format", "-f", help="text, json, dot, mermaid or svg.")
     ] = GraphFormat.text,
 ) -> None:
-    """A model's ancestors (or descendants) in the registry, to any depth.
+    """A model's ancestors (or descendants) in the registry, to any depth: who it learnt from
+    by a disclosed distillation, and what it was built on (its base models, drawn dashed).
 
     Example: distillgov lineage tiny-2 --format svg > tiny-2.svg
     """
@@ -481,7 +503,7 @@ def lineage(
         return
     try:
         rows = _registry(database).lineage(
-            model, "descendants" if descendants else "ancestors", depth
+            model, "descendants" if descendants else "ancestors", depth, bases
         )
     except DistillgovError as exc:
         fail(exc)
@@ -493,6 +515,12 @@ def lineage(
         sys.stdout.write(draw(model, rows, descendants))
         return
     typer.echo(model)
+    verbs = {
+        ("distilled", False): "learnt from",
+        ("distilled", True): "taught",
+        ("base", False): "built on",
+        ("base", True): "base of",
+    }
     for r in rows:
-        arrow = "taught" if descendants else "learnt from"
-        typer.echo(f"{'  ' * r['depth']}{arrow} {r['model']} ({r['signal']}, via {r['via']})")
+        verb = verbs[r["link"], descendants]
+        typer.echo(f"{'  ' * r['depth']}{verb} {r['model']} ({r['signal']}, via {r['via']})")

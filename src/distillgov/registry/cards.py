@@ -5,11 +5,15 @@ A card does not say which repository it belongs to, so the repository id comes f
 lies: `ORG/NAME/README.md` (a checkout of the repository) or `ORG--NAME.md` (one file per card).
 Registry ids are lower case; the card's spelling is kept as the model's name. A card records a
 model's base (its starting weights), not a teacher: no distillation edge is invented from it, but a
-card tagged as distilled is flagged, so the screen can list it if no disclosure follows.
+card tagged as distilled is flagged, so the screen can list it if no disclosure follows. A card
+for a model registered before it (bare, or as another card's base) completes that model by an
+amendment: what the card adds, logged as its own entry.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +29,7 @@ from distillgov.registry.records import (
     BaseModelLink,
     BaseRelation,
     Model,
+    ModelAmendment,
     Organisation,
     _Record,
 )
@@ -185,9 +190,49 @@ def find_cards(path: Path) -> list[Path]:
     return found
 
 
-def records_for(cards: list[Card], known_models: set[str], known_orgs: set[str]) -> list[_Record]:
-    """The records to add, bases before the models that name them; what is already registered
-    (or repeated) is left out, so importing the same cards twice adds nothing."""
+@dataclass(frozen=True)
+class Known:
+    """What the registry already records of a model, for a card to complete."""
+
+    licence: str | None = None
+    bases: frozenset[str] = frozenset()
+    datasets: frozenset[str] = frozenset()
+    declares_distillation: bool = False
+
+
+def amendment_for(card: Card, known: Known) -> ModelAmendment | None:
+    """What `card` adds to a model registered before it (bare, or from an earlier card): the
+    licence if none is recorded, bases and datasets not yet named, the distillation tag. None
+    when it adds nothing, so importing the same card again files nothing."""
+    mid = card.repo_id.lower()
+    bases = [
+        BaseModelLink(model=b.lower(), relation=card.relation)
+        for b in card.base_models
+        if b.lower() not in known.bases
+    ]
+    added: dict[str, Any] = {
+        "licence": card.licence if known.licence is None else None,
+        "base_models": bases,
+        "datasets": [d for d in card.datasets if d not in known.datasets],
+        "card_declares_distillation": card.declares_distillation
+        and not known.declares_distillation,
+    }
+    if not any(added.values()):
+        return None
+    digest = hashlib.sha256(
+        json.dumps([mid, [b.model for b in bases], added["licence"], added["datasets"]]).encode()
+    ).hexdigest()[:12]
+    return ModelAmendment(
+        id=f"{mid[:100]}.card-{digest}", model=mid, source="its model card", **added
+    )
+
+
+def records_for(
+    cards: list[Card], known_models: dict[str, Known], known_orgs: set[str]
+) -> list[_Record]:
+    """The records to add, bases before the models that name them: a model not registered
+    yet, or an amendment completing one that is (interpretation 105); what is registered
+    already (or repeated) is left out, so importing the same cards twice adds nothing."""
     by_id = {c.repo_id.lower(): c for c in cards}
     records: list[_Record] = []
     orgs, models = set(known_orgs), set(known_models)
@@ -229,8 +274,42 @@ def records_for(cards: list[Card], known_models: set[str], known_orgs: set[str])
         )
 
     for card in cards:
-        ensure_model(card.repo_id)
+        mid = card.repo_id.lower()
+        if mid in known_models:
+            for base in card.base_models:
+                ensure_model(base, (mid,))
+            amendment = amendment_for(card, known_models[mid])
+            if amendment is not None:
+                records.append(amendment)
+        else:
+            ensure_model(card.repo_id)
     return records
+
+
+def known_models(c: Any) -> dict[str, Known]:
+    """Every registered model with what its records (and amendments) already say."""
+    bases: dict[str, set[str]] = {}
+    for model, base in c.execute(text("SELECT model, base FROM reg_base_models")):
+        bases.setdefault(model, set()).add(base)
+    datasets: dict[str, set[str]] = {}
+    for model, dataset in c.execute(
+        text(
+            "SELECT d.model, d.dataset FROM reg_datasets d WHERE d.record = d.model OR d.record "
+            "IN (SELECT a.id FROM reg_model_amendments a WHERE a.model = d.model)"
+        )
+    ):
+        datasets.setdefault(model, set()).add(dataset)
+    return {
+        r[0]: Known(
+            licence=r[1],
+            bases=frozenset(bases.get(r[0], ())),
+            datasets=frozenset(datasets.get(r[0], ())),
+            declares_distillation=bool(r[2]),
+        )
+        for r in c.execute(
+            text("SELECT id, licence, card_declares_distillation FROM reg_model_facts")
+        )
+    }
 
 
 def import_cards(registry: Any, path: Path) -> tuple[int, list[_Record], list[str]]:
@@ -249,7 +328,7 @@ def import_cards(registry: Any, path: Path) -> tuple[int, list[_Record], list[st
         if other != card.path:
             raise CardError(f"{card.path}: the same repository as {other} ({card.repo_id})")
     with reading(registry.engine) as c:
-        models = set(c.execute(text("SELECT id FROM reg_models")).scalars())
+        models = known_models(c)
         orgs = set(c.execute(text("SELECT id FROM reg_organisations")).scalars())
     records = records_for(cards, models, orgs)
     registry.add_many(records)

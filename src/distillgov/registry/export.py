@@ -101,7 +101,7 @@ def _lineage(registry: Any, model: str) -> tuple[dict[str, Node], list[Edge], in
             for r in c.execute(
                 text(
                     "SELECT id, name, owner, licence, weights_digest, entry, release_date "
-                    f"FROM reg_models WHERE id IN ({marks})"
+                    f"FROM reg_model_facts WHERE id IN ({marks})"
                 ),
                 params,
             )
@@ -240,11 +240,14 @@ def spdx(registry: Any, model: str, now: dt.datetime | None = None) -> str:
         )
         if n.licence:
             spdx_id = _spdx_licence_ids().get(n.licence.lower())
+            # The bindings refuse a comment of None: one is given only for a licence that is
+            # not an SPDX id (an SPDX id needs no gloss).
+            gloss = {} if spdx_id else {"comment": f"as the model card states it: {n.licence}"}
             expression = m.simplelicensing_LicenseExpression(
                 spdxId=f"{base}/licence/{n.id}",
                 creationInfo=info,
                 simplelicensing_licenseExpression=spdx_id or "LicenseRef-as-stated",
-                comment=None if spdx_id else f"as the model card states it: {n.licence}",
+                **gloss,
             )
             licences += [
                 expression,

@@ -8,10 +8,15 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 
-def _edges(rows: list[dict[str, Any]], descendants: bool) -> list[tuple[str, str, str]]:
-    # An edge always points from student to teacher ("learnt from").
+def _edges(rows: list[dict[str, Any]], descendants: bool) -> list[tuple[str, str, str, bool]]:
+    # An edge always points from student (or derivative) to teacher (or base): "learnt from",
+    # or "derives from" for a base link, which is drawn dashed.
     return [
-        (r["model"], r["via"], r["signal"]) if descendants else (r["via"], r["model"], r["signal"])
+        (
+            *((r["model"], r["via"]) if descendants else (r["via"], r["model"])),
+            r["signal"],
+            r.get("link") == "base",
+        )
         for r in rows
     ]
 
@@ -23,8 +28,8 @@ def _quote(name: str) -> str:
 def dot(model: str, rows: list[dict[str, Any]], descendants: bool = False) -> str:
     lines = ["digraph lineage {", "  rankdir=LR;", f"  {_quote(model)} [shape=box];"]
     lines += [
-        f"  {_quote(s)} -> {_quote(t)} [label={_quote(sig)}];"
-        for s, t, sig in _edges(rows, descendants)
+        f"  {_quote(s)} -> {_quote(t)} [label={_quote(sig)}{', style=dashed' if base else ''}];"
+        for s, t, sig, base in _edges(rows, descendants)
     ]
     return "\n".join([*lines, "}"]) + "\n"
 
@@ -42,7 +47,10 @@ def mermaid(model: str, rows: list[dict[str, Any]], descendants: bool = False) -
         return f'{ids[name]}["{label}"]'
 
     lines = ["graph LR", f"  {node(model)}"]
-    lines += [f"  {node(s)} -->|{sig}| {node(t)}" for s, t, sig in _edges(rows, descendants)]
+    lines += [
+        f"  {node(s)} {'-.->' if base else '-->'}|{sig}| {node(t)}"
+        for s, t, sig, base in _edges(rows, descendants)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -56,7 +64,8 @@ def svg(
     link: Callable[[str], str] | None = None,
 ) -> str:
     """A standalone SVG drawing (no Graphviz needed): one column per lineage depth, the model
-    itself on the left, arrows pointing from student to teacher and labelled with the signal.
+    itself on the left, arrows pointing from student to teacher and labelled with the signal
+    (dashed, and labelled with the relation, from a derivative to its base model).
     With `link`, each model's box is a link to the address it gives for the model."""
     depth = {model: 0}
     for r in rows:  # rows come shortest depth first
@@ -81,14 +90,15 @@ def svg(
         'markerHeight="8" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#444"/>'
         "</marker></defs>",
     ]
-    for student, teacher, signal in _edges(rows, descendants):
+    for student, teacher, signal, base in _edges(rows, descendants):
         (sx, sy), (tx, ty) = at[student], at[teacher]
         # Arrows leave the student's side that faces the teacher.
         x1, x2 = (sx + _BOX_W, tx) if sx < tx else (sx, tx + _BOX_W)
         y1, y2 = sy + _BOX_H // 2, ty + _BOX_H // 2
         out.append(
             f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#444" '
-            f'marker-end="url(#arrow)"/>'
+            + ('stroke-dasharray="6 4" ' if base else "")
+            + 'marker-end="url(#arrow)"/>'
             f'<text x="{(x1 + x2) // 2}" y="{(y1 + y2) // 2 - 4}" text-anchor="middle" '
             f'fill="#555">{escape(signal)}</text>'
         )

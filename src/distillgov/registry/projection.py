@@ -54,6 +54,11 @@ TABLES: tuple[Table, ...] = (
         ("id",),
         ("release_date",),
     ),
+    Table(
+        "reg_model_amendments",
+        ("id", "model", "licence", "card_declares_distillation", "entry"),
+        ("id",),
+    ),
     Table("reg_base_models", ("model", "base", "relation"), ("model", "base")),
     Table(
         "reg_disclosures",
@@ -134,6 +139,24 @@ def _model(data: dict[str, Any], index: int, logged_at: str | None = None) -> Ro
     }
 
 
+def _model_amendment(data: dict[str, Any], index: int, logged_at: str | None = None) -> Rows:
+    return {
+        "reg_model_amendments": [
+            (
+                data["id"],
+                data["model"],
+                data.get("licence"),
+                bool(data.get("card_declares_distillation", False)),
+                index,
+            )
+        ],
+        "reg_base_models": [
+            (data["model"], b["model"], b.get("relation")) for b in data.get("base_models") or ()
+        ],
+        "reg_datasets": _datasets(data["id"], data["model"], data),
+    }
+
+
 def late(filed: str | dt.date, commercial_release_date: str | dt.date | None) -> bool:
     """A disclosure filed after its commercial release: accepted, and flagged."""
     if commercial_release_date is None:
@@ -186,6 +209,7 @@ PROJECTORS: dict[str, Projector] = {
     "key_rotation": _nothing,
     "organisation": _organisation,
     "model": _model,
+    "model_amendment": _model_amendment,
     "disclosure": _disclosure,
     "statement": _statement,
 }

@@ -25,7 +25,7 @@ def search_models(engine: Engine, q: str) -> list[dict[str, Any]]:
                 """
                 SELECT m.id, m.name, m.owner, m.licence,
                        (SELECT COUNT(*) FROM reg_edges e WHERE e.student = m.id)
-                FROM reg_models m JOIN reg_organisations o ON o.id = m.owner
+                FROM reg_model_facts m JOIN reg_organisations o ON o.id = m.owner
                 WHERE LOWER(m.id) LIKE :q OR LOWER(m.name) LIKE :q OR LOWER(o.name) LIKE :q
                 ORDER BY m.id LIMIT :n
                 """
@@ -42,7 +42,7 @@ def model_card(engine: Engine, model: str) -> dict[str, Any]:
     """A model with its disclosures (each with its teachers) and the statements about it."""
     with reading(engine) as c:
         row = c.execute(
-            text("SELECT id, name, owner, licence, entry FROM reg_models WHERE id = :m"),
+            text("SELECT id, name, owner, licence, entry FROM reg_model_facts WHERE id = :m"),
             {"m": model},
         ).first()
         if row is None:
@@ -67,6 +67,13 @@ def model_card(engine: Engine, model: str) -> dict[str, Any]:
             ),
             {"m": model},
         ).all()
+        amendments = c.execute(
+            text(
+                "SELECT a.id, a.entry, l.body FROM reg_model_amendments a "
+                "JOIN log_entries l ON l.idx = a.entry WHERE a.model = :m ORDER BY a.entry"
+            ),
+            {"m": model},
+        ).all()
         statements = c.execute(
             text(
                 "SELECT s.id, s.kind, s.by_org, s.about FROM reg_statements s "
@@ -84,6 +91,20 @@ def model_card(engine: Engine, model: str) -> dict[str, Any]:
             "entry": row[4],
         },
         "base_models": [{"model": b[0], "relation": b[1]} for b in bases],
+        # What was filed later to complete the model (its card, read after it was registered).
+        "amendments": [
+            {
+                "id": a[0],
+                "entry": int(a[1]),
+                "source": _logged(a[2]).get("source"),
+                "adds": sorted(
+                    k
+                    for k in ("licence", "base_models", "datasets", "card_declares_distillation")
+                    if _logged(a[2]).get(k)
+                ),
+            }
+            for a in amendments
+        ],
         "disclosures": [
             {
                 "id": d[0],

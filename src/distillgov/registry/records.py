@@ -100,6 +100,35 @@ class Model(_WithDatasets):
     )
 
 
+class ModelAmendment(_WithDatasets):
+    """What a model registered bare was missing, filed later (its model card, read after the
+    model was registered): it completes the model's record, never changes what it says. A
+    licence only where the model has none; base models and datasets only ones not yet named."""
+
+    id: str = Field(pattern=SLUG)
+    model: str = Field(pattern=SLUG, description="The model it completes.")
+    licence: str | None = Field(None, description="As the model card states it.")
+    base_models: list[BaseModelLink] = Field(default_factory=list)
+    card_declares_distillation: bool = False
+    source: str = Field(
+        min_length=1, max_length=200, description="Where the facts come from (e.g. its model card)."
+    )
+
+    @model_validator(mode="after")
+    def _adds_something(self) -> ModelAmendment:
+        if not (
+            self.licence or self.base_models or self.datasets or self.card_declares_distillation
+        ):
+            raise ValueError(
+                "an amendment adds at least one of licence, base_models, datasets or "
+                "card_declares_distillation"
+            )
+        bases = [b.model for b in self.base_models]
+        if len(set(bases)) != len(bases):
+            raise ValueError("a base model is listed twice")
+        return self
+
+
 class Signal(StrEnum):
     """What the student learnt from (the typed 'distilled from' edge)."""
 
@@ -183,9 +212,13 @@ class Statement(_Record):
 KINDS: dict[str, type[_Record]] = {
     "organisation": Organisation,
     "model": Model,
+    "model_amendment": ModelAmendment,
     "disclosure": Disclosure,
     "statement": Statement,
 }
+
+
+KIND_OF: dict[type[_Record], str] = {cls: kind for kind, cls in KINDS.items()}
 
 
 def parse_record(kind: str, data: Any, origin: str = "") -> Any:

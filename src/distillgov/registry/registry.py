@@ -11,7 +11,15 @@ from sqlalchemy import Engine, text
 from distillgov.errors import Conflict, DistillgovError, NotFound
 from distillgov.registry import projection
 from distillgov.registry.log import APPEND_LOCK, TransparencyLog, log_time
-from distillgov.registry.records import Disclosure, Model, Organisation, Statement, _Record
+from distillgov.registry.records import (
+    KIND_OF,
+    Disclosure,
+    Model,
+    ModelAmendment,
+    Organisation,
+    Statement,
+    _Record,
+)
 from distillgov.storage.db import reading
 
 MAX_DEPTH = 64  # lineage deeper than this is reported as cut off, which also stops any cycle
@@ -51,6 +59,12 @@ def _claim_not_ahead(record: _Record, now: str) -> None:
         )
 
 
+# A walk's columns keep one type in both of its terms (PostgreSQL insists).
+_DISTILLED = "CAST('distilled' AS VARCHAR(20))"
+_BASE = "CAST('base' AS VARCHAR(20))"
+_RELATION = "CAST(COALESCE(b.relation, 'derived') AS VARCHAR(40))"
+
+
 class Registry:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -73,7 +87,7 @@ class Registry:
         now = log_time()
         with self.engine.begin() as c:
             for record in records:
-                kind = type(record).__name__.lower()
+                kind = KIND_OF[type(record)]
                 getattr(self, f"_check_{kind}")(c, record)
                 _claim_not_ahead(record, now)
                 data = record.model_dump(mode="json")
@@ -111,6 +125,68 @@ class Registry:
                 raise self._refuse(
                     f"base_models[{i}].model", b.model, "no such model: register it first"
                 )
+
+    def _check_model_amendment(self, c: Any, r: ModelAmendment) -> None:
+        if self._exists(c, "reg_model_amendments", r.id):
+            raise self._refuse(
+                "id", r.id, "an amendment with this id is already filed", RecordExists
+            )
+        facts = c.execute(
+            text("SELECT licence FROM reg_model_facts WHERE id = :m"), {"m": r.model}
+        ).first()
+        if facts is None:
+            raise self._refuse("model", r.model, "no such model: register it first")
+        if r.licence is not None and facts[0] is not None:
+            raise self._refuse(
+                "licence",
+                r.licence,
+                f"the model's licence is recorded already ({facts[0]!r}); an amendment completes "
+                "a record, it does not change it",
+            )
+        for i, b in enumerate(r.base_models):
+            where = f"base_models[{i}].model"
+            if b.model == r.model:
+                raise self._refuse(where, b.model, "a model is not its own base")
+            if not self._exists(c, "reg_models", b.model):
+                raise self._refuse(where, b.model, "no such model: register it first")
+            if self._derived_from(c, b.model, r.model):
+                raise self._refuse(where, b.model, f"it derives from '{r.model}' (a cycle)")
+            known = c.execute(
+                text("SELECT 1 FROM reg_base_models WHERE model = :m AND base = :b"),
+                {"m": r.model, "b": b.model},
+            ).first()
+            if known is not None:
+                raise self._refuse(where, b.model, "already recorded as this model's base")
+        named = set(
+            c.execute(
+                text(
+                    "SELECT dataset FROM reg_datasets WHERE model = :m AND (record = :m OR record "
+                    "IN (SELECT id FROM reg_model_amendments WHERE model = :m))"
+                ),
+                {"m": r.model},
+            ).scalars()
+        )
+        for i, d in enumerate(r.datasets):
+            if d in named:
+                raise self._refuse(f"datasets[{i}]", d, "already recorded for this model")
+
+    def _derived_from(self, c: Any, model: str, ancestor: str) -> bool:
+        """Whether `model` is `ancestor` or reaches it through base-model links."""
+        found = c.execute(
+            text(
+                """
+                WITH RECURSIVE up(model, depth) AS (
+                    SELECT CAST(:m AS VARCHAR(120)), 0
+                    UNION
+                    SELECT b.base, u.depth + 1 FROM up u JOIN reg_base_models b ON b.model = u.model
+                    WHERE u.depth < :limit
+                )
+                SELECT 1 FROM up WHERE model = :a LIMIT 1
+                """
+            ),
+            {"m": model, "a": ancestor, "limit": MAX_DEPTH},
+        ).first()
+        return found is not None
 
     def _check_disclosure(self, c: Any, r: Disclosure) -> None:
         if self._exists(c, "reg_disclosures", r.id):
@@ -173,7 +249,8 @@ class Registry:
                     "SELECT entry FROM reg_disclosures WHERE id = :k UNION ALL "
                     "SELECT entry FROM reg_models WHERE id = :k UNION ALL "
                     "SELECT entry FROM reg_organisations WHERE id = :k UNION ALL "
-                    "SELECT entry FROM reg_statements WHERE id = :k"
+                    "SELECT entry FROM reg_statements WHERE id = :k UNION ALL "
+                    "SELECT entry FROM reg_model_amendments WHERE id = :k"
                 ),
                 {"k": record_id},
             ).scalar()
@@ -217,45 +294,74 @@ class Registry:
         return entry
 
     def lineage(
-        self, model: str, direction: str = "ancestors", depth: int | None = None
+        self,
+        model: str,
+        direction: str = "ancestors",
+        depth: int | None = None,
+        bases: bool = False,
     ) -> list[dict[str, Any]]:
         """Every model reachable through the current disclosures' edges, with its depth (up to
-        `depth` steps, at most MAX_DEPTH).
+        `depth` steps, at most MAX_DEPTH); with `bases`, through base-model links too (a
+        fine-tune, adapter, merge or quantisation of its starting weights). Each row says how it
+        was reached: `link` is "distilled" (then `signal` is the disclosed signal) or "base"
+        (then `signal` is the card's relation, or "derived" where it names none).
 
         One recursive query that runs unchanged on SQLite and PostgreSQL; the depth bound makes it
         stop on a cycle, and only the shortest depth of each model is kept."""
         limit = MAX_DEPTH if depth is None else min(depth, MAX_DEPTH)
         if limit < 1:
             raise RegistryError(f"field 'depth', value {depth}: must be at least 1")
+        up = direction == "ancestors"
+        near, far = ("student", "teacher") if up else ("teacher", "student")
+        b_near, b_far = ("model", "base") if up else ("base", "model")
+        # Only the edges of current disclosures (not superseded by an amendment). Each step
+        # joins on the walked column, so its index is used instead of a scan of every edge.
+        current = "NOT EXISTS (SELECT 1 FROM reg_disclosures d WHERE d.supersedes = e.disclosure)"
+        distilled = (
+            f"SELECT e.{far}, e.{near}, e.signal, {_DISTILLED}, w.depth + 1 "
+            f"FROM walk w JOIN reg_edges e ON e.{near} = w.model "
+            f"WHERE w.depth < :limit AND {current}"
+        )
+        steps = distilled
+        if bases and self.engine.dialect.name == "postgresql":
+            # PostgreSQL allows one reference to the walk in its recursive term: both kinds of
+            # link in one lateral subquery, each still found by its index.
+            steps = (
+                "SELECT l.far, l.near, l.signal, l.link, w.depth + 1 FROM walk w CROSS JOIN "
+                f"LATERAL (SELECT e.{far} AS far, e.{near} AS near, e.signal AS signal, "
+                f"{_DISTILLED} AS link FROM reg_edges e WHERE e.{near} = w.model AND {current} "
+                f"UNION ALL SELECT b.{b_far}, b.{b_near}, {_RELATION}, {_BASE} "
+                f"FROM reg_base_models b WHERE b.{b_near} = w.model) l WHERE w.depth < :limit"
+            )
+        elif bases:  # SQLite (3.34 and later) takes a recursive term of several SELECTs
+            steps += (
+                f" UNION SELECT b.{b_far}, b.{b_near}, {_RELATION}, {_BASE}, "
+                f"w.depth + 1 FROM walk w JOIN reg_base_models b ON b.{b_near} = w.model "
+                "WHERE w.depth < :limit"
+            )
         with reading(self.engine) as c:
             if not self._exists(c, "reg_models", model):
                 raise UnknownRecord(f"no model with id '{model}'")
-            near, far = (
-                ("student", "teacher") if direction == "ancestors" else ("teacher", "student")
-            )
-            # Only the edges of current disclosures (not superseded by an amendment), checked per
-            # step so the index on the walked column is used instead of a scan of every edge.
-            current = (
-                "NOT EXISTS (SELECT 1 FROM reg_disclosures d WHERE d.supersedes = e.disclosure)"
-            )
             rows = c.execute(
                 text(
                     f"""
-                    WITH RECURSIVE walk(model, parent, signal, depth) AS (
-                        SELECT e.{far}, e.{near}, e.signal, 1 FROM reg_edges e
-                        WHERE e.{near} = :m AND {current}
+                    WITH RECURSIVE walk(model, parent, signal, link, depth) AS (
+                        SELECT CAST(:m AS VARCHAR(120)), CAST(NULL AS VARCHAR(120)),
+                               CAST(NULL AS VARCHAR(40)), CAST(NULL AS VARCHAR(20)), 0
                         UNION
-                        SELECT e.{far}, e.{near}, e.signal, w.depth + 1
-                        FROM walk w JOIN reg_edges e ON e.{near} = w.model
-                        WHERE w.depth < :limit AND {current}
+                        {steps}
                     )
-                    SELECT model, parent, signal, MIN(depth) FROM walk
-                    WHERE model <> :m GROUP BY model, parent, signal ORDER BY MIN(depth), model
+                    SELECT model, parent, signal, link, MIN(depth) FROM walk
+                    WHERE model <> :m GROUP BY model, parent, signal, link
+                    ORDER BY MIN(depth), model
                     """
                 ),
                 {"m": model, "limit": limit},
             ).all()
-        return [{"model": r[0], "via": r[1], "signal": r[2], "depth": int(r[3])} for r in rows]
+        return [
+            {"model": r[0], "via": r[1], "signal": r[2], "link": r[3], "depth": int(r[4])}
+            for r in rows
+        ]
 
     def path(self, start: str, goal: str) -> list[dict[str, Any]] | None:
         """The shortest chain of distillation edges between two models, in either direction
@@ -307,8 +413,9 @@ class Registry:
             ).all()
             undisclosed = c.execute(
                 text(
-                    "SELECT m.id, m.owner FROM reg_models m WHERE m.card_declares_distillation "
-                    "AND NOT EXISTS (SELECT 1 FROM reg_disclosures d WHERE d.student = m.id) "
+                    "SELECT m.id, m.owner FROM reg_model_facts m "
+                    "WHERE m.card_declares_distillation AND NOT EXISTS "
+                    "(SELECT 1 FROM reg_disclosures d WHERE d.student = m.id) "
                     "ORDER BY m.id"
                 )
             ).all()

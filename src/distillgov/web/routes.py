@@ -55,7 +55,7 @@ def install(app: FastAPI) -> None:
         if direction not in ("ancestors", "descendants"):
             raise Problem(422, "Invalid input", "direction is ancestors or descendants")
         card = model_card(request.app.state.engine, model)
-        rows = request.app.state.registry.lineage(model, direction)
+        rows = request.app.state.registry.lineage(model, direction, bases=True)
         # Each model in the drawing links to its own page.
         drawing = svg(model, rows, direction == "descendants", lambda m: f"/registry/models/{m}")
         title = str(card["model"]["name"])
