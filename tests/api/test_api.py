@@ -244,7 +244,24 @@ def test_licensing_reads_and_usage_upload_follow_the_parties(
         )
         assert other.json()["detail"].startswith("o.csv: refused")
         done = http.post("/api/v1/licences/lic-gs/usage", files=files)
-        assert done.status_code == 201 and done.json() == {"report": "gs", "rows": 4, "new": True}
+        assert done.status_code == 201 and done.json() == {
+            "report": "gs",
+            "rows": 4,
+            "new": True,
+            "replaces": None,
+        }
+        # The same rows under another name: refused as a duplicate, naming the report.
+        copy = {"report": ("gs-copy.jsonl", usage.encode(), "application/x-ndjson")}
+        dup = http.post("/api/v1/licences/lic-gs/usage", files=copy)
+        assert dup.status_code == 409 and "the same rows as report 'gs'" in dup.json()["detail"]
+        fixed = {"report": ("gs-fixed.jsonl", usage.replace("41000.00", "41001.00").encode(), "x")}
+        corrected = http.post("/api/v1/licences/lic-gs/usage?corrects=gs", files=fixed)
+        assert corrected.status_code == 201 and corrected.json()["replaces"] == "gs", corrected.text
+        # Put back as first sent: a correction of the correction (the voided original is no
+        # duplicate), so the figures below are the worked example's.
+        back = {"report": ("gs-restored.jsonl", usage.encode(), "application/x-ndjson")}
+        restored = http.post("/api/v1/licences/lic-gs/usage?corrects=gs-fixed", files=back)
+        assert restored.status_code == 201 and restored.json()["replaces"] == "gs-fixed"
     from distillgov.licensing.settlement import settle
     from distillgov.licensing.usage import report_files
 

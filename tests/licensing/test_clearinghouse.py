@@ -43,7 +43,9 @@ def test_a_licence_opens_only_from_a_compulsory_licence_determination(engine: En
     assert lic.state(dt.date(2025, 3, 1)) == "active"
     assert lic.state(dt.date(2026, 11, 13)) == "royalty_free"
     assert get(engine, lic.id).determination_hash == lic.determination_hash
-    assert set_status(engine, lic.id, "suspended").state(dt.date(2025, 3, 1)) == "suspended"
+    suspended = set_status(engine, lic.id, "suspended", dt.date(2025, 3, 1), "unpaid")
+    assert suspended.state(dt.date(2025, 3, 1)) == "suspended"
+    assert suspended.state(dt.date(2025, 2, 28)) == "active"  # dated: not before it took effect
     with pytest.raises(LicenceError, match="a licence with this id exists"):
         open_licence(
             engine, assess_case(case, cn, dt.date(2025, 3, 1)), case, cn, dt.date(2025, 3, 1), "s-1"

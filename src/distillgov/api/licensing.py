@@ -48,10 +48,16 @@ def licence(licence_id: str, who: Who, svc: Svc) -> dict[str, Any]:
 
 @router.post("/api/v1/licences/{licence_id}/usage", status_code=201)
 async def usage(
-    licence_id: str, report: UploadFile, who: Who, svc: Svc, report_id: str | None = None
+    licence_id: str,
+    report: UploadFile,
+    who: Who,
+    svc: Svc,
+    report_id: str | None = None,
+    corrects: str | None = None,
 ) -> dict[str, Any]:
     """Upload a usage report (CSV, JSONL or Parquet) for one licence: only its licensee may.
-    A bad file is refused whole with every bad row listed."""
+    A bad file is refused whole with every bad row listed; the same rows as a report already
+    in are refused (409) unless sent with `corrects=REPORT`, which replaces that report."""
     who.require_write()
     lic = get(svc.engine, licence_id)
     if not who.acts_for(slug(lic.licensee)):
@@ -62,9 +68,16 @@ async def usage(
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(await report.read())
         done = ingest(
-            svc.engine, path, report_id or Path(name).stem, svc.data_dir, licence_id, origin=name
+            svc.engine,
+            path,
+            report_id or Path(name).stem,
+            svc.data_dir,
+            licence_id,
+            origin=name,
+            corrects=corrects,
+            actor=f"account:{who.account}",
         )
-    return {"report": done.report, "rows": done.rows, "new": done.new}
+    return {"report": done.report, "rows": done.rows, "new": done.new, "replaces": done.replaced}
 
 
 @router.get("/api/v1/settlements")

@@ -4,7 +4,9 @@ statements. A thin door: every rule, formula and query lives in `distillgov.lice
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -21,9 +23,9 @@ from distillgov.licensing import ledger, pool, statements
 from distillgov.licensing.licences import all_licences, get, open_licence, set_status
 from distillgov.licensing.money import format_minor
 from distillgov.licensing.pool import Claim, PoolError, distribute, match, register_claims
-from distillgov.licensing.settlement import settle
+from distillgov.licensing.settlement import settle, unlicensed_use
 from distillgov.licensing.tariffs import builtin
-from distillgov.licensing.usage import ingest, report_files
+from distillgov.licensing.usage import ingest, report_files, reports, void
 from distillgov.storage.db import open_database
 from distillgov.tables import read_table
 
@@ -35,6 +37,22 @@ DataDirOpt = Annotated[
     ),
 ]
 OnOpt = Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD. Default: today.")]
+ActorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help="Who does it, for the trail (default $DISTILLGOV_ACTOR, else your login name).",
+    ),
+]
+
+
+def _actor(by: str | None) -> str:
+    """Who the trail names: given, else $DISTILLGOV_ACTOR, else the login name."""
+    chosen = by or os.environ.get("DISTILLGOV_ACTOR") or getpass.getuser()
+    if not chosen.strip() or len(chosen) > 200:
+        fail(f"field 'by', value {chosen!r}: 1 to 200 characters")
+    return chosen.strip()
+
 
 license_app = typer.Typer(
     help="Compulsory licences opened from determinations.", no_args_is_help=True
@@ -142,15 +160,60 @@ class Status(StrEnum):
 def license_status(
     licence_id: Annotated[str, typer.Argument(metavar="ID")],
     status: Annotated[Status, typer.Argument(metavar="STATE", help="active|suspended|revoked")],
+    on: Annotated[
+        str | None, typer.Option("--on", help="Effective from YYYY-MM-DD. Default: today.")
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why: kept in the licence's history.")] = "",
+    by: ActorOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Suspend, revoke or reinstate a licence (a clearinghouse decision)."""
+    """Suspend, revoke or reinstate (active) a licence from a date: a clearinghouse decision,
+    kept as a dated event in the licence's history. Usage on days it is suspended or revoked
+    inside its window is flagged as unlicensed use at the next settlement, not settled.
+
+    Example: distillgov license status lic-1 suspended --on 2025-04-15 --reason "unpaid invoice"
+    """
 
     try:
-        lic = set_status(_engine(database), licence_id, status.value)
+        day = _day(on)
+        lic = set_status(_engine(database), licence_id, status.value, day, reason, _actor(by))
     except DistillgovError as exc:
         fail(exc)
-    typer.echo(f"licence '{lic.id}' is now {lic.status}")
+    typer.echo(f"licence '{lic.id}' is {lic.status_on(day)} from {day}")
+
+
+@license_app.command("history")
+def license_history(
+    licence_id: Annotated[str, typer.Argument(metavar="ID")], database: DatabaseOpt = None
+) -> None:
+    """A licence's status changes, dated, with who recorded each and why (JSON)."""
+
+    try:
+        lic = get(_engine(database), licence_id)
+    except DistillgovError as exc:
+        fail(exc)
+    _echo_json(
+        {
+            "licence": lic.id,
+            "opened_on": str(lic.opened_on),
+            "window": [str(lic.window_start), str(lic.window_end)],
+            "history": [e.as_dict() for e in lic.events],
+        }
+    )
+
+
+@license_app.command("unlicensed")
+def license_unlicensed(
+    licence_id: Annotated[str | None, typer.Argument(metavar="[ID]")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Usage reported for days a licence was suspended or revoked inside its window, as the
+    last settlement found it: not settled as royalties (JSON)."""
+
+    try:
+        _echo_json(unlicensed_use(_engine(database), licence_id))
+    except DistillgovError as exc:
+        fail(exc)
 
 
 @usage_app.command("ingest")
@@ -159,23 +222,64 @@ def usage_ingest(
     report_id: Annotated[
         str | None, typer.Option("--id", help="The report's id (default: the file name).")
     ] = None,
+    corrects: Annotated[
+        str | None,
+        typer.Option("--corrects", help="The report this one corrects: that one is voided."),
+    ] = None,
+    by: ActorOpt = None,
     database: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Take in a usage report: columns licence, period (YYYY-MM), units, revenue, currency.
-    All rows are checked; a bad file is refused whole, listing every bad row.
+    All rows are checked; a bad file is refused whole, listing every bad row. The same rows as
+    a report already in are refused as a duplicate, unless sent as a correction.
 
     Example: distillgov usage ingest examples/usage/cheap-chat-2025-q1.csv
     """
 
     try:
-        done = ingest(_engine(database), report, report_id, data_dir)
+        done = ingest(
+            _engine(database),
+            report,
+            report_id,
+            data_dir,
+            corrects=corrects,
+            actor=_actor(by),
+        )
     except DistillgovError as exc:
         fail(exc)
     if done.new:
-        typer.echo(f"ingested report '{done.report}': {done.rows} row(s)")
+        fixed = f", replacing report '{done.replaced}'" if done.replaced else ""
+        typer.echo(f"ingested report '{done.report}': {done.rows} row(s){fixed}")
     else:
         typer.echo(f"report '{done.report}' was already ingested: nothing changed")
+
+
+@usage_app.command("void")
+def usage_void(
+    report_id: Annotated[str, typer.Argument(metavar="REPORT")],
+    reason: Annotated[str, typer.Option(help="Why it is voided: kept on record.")],
+    by: ActorOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Void a report sent in error: it stays on record and stops counting; the next `settle`
+    posts the reversal of what it contributed (new transfers; nothing is edited)."""
+
+    try:
+        done = void(_engine(database), report_id, reason, _actor(by))
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(f"voided report '{done['report']}': run `distillgov settle` to post the reversal")
+
+
+@usage_app.command("list")
+def usage_list(database: DatabaseOpt = None) -> None:
+    """Every report on record, voided ones too, with who sent or voided it and when (JSON)."""
+
+    try:
+        _echo_json(reports(_engine(database)))
+    except DistillgovError as exc:
+        fail(exc)
 
 
 class SettleEngine(StrEnum):
@@ -189,6 +293,7 @@ def settle_command(
     engine_name: Annotated[
         SettleEngine, typer.Option("--engine", help="duckdb (this machine) or spark (a cluster).")
     ] = SettleEngine.duckdb,
+    by: ActorOpt = None,
     database: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
@@ -204,9 +309,15 @@ def settle_command(
         files = report_files(engine, data_dir)
         with progress(len(files), "settling") as bar:
             reached = bar.reached if bar else None
-            _, posted = settle(engine, files, day, engine_name.value, reached)
+            due, posted = settle(engine, files, day, engine_name.value, reached, _actor(by))
     except DistillgovError as exc:
         fail(exc)
+    flagged = sum(1 for r in due if r.unlicensed_days)
+    if flagged:
+        typer.echo(
+            f"flagged {flagged} licence-month(s) with usage while suspended or revoked: not "
+            "settled (see `distillgov license unlicensed`)"
+        )
 
     totals = "; ".join(f"{format_minor(v, c)} {c}" for c, v in sorted(posted.royalty_minor.items()))
     typer.echo(
@@ -259,7 +370,11 @@ def ledger_check(database: DatabaseOpt = None) -> None:
         raise typer.Exit(1)
 
     moved = "; ".join(f"{format_minor(v, c)} {c}" for c, v in sorted(ledger.totals(engine).items()))
-    typer.echo(f"ok: debits equal credits (transfers total {moved or 'nothing yet'})")
+    head = ledger.chain_head(engine)
+    typer.echo(
+        f"ok: debits equal credits (transfers total {moved or 'nothing yet'}); hash chain "
+        f"intact through transfer {head['seq']}, head {head['chain']}"
+    )
 
 
 @pool_app.command("claims")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from distillgov.errors import Conflict, DistillgovError, NotFound
+from distillgov.licensing.chain import GENESIS, link
 from distillgov.licensing.money import format_minor
 from distillgov.storage.db import reading
 from distillgov.storage.sqlrows import marks, select_in
@@ -88,10 +89,11 @@ def ensure_accounts(c: Any, accounts: list[Account]) -> None:
             )
 
 
-def post(c: Any, transfers: list[Transfer]) -> int:
+def post(c: Any, transfers: list[Transfer], actor: str = "distillgov") -> int:
     """Post transfers inside the caller's transaction; returns how many were new. Refuses the
     whole batch if any is invalid, reuses an id for something else, or would overdraw an account
-    that may not go below zero."""
+    that may not go below zero. Each new transfer records when and by whom (`actor`) it was
+    posted, and extends the hash chain."""
     if not transfers:
         return 0
     if c.dialect.name == "postgresql":  # one poster at a time: balances are read, then written
@@ -148,14 +150,20 @@ def post(c: Any, transfers: list[Transfer]) -> int:
                 f"{format_minor(credits - debits, currency)} {currency} and the transfers would "
                 f"take {format_minor(delta_debits[account] - delta_credits[account], currency)}"
             )
-    seq = int(c.execute(text("SELECT COALESCE(MAX(seq), 0) FROM ledger_transfers")).scalar_one())
+    last = c.execute(
+        text("SELECT seq, chain FROM ledger_transfers ORDER BY seq DESC LIMIT 1")
+    ).first()
+    seq, previous = (0, GENESIS) if last is None else (int(last[0]), last[1] or GENESIS)
+    at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = []
+    for i, t in enumerate(new, start=1):
+        fields = (seq + i, t.id, t.debit, t.credit, t.amount, t.currency, t.memo, t.posted_on)
+        previous = link(previous, (*fields, at, actor))
+        rows.append((t.id, *fields[:1], *fields[2:], at, actor, previous))
     c.exec_driver_sql(
-        "INSERT INTO ledger_transfers (id, seq, debit, credit, amount, currency, memo, posted_on) "
-        f"VALUES ({marks(c, 8)})",
-        [
-            (t.id, seq + i, t.debit, t.credit, t.amount, t.currency, t.memo, t.posted_on)
-            for i, t in enumerate(new, start=1)
-        ],
+        "INSERT INTO ledger_transfers (id, seq, debit, credit, amount, currency, memo, posted_on, "
+        f"posted_at, actor, chain) VALUES ({marks(c, 11)})",
+        rows,
     )
     for account in accounts:
         if delta_debits[account] or delta_credits[account]:
@@ -220,8 +228,8 @@ def history(engine: Engine, account: str) -> list[dict[str, Any]]:
     with reading(engine) as c:
         rows = c.execute(
             text(
-                "SELECT id, debit, credit, amount, currency, memo, posted_on FROM ledger_transfers "
-                "WHERE debit = :a OR credit = :a ORDER BY seq"
+                "SELECT id, debit, credit, amount, currency, memo, posted_on, posted_at, actor "
+                "FROM ledger_transfers WHERE debit = :a OR credit = :a ORDER BY seq"
             ),
             {"a": account},
         ).all()
@@ -234,6 +242,8 @@ def history(engine: Engine, account: str) -> list[dict[str, Any]]:
             "amount": format_minor(int(r[3]), r[4]),
             "currency": r[4],
             "memo": r[5],
+            "posted_at": None if r[7] is None else str(r[7]),
+            "posted_by": r[8],
         }
         for r in rows
     ]
@@ -272,6 +282,7 @@ def check(engine: Engine) -> list[str]:
             )
         ).scalars()
         problems += [f"transfer '{t}' crosses currencies" for t in wrong_currency]
+    problems += chain_problems(engine)
     for account, debits, credits, summed_d, summed_c, guarded in mismatched:
         if (int(debits), int(credits)) != (int(summed_d), int(summed_c)):
             problems.append(
@@ -281,6 +292,41 @@ def check(engine: Engine) -> list[str]:
         if guarded and int(summed_c) < int(summed_d):
             problems.append(f"account '{account}' is below zero")
     return problems
+
+
+def chain_problems(engine: Engine) -> list[str]:
+    """Where the transfers' hash chain breaks: the first transfer whose stored chain is not what
+    the one before it and its own fields give (an edit, a deletion or a reordering there), and a
+    gap in the sequence numbers."""
+    previous, expected_seq = GENESIS, 1
+    with reading(engine) as c:
+        rows = c.execution_options(yield_per=10_000).execute(
+            text(
+                "SELECT seq, id, debit, credit, amount, currency, memo, posted_on, posted_at, "
+                "actor, chain FROM ledger_transfers ORDER BY seq"
+            )
+        )
+        for r in rows:
+            if int(r[0]) != expected_seq:
+                return [f"transfer '{r[1]}': sequence {r[0]} follows {expected_seq - 1} (a gap)"]
+            want = link(previous, tuple(r[:10]))
+            if r[10] != want:
+                return [
+                    f"transfer '{r[1]}' (sequence {r[0]}): its hash chain breaks here — the "
+                    "transfer, or one before it, was changed after it was posted"
+                ]
+            previous, expected_seq = want, expected_seq + 1
+    return []
+
+
+def chain_head(engine: Engine) -> dict[str, Any]:
+    """The ledger's latest chain value and its sequence number: kept outside the database, it
+    pins every transfer up to it."""
+    with reading(engine) as c:
+        row = c.execute(
+            text("SELECT seq, chain FROM ledger_transfers ORDER BY seq DESC LIMIT 1")
+        ).first()
+    return {"seq": 0, "chain": GENESIS} if row is None else {"seq": int(row[0]), "chain": row[1]}
 
 
 def totals(engine: Engine) -> dict[str, int]:

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -46,6 +46,27 @@ class UnknownLicence(LicenceError, NotFound):
     """No licence with that id."""
 
 
+@dataclass(frozen=True)
+class StatusEvent:
+    """A dated change of a licence's status: a suspension, a revocation, or a reinstatement."""
+
+    seq: int
+    status: str
+    effective_on: dt.date
+    reason: str
+    actor: str
+    recorded_at: dt.datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "effective_on": str(self.effective_on),
+            "reason": self.reason,
+            "by": self.actor,
+            "recorded_at": self.recorded_at.isoformat(timespec="seconds"),
+        }
+
+
 def slug(text_: str) -> str:
     return _SLUG.sub("-", text_.lower()).strip("-")
 
@@ -66,13 +87,38 @@ class Licence:
     tariff: Tariff
     status: str
     opened_on: dt.date
+    events: tuple[StatusEvent, ...] = ()
+
+    def status_on(self, on: dt.date) -> str:
+        """The clearinghouse's word in force on a day: the latest status change effective on or
+        before it (the latest recorded, between two effective the same day); active if none."""
+        status = "active"
+        for e in self.events:  # in order of effective date, then of recording
+            if e.effective_on <= on:
+                status = e.status
+        return status
 
     def state(self, on: dt.date) -> str:
-        """What the licence is on a day: a suspension or revocation wins; otherwise royalties
-        are due inside the window and not after it."""
-        if self.status != "active":
-            return self.status
+        """What the licence is on a day: a suspension or revocation in force wins; otherwise
+        royalties are due inside the window and not after it."""
+        status = self.status_on(on)
+        if status != "active":
+            return status
         return _STATE_IN_PHASE[phase_on(on, self.window_start, self.window_end)]
+
+    def unlicensed_days(self, start: dt.date, end: dt.date) -> int:
+        """Days in [start, end) inside the window on which the licence was suspended or revoked:
+        usage then is not licensed use, so it owes no royalty and is flagged instead. (After the
+        window no licence is needed: royalty-free, types/commercial_cloning.)"""
+        lo, hi = max(start, self.window_start), min(end, self.window_end)
+        if lo >= hi or not self.events:
+            return 0
+        changes = sorted({lo, *(e.effective_on for e in self.events if lo < e.effective_on < hi)})
+        days = 0
+        for at, upto in zip(changes, [*changes[1:], hi], strict=True):
+            if self.status_on(at) != "active":
+                days += (upto - at).days
+        return days
 
     def as_dict(self, on: dt.date | None = None) -> dict[str, Any]:
         out = {
@@ -91,6 +137,7 @@ class Licence:
             "tariff": self.tariff.model_dump(mode="json", by_alias=True),
             "status": self.status,
             "opened_on": str(self.opened_on),
+            "history": [e.as_dict() for e in self.events],
         }
         if on is not None:
             out["state"] = self.state(on)
@@ -214,14 +261,40 @@ def _from_row(r: Any) -> Licence:
     )
 
 
+def _day(v: Any) -> dt.date:
+    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
+
+
+def _moment(v: Any) -> dt.datetime:
+    return v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
+
+
+def _events(c: Any, licence: str | None = None) -> dict[str, tuple[StatusEvent, ...]]:
+    rows = c.execute(
+        text(
+            "SELECT licence, seq, status, effective_on, reason, actor, recorded_at "
+            "FROM lic_status_events WHERE CAST(:l AS VARCHAR) IS NULL OR licence = :l "
+            "ORDER BY licence, effective_on, seq"
+        ),
+        {"l": licence},
+    ).all()
+    found: dict[str, list[StatusEvent]] = {}
+    for r in rows:
+        found.setdefault(r[0], []).append(
+            StatusEvent(int(r[1]), r[2], _day(r[3]), r[4], r[5], _moment(r[6]))
+        )
+    return {k: tuple(v) for k, v in found.items()}
+
+
 def get(engine: Engine, licence_id: str) -> Licence:
     with reading(engine) as c:
         row = c.execute(
             text(f"SELECT {_COLUMNS} FROM lic_licences WHERE id = :i"), {"i": licence_id}
         ).first()
+        events = _events(c, licence_id)
     if row is None:
         raise UnknownLicence(f"no licence '{licence_id}'")
-    return _from_row(row)
+    return replace(_from_row(row), events=events.get(licence_id, ()))
 
 
 def all_licences(engine: Engine, licensee: str | None = None) -> list[Licence]:
@@ -233,16 +306,66 @@ def all_licences(engine: Engine, licensee: str | None = None) -> list[Licence]:
             ),
             {"l": licensee},
         ).all()
-    return [_from_row(r) for r in rows]
+        events = _events(c)
+    return [replace(lic, events=events.get(lic.id, ())) for lic in map(_from_row, rows)]
 
 
-def set_status(engine: Engine, licence_id: str, status: str) -> Licence:
+def set_status(
+    engine: Engine,
+    licence_id: str,
+    status: str,
+    effective_on: dt.date | None = None,
+    reason: str = "",
+    actor: str = "distillgov",
+) -> Licence:
+    """Record a dated status change (a suspension, a revocation, or a reinstatement with
+    `active`). Nothing is overwritten: the history keeps every change, and the licence's state
+    on any day is read from it. Settlement applies it to the months it reaches at its next run
+    (usage on days suspended or revoked inside the window is flagged as unlicensed use)."""
     if status not in STATES:
         raise LicenceError(f"field 'status', value {status!r}: must be one of {', '.join(STATES)}")
-    get(engine, licence_id)
+    lic = get(engine, licence_id)
+    on = effective_on or dt.date.today()
+    # A licence covers usage from its window's start, even when it was opened later.
+    earliest = min(lic.window_start, lic.opened_on)
+    if on < earliest:
+        raise LicenceError(
+            f"field 'effective_on', value '{on}': before the licence's window starts ({earliest})"
+        )
+    reason = reason.strip() or "no reason given"
+    if lic.status_on(on) == status:
+        raise LicenceError(
+            f"field 'status', value {status!r}: the licence is already {status} on {on}"
+        )
     with engine.begin() as c:
+        seq = int(
+            c.execute(text("SELECT COALESCE(MAX(seq), 0) FROM lic_status_events")).scalar_one()
+        )
+        c.execute(
+            text(
+                "INSERT INTO lic_status_events (seq, licence, status, effective_on, reason, actor, "
+                "recorded_at) VALUES (:s, :l, :st, :on, :r, :a, :t)"
+            ),
+            {
+                "s": seq + 1,
+                "l": licence_id,
+                "st": status,
+                "on": on,
+                "r": reason,
+                "a": actor,
+                "t": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+            },
+        )
+        latest = c.execute(
+            text(
+                "SELECT status FROM lic_status_events WHERE licence = :l "
+                "ORDER BY effective_on DESC, seq DESC LIMIT 1"
+            ),
+            {"l": licence_id},
+        ).scalar_one()
+        # The column keeps the latest change's status, for readers of the table alone.
         c.execute(
             text("UPDATE lic_licences SET status = :s WHERE id = :i"),
-            {"s": status, "i": licence_id},
+            {"s": latest, "i": licence_id},
         )
     return get(engine, licence_id)

@@ -48,21 +48,49 @@ class Royalty:
     period: str  # YYYY-MM
     units: int
     revenue_minor: int
-    share: Fraction  # of the month inside the window
+    share: Fraction  # of the month inside the window, and licensed
     royalty_minor: int
+    unlicensed_days: int = 0  # inside the window, while suspended or revoked
+    days: int = 0  # in the month
 
 
-def royalties(totals: Iterable[PeriodTotal], tariffs: dict[str, Tariff]) -> list[Royalty]:
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def royalties(
+    totals: Iterable[PeriodTotal],
+    tariffs: dict[str, Tariff],
+    licences: dict[str, Licence] | None = None,
+) -> list[Royalty]:
+    """The royalty of each licence-month: on the days inside the window on which the licence
+    was in force (not suspended or revoked: those days' usage is unlicensed use, flagged and
+    not settled), pro rata by days."""
     out = []
     for t in totals:
-        share = Fraction(t.days_inside, t.days)
+        lic = (licences or {}).get(t.licence)
+        off = (
+            lic.unlicensed_days(t.period_start, _next_month(t.period_start))
+            if lic is not None
+            else 0
+        )
+        share = Fraction(t.days_inside - off, t.days)
         due = (
             tariffs[t.licence].royalty(Fraction(t.units), Fraction(t.revenue_minor), share)
             if share
             else 0
         )
         out.append(
-            Royalty(t.licence, f"{t.period_start:%Y-%m}", t.units, t.revenue_minor, share, due)
+            Royalty(
+                t.licence,
+                f"{t.period_start:%Y-%m}",
+                t.units,
+                t.revenue_minor,
+                share,
+                due,
+                off,
+                t.days,
+            )
         )
     return out
 
@@ -111,8 +139,12 @@ class Posted:
     royalty_minor: dict[str, int]  # by currency, cumulative
 
 
-def post_royalties(engine: Engine, due: list[Royalty], on: dt.date) -> Posted:
-    """Post what changed since the last run, in one transaction."""
+def post_royalties(
+    engine: Engine, due: list[Royalty], on: dt.date, actor: str = "distillgov"
+) -> Posted:
+    """Post what changed since the last run, in one transaction. A month settled before that no
+    report counts for any more (its reports voided) is settled again at nothing: the reversal
+    posts, nothing is edited."""
     licences = {lic.id: lic for lic in all_licences(engine)}
     transfers: list[ledger.Transfer] = []
     changed = 0
@@ -123,6 +155,13 @@ def post_royalties(engine: Engine, due: list[Royalty], on: dt.date) -> Posted:
                 text("SELECT licence, period, royalty_minor, version FROM lic_settlements")
             ).all()
         }
+        reported = {(r.licence, r.period) for r in due}
+        due = due + [
+            Royalty(lic, period, 0, 0, Fraction(0), 0)
+            for lic, period in sorted(before)
+            if (lic, period) not in reported
+        ]
+        _flag_unlicensed(c, due)
         for r in due:
             old, version = before.get((r.licence, r.period), (0, 0))
             if (r.licence, r.period) in before and old == r.royalty_minor:
@@ -155,7 +194,7 @@ def post_royalties(engine: Engine, due: list[Royalty], on: dt.date) -> Posted:
                     ),
                     params,
                 )
-        ledger.post(c, transfers)
+        ledger.post(c, transfers, actor)
         totals: dict[str, int] = {}
         for lic_id, roy in c.execute(
             text("SELECT licence, royalty_minor FROM lic_settlements")
@@ -163,6 +202,60 @@ def post_royalties(engine: Engine, due: list[Royalty], on: dt.date) -> Posted:
             cur = licences[lic_id].currency
             totals[cur] = totals.get(cur, 0) + int(roy)
     return Posted(len(due), changed, len(transfers), totals)
+
+
+def _flag_unlicensed(c: Any, due: list[Royalty]) -> None:
+    """The usage on days a licence was suspended or revoked, pro rata by days, as the run finds
+    it (the table is the latest run's finding, replaced whole in the run's transaction)."""
+    c.execute(text("DELETE FROM lic_unlicensed"))
+    rows = [
+        {
+            "l": r.licence,
+            "p": r.period,
+            "u": str(r.units * r.unlicensed_days // r.days),
+            "rev": str(r.revenue_minor * r.unlicensed_days // r.days),
+            "d": r.unlicensed_days,
+            "n": r.days,
+        }
+        for r in due
+        if r.unlicensed_days
+    ]
+    if rows:
+        c.execute(
+            text(
+                "INSERT INTO lic_unlicensed (licence, period, units, revenue_minor, days, "
+                "days_in_period) VALUES (:l, :p, :u, :rev, :d, :n)"
+            ),
+            rows,
+        )
+
+
+def unlicensed_use(engine: Engine, licence: str | None = None) -> list[dict[str, Any]]:
+    """Usage reported for days a licence was suspended or revoked inside its window: not
+    settled as royalties; for the clearinghouse and the teacher's owner to act on."""
+    with reading(engine) as c:
+        rows = c.execute(
+            text(
+                "SELECT u.licence, u.period, u.units, u.revenue_minor, u.days, u.days_in_period, "
+                "l.currency, l.licensee FROM lic_unlicensed u JOIN lic_licences l "
+                "ON l.id = u.licence WHERE CAST(:l AS VARCHAR) IS NULL OR u.licence = :l "
+                "ORDER BY u.licence, u.period"
+            ),
+            {"l": licence},
+        ).all()
+    return [
+        {
+            "licence": r[0],
+            "period": r[1],
+            "units": int(r[2]),
+            "revenue_minor": int(r[3]),
+            "days_unlicensed": int(r[4]),
+            "days_in_period": int(r[5]),
+            "currency": r[6],
+            "licensee": r[7],
+        }
+        for r in rows
+    ]
 
 
 def _adjustment(
@@ -201,6 +294,7 @@ def settle(
     on: dt.date,
     engine_name: str = "duckdb",
     progress: Callable[[int, int], None] | None = None,
+    actor: str = "distillgov",
 ) -> tuple[list[Royalty], Posted]:
     licences = all_licences(engine)
     if engine_name == "duckdb":
@@ -209,8 +303,9 @@ def settle(
         totals = spark_totals(files, licences)
     else:
         raise SettlementError(f"field 'engine', value {engine_name!r}: use duckdb or spark")
-    due = royalties(totals, {lic.id: lic.tariff for lic in licences})
-    return due, post_royalties(engine, due, on)
+    by_id = {lic.id: lic for lic in licences}
+    due = royalties(totals, {k: lic.tariff for k, lic in by_id.items()}, by_id)
+    return due, post_royalties(engine, due, on, actor)
 
 
 def settlements(engine: Engine, licence: str | None = None) -> list[dict[str, Any]]:

@@ -5,7 +5,10 @@ field, value, reason). A good report is written as a Parquet file under the data
 (to a temporary name, flushed to disk, then renamed) and only then recorded in the database, in
 one transaction: a report is either fully in or not in at all, whenever the process dies.
 Settlement reads only recorded reports. Re-submitting the same report (same id, same rows) changes
-nothing and says so; a different report under a used id is refused.
+nothing and says so; a different report under a used id is refused; the same rows under another
+id are refused as a duplicate, naming the report that holds them, unless sent as the correction
+of a report (which it then replaces). A report is never edited or deleted: it is voided, and the
+next settlement run posts the reversal.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine, text
 
-from distillgov.errors import Conflict, DistillgovError, Problem
+from distillgov.errors import Conflict, DistillgovError, NotFound, Problem
 from distillgov.licensing.money import EXPONENTS
 from distillgov.storage.db import reading
 from distillgov.tables import place_name, read_table
@@ -40,7 +44,11 @@ class UsageError(DistillgovError):
 
 
 class ReportConflict(UsageError, Conflict):
-    """A different report was ingested under the same id."""
+    """A different report was ingested under the same id, or the same rows under another."""
+
+
+class UnknownReport(UsageError, NotFound):
+    """No usage report with that id."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class Ingested:
     report: str
     rows: int
     new: bool  # False: the same report was already in, nothing changed
+    replaced: str | None = None  # the report this one corrects, now voided
 
 
 def data_dir(explicit: Path | None = None) -> Path:
@@ -181,9 +190,12 @@ def ingest(
     folder: Path | None = None,
     licence: str | None = None,
     origin: str | None = None,
+    corrects: str | None = None,
+    actor: str = "distillgov",
 ) -> Ingested:
     """Take in a report; with `licence`, every row must be for that licence. `origin` names
-    the file in messages (an upload's own name rather than where it was saved)."""
+    the file in messages (an upload's own name rather than where it was saved). With
+    `corrects`, the report replaces that earlier one (voided in the same transaction)."""
     report = report_id or path.stem
     if not report or len(report) > 160:
         raise UsageError(f"field 'report', value {report!r}: 1 to 160 characters")
@@ -208,6 +220,22 @@ def ingest(
             f"field 'report', value {report!r}: a different report was already ingested under "
             "this id; give this one its own id"
         )
+    with reading(engine) as c:
+        earlier = _check_duplicate_and_correction(c, digest, corrects)
+    if earlier is not None and licence is not None:
+        # A report sent for one licence (an upload by its licensee) corrects only a report of
+        # that licence alone: nobody corrects another licensee's usage.
+        named = set(
+            pl.scan_parquet(data_dir(folder) / "usage" / earlier)
+            .select("licence")
+            .unique()
+            .collect()["licence"]
+        )
+        if named != {licence}:
+            raise ReportConflict(
+                f"field 'corrects', value {corrects!r}: that report is not for licence {licence} "
+                "alone"
+            )
     target_dir = data_dir(folder) / "usage"
     target_dir.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(report.encode()).hexdigest()[:32] + ".parquet"
@@ -216,27 +244,142 @@ def ingest(
     with open(temporary, "rb") as f:
         os.fsync(f.fileno())
     os.replace(temporary, final)  # atomic: a reader sees the whole file or none
+    _fsync_directory(target_dir)  # the rename itself survives a power loss
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with engine.begin() as c:
+        if corrects is not None:
+            voided = c.execute(
+                text(
+                    "UPDATE lic_reports SET voided_at = :t, voided_by = :a, void_reason = :r "
+                    "WHERE id = :i AND voided_at IS NULL"
+                ),
+                {"t": now, "a": actor, "r": f"replaced by report {report}", "i": corrects},
+            )
+            if voided.rowcount != 1:  # voided meanwhile by someone else: nothing is written
+                raise ReportConflict(f"field 'corrects', value {corrects!r}: voided meanwhile")
         c.execute(
             text(
-                "INSERT INTO lic_reports (id, content_hash, file, rows, received_at) "
-                "VALUES (:i, :h, :f, :n, :t)"
+                "INSERT INTO lic_reports (id, content_hash, file, rows, received_at, received_by, "
+                "replaces) VALUES (:i, :h, :f, :n, :t, :a, :c)"
             ),
             {
                 "i": report,
                 "h": digest,
                 "f": name,
                 "n": rows.height,
-                "t": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                "t": now,
+                "a": actor,
+                "c": corrects,
             },
         )
-    return Ingested(report, rows.height, new=True)
+    return Ingested(report, rows.height, new=True, replaced=corrects)
+
+
+def _check_duplicate_and_correction(c: Any, digest: str, corrects: str | None) -> str | None:
+    """Refuses a duplicate, or a correction of nothing; the corrected report's file, if any."""
+    same = c.execute(
+        text(
+            "SELECT id FROM lic_reports WHERE content_hash = :h AND voided_at IS NULL ORDER BY id"
+        ),
+        {"h": digest},
+    ).first()
+    if corrects is None:
+        if same is not None:
+            raise ReportConflict(
+                f"the same rows as report {same[0]!r}, already ingested: a duplicate is refused "
+                f"(to replace that report, send this one as its correction: --corrects {same[0]})"
+            )
+        return None
+    earlier = c.execute(
+        text("SELECT voided_at, file FROM lic_reports WHERE id = :i"), {"i": corrects}
+    ).first()
+    if earlier is None:
+        raise UnknownReport(f"field 'corrects', value {corrects!r}: no such report")
+    if earlier[0] is not None:
+        raise ReportConflict(
+            f"field 'corrects', value {corrects!r}: that report is voided already; correct the "
+            "report that replaced it"
+        )
+    if same is not None:
+        raise ReportConflict(
+            f"field 'corrects', value {corrects!r}: the same rows as report {same[0]!r}: there "
+            "is nothing to correct"
+        )
+    return str(earlier[1])
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Flush a directory's entries (the rename just made), where the system allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # e.g. Windows, which cannot open a directory: NTFS journals renames
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def void(engine: Engine, report: str, reason: str, actor: str = "distillgov") -> dict[str, Any]:
+    """Void a report: it stays on record (and its file on disk) and stops counting; the next
+    settlement run posts the reversal of what it contributed, as new transfers."""
+    if not reason.strip():
+        raise UsageError("field 'reason' is missing: say why the report is voided")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with engine.begin() as c:
+        row = c.execute(
+            text("SELECT voided_at, void_reason FROM lic_reports WHERE id = :i"), {"i": report}
+        ).first()
+        if row is None:
+            raise UnknownReport(f"field 'report', value {report!r}: no such report")
+        if row[0] is not None:
+            raise ReportConflict(
+                f"field 'report', value {report!r}: voided already ({row[1]}, at {row[0]})"
+            )
+        c.execute(
+            text(
+                "UPDATE lic_reports SET voided_at = :t, voided_by = :a, void_reason = :r "
+                "WHERE id = :i"
+            ),
+            {"t": now, "a": actor, "r": reason.strip(), "i": report},
+        )
+    return {"report": report, "voided_at": now.isoformat(timespec="seconds"), "by": actor}
+
+
+def reports(engine: Engine) -> list[dict[str, Any]]:
+    """Every report on record, voided ones too, with who sent or voided it and when."""
+    with reading(engine) as c:
+        rows = c.execute(
+            text(
+                "SELECT id, rows, content_hash, received_at, received_by, replaces, voided_at, "
+                "voided_by, void_reason FROM lic_reports ORDER BY received_at, id"
+            )
+        ).all()
+    return [
+        {
+            "report": r[0],
+            "rows": int(r[1]),
+            "content_hash": r[2],
+            "received_at": str(r[3]),
+            "received_by": r[4],
+            "replaces": r[5],
+            "voided_at": None if r[6] is None else str(r[6]),
+            "voided_by": r[7],
+            "void_reason": r[8],
+        }
+        for r in rows
+    ]
 
 
 def report_files(engine: Engine, folder: Path | None = None) -> list[Path]:
-    """The Parquet files of every recorded report (a file without a record is ignored)."""
+    """The Parquet files of every recorded report not voided (a file without a record is
+    ignored)."""
     with reading(engine) as c:
-        names = list(c.execute(text("SELECT file FROM lic_reports ORDER BY id")).scalars())
+        names = list(
+            c.execute(
+                text("SELECT file FROM lic_reports WHERE voided_at IS NULL ORDER BY id")
+            ).scalars()
+        )
     base = data_dir(folder) / "usage"
     files = [base / n for n in names]
     missing = [f for f in files if not f.exists()]

@@ -1,0 +1,65 @@
+"""The ledger's hash chain: each transfer's `chain` is the SHA-256 of the previous transfer's
+chain and this transfer's own fields, so that editing, deleting or reordering any stored
+transfer breaks the chain from that transfer on, and `ledger check` names where.
+
+A chain in the database alone does not stop someone who can rewrite every later row too; it
+turns a quiet edit into a visible one, and a chain head kept elsewhere (a statement, a backup)
+pins the whole history up to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is None or isinstance(value, int | str):
+        return value
+    return str(value)
+
+
+def link(previous: str, fields: Sequence[Any]) -> str:
+    """The chain value of a transfer: `fields` are (seq, id, debit, credit, amount, currency,
+    memo, posted_on, posted_at, actor) as stored."""
+    seq, tid, debit, credit, amount, currency, memo, posted_on, posted_at, actor = fields
+    canonical = json.dumps(
+        [
+            int(seq),
+            tid,
+            debit,
+            credit,
+            int(amount),
+            currency,
+            memo,
+            _text(_day(posted_on)),
+            _text(_moment(posted_at)),
+            actor,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(bytes.fromhex(previous) + canonical.encode()).hexdigest()
+
+
+def _day(value: Any) -> Any:
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def _moment(value: Any) -> Any:
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
