@@ -122,7 +122,7 @@ def test_status_is_dated_and_usage_while_suspended_is_flagged_not_settled(
     )
     with pytest.raises(LicenceError, match="already revoked on 2025-04-01"):
         set_status(licensed, "lic-cheap-chat-cn", "revoked", dt.date(2025, 4, 1), "again", "reg")
-    with pytest.raises(LicenceError, match="before the licence.s window starts"):
+    with pytest.raises(LicenceError, match="window starts"):
         set_status(licensed, "lic-cheap-chat-cn", "suspended", dt.date(2020, 1, 1), "x", "reg")
     _settle(licensed, tmp_path)
     # February: 14 of 28 days licensed: max(8 x 95 x 1/2, 500 x 1/2) = CNY 380.00.

@@ -20,11 +20,18 @@ from distillgov.assessment.casefiles import load_case
 from distillgov.cli.common import DatabaseOpt, fail, parse_day, profile_for, progress
 from distillgov.errors import DistillgovError, Problem
 from distillgov.licensing import ledger, pool, statements
-from distillgov.licensing.licences import all_licences, get, open_licence, set_status
+from distillgov.licensing.licences import (
+    add_rate_periods,
+    all_licences,
+    get,
+    open_licence,
+    set_status,
+)
 from distillgov.licensing.money import format_minor
 from distillgov.licensing.pool import Claim, PoolError, distribute, match, register_claims
 from distillgov.licensing.settlement import settle, unlicensed_use
 from distillgov.licensing.tariffs import builtin
+from distillgov.licensing.tariffs import load as load_tariffs
 from distillgov.licensing.usage import ingest, report_files, reports, void
 from distillgov.storage.db import open_database
 from distillgov.tables import read_table
@@ -37,6 +44,13 @@ DataDirOpt = Annotated[
     ),
 ]
 OnOpt = Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD. Default: today.")]
+TariffsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--tariffs",
+        help="A tariff schedule file (YAML, as licensing/schedules/*.yaml): dated rate periods.",
+    ),
+]
 ActorOpt = Annotated[
     str | None,
     typer.Option(
@@ -90,10 +104,16 @@ def license_open(
         str | None, typer.Option(help="The student model's id (default: the case id).")
     ] = None,
     licence_id: Annotated[str | None, typer.Option("--id", help="The licence id to use.")] = None,
+    profile_file: Annotated[
+        Path | None, typer.Option("--profile", help="A user-defined profile file (YAML).")
+    ] = None,
+    tariffs: TariffsOpt = None,
+    by: ActorOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
     """Open the compulsory licence a determination calls for (its rule must be
-    compulsory_license). The window comes from the determination, the tariff from the profile.
+    compulsory_license). The window comes from the determination, the tariff from the profile's
+    schedule (or --tariffs FILE): the version in force that day, and any later rate periods.
 
     Example:
     distillgov license open examples/cases/startup-clones-chat-model-via-public-api.yaml -j cn
@@ -102,10 +122,18 @@ def license_open(
     try:
         case = load_case(case_file)
         day = parse_day(on, "--on") or case.assessed_on or dt.date.today()
-        profile = profile_for(jurisdiction or case.jurisdiction, None)
+        profile = profile_for(jurisdiction or case.jurisdiction, profile_file)
         determination = assess_case(case, profile, day)
         licence = open_licence(
-            _engine(database), determination, case, profile, day, student, licence_id
+            _engine(database),
+            determination,
+            case,
+            profile,
+            day,
+            student,
+            licence_id,
+            load_tariffs(tariffs) if tariffs else None,
+            _actor(by),
         )
     except DistillgovError as exc:
         fail(exc)
@@ -293,12 +321,15 @@ def settle_command(
     engine_name: Annotated[
         SettleEngine, typer.Option("--engine", help="duckdb (this machine) or spark (a cluster).")
     ] = SettleEngine.duckdb,
+    tariffs: TariffsOpt = None,
     by: ActorOpt = None,
     database: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Settle every licence for every reported month and post the royalties to the ledger.
-    Safe to run again: only what changed is posted.
+    Safe to run again: only what changed is posted. With --tariffs FILE, the rate periods the
+    file dates after those a licence holds reach every licence under its profile first; each
+    month settles under the rate in force on its first day.
 
     Example: distillgov settle --on 2025-04-01
     """
@@ -306,6 +337,9 @@ def settle_command(
     day = _day(on)
     try:
         engine = _engine(database)
+        if tariffs is not None:
+            for lic, start in add_rate_periods(engine, load_tariffs(tariffs), str(tariffs)):
+                typer.echo(f"licence '{lic}': rate period from {start} added from {tariffs}")
         files = report_files(engine, data_dir)
         with progress(len(files), "settling") as bar:
             reached = bar.reached if bar else None

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from distillgov.errors import Conflict, DistillgovError, NotFound
 from distillgov.framework.readings import phase_on
 from distillgov.licensing.ledger import Account, ensure_accounts
-from distillgov.licensing.tariffs import Tariff, in_force
+from distillgov.licensing.tariffs import Tariff, TariffFile, in_force, later_periods
 from distillgov.storage.db import reading
 
 STATES = ("active", "suspended", "revoked")
@@ -88,6 +88,16 @@ class Licence:
     status: str
     opened_on: dt.date
     events: tuple[StatusEvent, ...] = ()
+    rates: tuple[Tariff, ...] = ()  # rate periods after the opening tariff, by date
+
+    def tariff_for(self, period_start: dt.date) -> Tariff:
+        """The tariff a usage period settles under: the latest rate period begun on or before
+        its first day, else the one the licence opened with."""
+        chosen = self.tariff
+        for rate in self.rates:
+            if rate.from_ <= period_start:
+                chosen = rate
+        return chosen
 
     def status_on(self, on: dt.date) -> str:
         """The clearinghouse's word in force on a day: the latest status change effective on or
@@ -135,6 +145,10 @@ class Licence:
             "currency": self.currency,
             "rate_set_by": self.tariff.set_by,
             "tariff": self.tariff.model_dump(mode="json", by_alias=True),
+            "rate_periods": [
+                {"from": str(r.from_), "tariff": r.model_dump(mode="json", by_alias=True)}
+                for r in self.rates
+            ],
             "status": self.status,
             "opened_on": str(self.opened_on),
             "history": [e.as_dict() for e in self.events],
@@ -165,8 +179,12 @@ def open_licence(
     on: dt.date,
     student: str | None = None,
     licence_id: str | None = None,
+    schedules: TariffFile | None = None,
+    actor: str = "distillgov",
 ) -> Licence:
-    """Open the licence a `compulsory_license` determination calls for."""
+    """Open the licence a `compulsory_license` determination calls for, under the tariff in
+    force that day (from `schedules`, a user's tariff file, else the profile's built-in one);
+    the rate periods the schedule already dates later are kept with it."""
     if determination.rule != "compulsory_license":
         raise LicenceError(
             f"the determination's rule is {determination.rule!r}, not 'compulsory_license': "
@@ -185,7 +203,8 @@ def open_licence(
     student = student or case.id
     if not student:
         raise LicenceError("the case has no 'id' and no --student was given: name the student")
-    tariff = in_force(profile, on)
+    tariff = in_force(profile, on, schedules)
+    later = later_periods(profile, on, schedules)
     licence = Licence(
         id=licence_id or f"lic-{slug(student)}-{profile.id}-{on:%Y%m%d}",
         licensee=licensee,
@@ -201,6 +220,7 @@ def open_licence(
         tariff=tariff,
         status="active",
         opened_on=on,
+        rates=tuple(later),
     )
     with engine.begin() as c:
         if c.execute(text("SELECT 1 FROM lic_licences WHERE id = :i"), {"i": licence.id}).first():
@@ -230,7 +250,79 @@ def open_licence(
             },
         )
         ensure_accounts(c, list(accounts_for(licence).values()))
+        _store_rates(c, licence.id, later, "the schedule it opened under", actor)
     return licence
+
+
+def _store_rates(c: Any, licence: str, rates: list[Tariff], source: str, actor: str) -> None:
+    if rates:
+        c.execute(
+            text(
+                "INSERT INTO lic_rate_periods (licence, from_date, tariff, source, actor, "
+                "added_at) VALUES (:l, :f, :t, :s, :a, :at)"
+            ),
+            [
+                {
+                    "l": licence,
+                    "f": r.from_,
+                    "t": json.dumps(r.model_dump(mode="json", by_alias=True)),
+                    "s": source,
+                    "a": actor,
+                    "at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+                }
+                for r in rates
+            ],
+        )
+
+
+def add_rate_periods(
+    engine: Engine, schedules: TariffFile, source: str, actor: str = "distillgov"
+) -> list[tuple[str, dt.date]]:
+    """Give every licence under the file's profile the rate periods it dates after the ones the
+    licence holds: a new rate period reaches licences already open. A period a licence holds
+    already must be the same in the file: a rate in force is never rewritten (a change is a new
+    period, from a new date). Returns the (licence, from) pairs added."""
+    added: list[tuple[str, dt.date]] = []
+    licences = [lic for lic in all_licences(engine) if lic.profile == schedules.profile]
+    with engine.begin() as c:
+        for lic in licences:
+            held = {lic.tariff.from_: lic.tariff, **{r.from_: r for r in lic.rates}}
+            new = []
+            for version in sorted(schedules.versions, key=lambda v: v.from_):
+                if version.from_ <= lic.tariff.from_:
+                    continue  # before the licence's own tariff: not its concern
+                if version.from_ <= lic.opened_on and version.from_ not in held:
+                    raise LicenceError(
+                        f"{source}: a rate period from {version.from_}, on or before licence "
+                        f"{lic.id} opened ({lic.opened_on}): it opened under the rate then in "
+                        "force, which a later file does not rewrite"
+                    )
+                kept = held.get(version.from_)
+                if kept is not None:
+                    if _same_rate(kept, version):
+                        continue
+                    raise LicenceError(
+                        f"{source}: the rate period from {version.from_} differs from the one "
+                        f"licence {lic.id} holds: a rate in force is not rewritten; date the "
+                        "change as a new period"
+                    )
+                if version.currency != lic.currency:
+                    raise LicenceError(
+                        f"{source}: the rate period from {version.from_} is in "
+                        f"{version.currency}, licence {lic.id} in {lic.currency}"
+                    )
+                new.append(version)
+            _store_rates(c, lic.id, new, source, actor)
+            added += [(lic.id, v.from_) for v in new]
+    return added
+
+
+def _same_rate(a: Tariff, b: Tariff) -> bool:
+    """The same rate, apart from a note (a profile's lever may have rewritten the schedule)."""
+    keep = {"note"}
+    if a.note and "royalty.revenue_percent" in a.note:
+        keep |= {"schedule"}
+    return a.model_dump(exclude=keep) == b.model_dump(exclude=keep)
 
 
 _COLUMNS = (
@@ -286,15 +378,32 @@ def _events(c: Any, licence: str | None = None) -> dict[str, tuple[StatusEvent, 
     return {k: tuple(v) for k, v in found.items()}
 
 
+def _rates(c: Any, licence: str | None = None) -> dict[str, tuple[Tariff, ...]]:
+    rows = c.execute(
+        text(
+            "SELECT licence, tariff FROM lic_rate_periods "
+            "WHERE CAST(:l AS VARCHAR) IS NULL OR licence = :l ORDER BY licence, from_date"
+        ),
+        {"l": licence},
+    ).all()
+    found: dict[str, list[Tariff]] = {}
+    for lic, tariff in rows:
+        found.setdefault(lic, []).append(Tariff.model_validate(json.loads(tariff)))
+    return {k: tuple(v) for k, v in found.items()}
+
+
 def get(engine: Engine, licence_id: str) -> Licence:
     with reading(engine) as c:
         row = c.execute(
             text(f"SELECT {_COLUMNS} FROM lic_licences WHERE id = :i"), {"i": licence_id}
         ).first()
         events = _events(c, licence_id)
+        rates = _rates(c, licence_id)
     if row is None:
         raise UnknownLicence(f"no licence '{licence_id}'")
-    return replace(_from_row(row), events=events.get(licence_id, ()))
+    return replace(
+        _from_row(row), events=events.get(licence_id, ()), rates=rates.get(licence_id, ())
+    )
 
 
 def all_licences(engine: Engine, licensee: str | None = None) -> list[Licence]:
@@ -307,7 +416,11 @@ def all_licences(engine: Engine, licensee: str | None = None) -> list[Licence]:
             {"l": licensee},
         ).all()
         events = _events(c)
-    return [replace(lic, events=events.get(lic.id, ())) for lic in map(_from_row, rows)]
+        rates = _rates(c)
+    return [
+        replace(lic, events=events.get(lic.id, ()), rates=rates.get(lic.id, ()))
+        for lic in map(_from_row, rows)
+    ]
 
 
 def set_status(

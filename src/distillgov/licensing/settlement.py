@@ -65,7 +65,8 @@ def royalties(
 ) -> list[Royalty]:
     """The royalty of each licence-month: on the days inside the window on which the licence
     was in force (not suspended or revoked: those days' usage is unlicensed use, flagged and
-    not settled), pro rata by days."""
+    not settled), pro rata by days; under the rate period in force on the month's first day
+    (interpretation 110)."""
     out = []
     for t in totals:
         lic = (licences or {}).get(t.licence)
@@ -75,11 +76,8 @@ def royalties(
             else 0
         )
         share = Fraction(t.days_inside - off, t.days)
-        due = (
-            tariffs[t.licence].royalty(Fraction(t.units), Fraction(t.revenue_minor), share)
-            if share
-            else 0
-        )
+        tariff = lic.tariff_for(t.period_start) if lic is not None else tariffs[t.licence]
+        due = tariff.royalty(Fraction(t.units), Fraction(t.revenue_minor), share) if share else 0
         out.append(
             Royalty(
                 t.licence,
@@ -261,8 +259,9 @@ def unlicensed_use(engine: Engine, licence: str | None = None) -> list[dict[str,
 def _adjustment(
     lic: Licence, r: Royalty, old: int, version: int, on: dt.date
 ) -> list[ledger.Transfer]:
-    """The transfers that move the posted shares from split(old) to split(new)."""
-    weights = lic.tariff.split.weights()
+    """The transfers that move the posted shares from split(old) to split(new), by the split of
+    the rate period the month settles under."""
+    weights = lic.tariff_for(dt.date.fromisoformat(f"{r.period}-01")).split.weights()
     before = split(old, weights) if old else [0, 0, 0]
     after = split(r.royalty_minor, weights) if r.royalty_minor else [0, 0, 0]
     accounts = accounts_for(lic)

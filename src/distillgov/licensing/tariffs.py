@@ -198,28 +198,55 @@ def builtin(profile_id: str) -> TariffFile:
     return _read(path, f"schedules/{profile_id}.yaml")
 
 
-def in_force(profile: Any, on: dt.date) -> Tariff:
-    """The tariff a licence under `profile` opens with on a date: the built-in schedule of the
-    profile (or of the built-in profile it extends), checked against its levers, and replaced by
-    a percentage of revenue where its `royalty.revenue_percent` lever fixes the rate."""
-    levers = profile.as_of(on).values
+def schedules_for(profile: Any, given: TariffFile | None = None) -> TariffFile:
+    """The tariff versions for a profile: a user's file (its `profile` must be the profile or
+    the built-in one it extends), else the built-in schedule of the profile or of its parent."""
+    if given is not None:
+        if given.profile not in (profile.id, profile.extends):
+            raise TariffError(
+                f"field 'profile', value {given.profile!r}: the tariff file is for another "
+                f"profile than '{profile.id}'"
+            )
+        return given
     try:
-        schedules = builtin(profile.id)
+        return builtin(profile.id)
     except TariffError:
         if not profile.extends:
             raise
-        schedules = builtin(profile.extends)
-    tariff = schedules.as_of(on)
+        return builtin(profile.extends)
+
+
+def resolved(profile: Any, version: Tariff, day: dt.date) -> Tariff:
+    """A tariff version as it applies under a profile on a day: replaced by a percentage of
+    revenue where the profile's `royalty.revenue_percent` lever fixes the rate, and checked
+    against the profile's royalty levers."""
+    levers = profile.as_of(day).values
     fixed = levers.get("royalty.revenue_percent")
     if fixed is not None:
-        tariff = tariff.model_copy(
+        version = version.model_copy(
             update={
                 "schedule": PercentOfRevenue(percent_of_revenue=Decimal(fixed)),
                 "note": f"rate fixed by profile '{profile.id}': royalty.revenue_percent {fixed}",
             }
         )
-    check_against_profile(tariff, levers, profile.id)
-    return tariff
+    check_against_profile(version, levers, profile.id)
+    return version
+
+
+def in_force(profile: Any, on: dt.date, given: TariffFile | None = None) -> Tariff:
+    """The tariff a licence under `profile` opens with on a date (see `schedules_for` and
+    `resolved`)."""
+    return resolved(profile, schedules_for(profile, given).as_of(on), on)
+
+
+def later_periods(profile: Any, on: dt.date, given: TariffFile | None = None) -> list[Tariff]:
+    """The rate periods that begin after `on`, each as it will apply from its own date."""
+    schedules = schedules_for(profile, given)
+    return [
+        resolved(profile, v, v.from_)
+        for v in sorted(schedules.versions, key=lambda v: v.from_)
+        if v.from_ > on
+    ]
 
 
 def load(path: Path) -> TariffFile:
