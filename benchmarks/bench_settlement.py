@@ -173,7 +173,7 @@ def distribution_figures(holders: int, folder: Path) -> dict[str, float]:
                 ledger.Transfer(
                     "fund",
                     "licensee:cheap-chat-inc:USD",
-                    accounts["pool"].id,
+                    accounts["collected"].id,  # cash collected for the pool
                     10**11,
                     "USD",
                     "",

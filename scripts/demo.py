@@ -57,6 +57,11 @@ def registry_and_clearinghouse(out: Path) -> None:
     run("The licensee's usage report", "usage", "ingest",
         str(ROOT / "examples" / "usage" / "cheap-chat-gs-2025.jsonl"), *db, *data)  # fmt: skip
     run("Royalties settled and posted", "settle", "--on", "2025-07-01", *db, *data)
+    run("Invoices to the licensee", "invoice", "issue", "--on", "2025-07-01", *db)
+    for number, amount in (("INV-000001", "1025.00"), ("INV-000002", "1137.50"),
+                           ("INV-000003", "503.23")):  # fmt: skip
+        run(f"The licensee pays {number}", "payment", "record", number, amount, "--id",
+            f"cheap-chat-bank-{number}", "--on", "2025-07-01", *db)  # fmt: skip
     run("Creators' claims on the collective pool", "pool", "claims",
         str(ROOT / "examples" / "pool-claims.csv"), "--pool", "global_south", *db)  # fmt: skip
     run("The pool paid out", "pool", "distribute", "global_south", "--on", "2025-07-01", *db)

@@ -26,6 +26,7 @@ from distillgov.registry.records import (
 )
 from distillgov.registry.registry import Registry
 from tests.api.conftest import Served
+from tests.licensing.conftest import pay_all
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("DISTILLGOV_CHROMIUM", "/usr/bin/chromium")
@@ -238,6 +239,7 @@ def test_a_rights_holder_sees_its_payouts_and_a_regulator_the_overview(
     ingest(served.engine, ROOT / "examples/usage/cheap-chat-gs-2025.jsonl", folder=served.data_dir)
     on = dt.date(2025, 7, 1)
     settle(served.engine, report_files(served.engine, served.data_dir), on)
+    pay_all(served.engine, on)  # the pool shares out what licensees paid
     register_claims(
         served.engine,
         "global_south",
@@ -256,8 +258,8 @@ def test_a_rights_holder_sees_its_payouts_and_a_regulator_the_overview(
     page.click("button:has-text('Sign in')")
     page.wait_for_selector("#payouts:not([hidden]) td:has-text('c-ruiz')")
     assert "c-news" not in page.inner_text("#payouts")  # only its own lines
-    # 35/1,515 of 613.12 is 14.164...; the one leftover cent goes to the larger remainder (news).
-    assert "Paid in all: 14.16 USD" in page.inner_text("#payouts .totals")
+    # Collected for the pool 1,066.29, less 8 % (85.30): 35/1,515 of 980.99 is 22.663...
+    assert "Paid in all: 22.66 USD" in page.inner_text("#payouts .totals")
     page.click("button:has-text('Sign out')")
     page.wait_for_selector("#signin:not([hidden])")
     page.goto(f"{served.url}/overview")

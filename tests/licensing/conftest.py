@@ -35,3 +35,20 @@ def licensed(engine: Engine) -> Engine:  # noqa: F811
     open_example(engine, "cn", "lic-cheap-chat-cn")
     open_example(engine, "global_south", "lic-cheap-chat-gs")
     return engine
+
+
+def pay_all(engine: Engine, on: dt.date) -> int:  # noqa: F811
+    """Invoice what is settled and pay every invoice in full on `on` (cash follows collection:
+    the pool shares out only what was paid). Returns the total paid, in minor units."""
+    from distillgov.licensing import billing
+
+    billing.issue_invoices(engine, on, "test")
+    paid = 0
+    for invoice in billing.invoices(engine):
+        if invoice["outstanding_minor"] > 0:
+            billing.record_payment(
+                engine, f"pay-{invoice['number']}", invoice["number"],
+                invoice["outstanding_minor"], on, "test",
+            )  # fmt: skip
+            paid += invoice["outstanding_minor"]
+    return paid

@@ -22,7 +22,7 @@ from distillgov.licensing.settlement import settle, settlements
 from distillgov.licensing.statements import holder_statement, to_csv
 from distillgov.licensing.tariffs import builtin
 from distillgov.licensing.usage import UsageError, ingest, report_files
-from tests.licensing.conftest import CLONE_CASE, USAGE
+from tests.licensing.conftest import CLONE_CASE, USAGE, pay_all
 
 ON = dt.date(2025, 7, 1)
 
@@ -207,6 +207,7 @@ def test_the_pool_pays_pro_rata_carries_small_amounts_and_holds_unmatched_claims
     licensed: Engine, tmp_path: Path
 ) -> None:
     settled(licensed, tmp_path)
+    pay_all(licensed, ON)  # the pool shares out what was collected: the pool's and creators' shares
     rules = builtin("global_south").as_of(ON).pool  # 8 % administration, USD 5.00 minimum
     register_claims(
         licensed,
@@ -218,7 +219,9 @@ def test_the_pool_pays_pro_rata_carries_small_amounts_and_holds_unmatched_claims
         ],
         ON,
     )
-    pool_before = ledger.balance(licensed, "pool:global_south:USD")["balance_minor"]
+    assert ledger.balance(licensed, "pool:global_south:USD")["balance_minor"] == 0  # all collected
+    pool_before = ledger.balance(licensed, "pool:global_south:USD:collected")["balance_minor"]
+    assert pool_before == 39_986 + 66_643  # creators' 15 % and the pool's 25 % of 2,665.73
     run = distribute(licensed, "global_south", "USD", rules, ON)
     assert run.amount == pool_before and run.admin == round(pool_before * 0.08)
     assert run.admin + run.paid + run.carried + run.held == run.amount
@@ -235,14 +238,14 @@ def test_the_pool_pays_pro_rata_carries_small_amounts_and_holds_unmatched_claims
     register_claims(
         licensed, "global_south", [Claim("late", "archive-2", "Books", 100, False)], later
     )
-    with licensed.begin() as c:  # new royalties reach the pool
+    with licensed.begin() as c:  # new royalties collected for the pool
         ledger.post(
             c,
             [
                 ledger.Transfer(
                     "more",
                     "licensee:cheap-chat-inc:USD",
-                    "pool:global_south:USD",
+                    "pool:global_south:USD:collected",
                     10_000,
                     "USD",
                     "m",

@@ -40,6 +40,16 @@ def test_from_a_determination_to_a_creators_statement(tmp_path: Path) -> None:
     settled = cli("settle", "--on", "2025-07-01")
     assert "royalties to date: 2665.73 USD" in settled.stdout, settled.stderr
     assert "0 changed" in cli("settle", "--on", "2025-07-01").stdout
+    assert "-2665.73 USD" in cli("ledger", "balance", "licensee:cheap-chat-inc:USD").stdout
+    issued = cli("invoice", "issue", "--on", "2025-07-01")
+    assert "INV-000001 invoice to Cheap Chat Inc for 2025-03: 1025.00 USD, due 2025-07-31" in (
+        issued.stdout
+    )
+    for number, amount in (("INV-000001", "1025.00"), ("INV-000002", "1137.50"),
+                           ("INV-000003", "503.23")):  # fmt: skip
+        paid = cli("payment", "record", number, amount, "--id", f"bank-{number}", "--on",
+                   "2025-07-01")  # fmt: skip
+        assert paid.returncode == 0, paid.stderr
     assert (
         cli(
             "pool", "claims", str(ROOT / "examples" / "pool-claims.csv"), "--pool", "global_south"
@@ -47,13 +57,14 @@ def test_from_a_determination_to_a_creators_statement(tmp_path: Path) -> None:
         == 0
     )
     run = cli("pool", "distribute", "global_south", "--on", "2025-07-01")
-    assert "666.43 USD to distribute over 5 claim(s): administration 53.31 USD" in run.stdout
+    # What was collected for the pool: its 25 % and the creators' 15 % of 2,665.73 (cash).
+    assert "1066.29 USD to distribute over 5 claim(s): administration 85.30 USD" in run.stdout
     checked = cli("ledger", "check")
     assert checked.returncode == 0 and checked.stdout.startswith("ok: debits equal credits")
     statement = cli("statement", "holder", "maria-ruiz")
-    assert statement.stdout.splitlines()[1].startswith("2025-07-01,c-ruiz-poems,14.17,")
+    assert statement.stdout.splitlines()[1].startswith("2025-07-01,c-ruiz-poems,22.66,")
     page = cli("statement", "licensee", "Cheap Chat Inc", "-f", "html", "-o", "s.html")
     assert page.returncode == 0 and "2665.73 USD" in (tmp_path / "s.html").read_text()
-    assert "-2665.73 USD" in cli("ledger", "balance", "licensee:cheap-chat-inc:USD").stdout
+    assert "0.00 USD" in cli("ledger", "balance", "licensee:cheap-chat-inc:USD").stdout  # paid
     unknown = cli("ledger", "balance", "nobody")
     assert unknown.returncode == 2 and unknown.stderr.strip() == "error: no account 'nobody'"

@@ -1,16 +1,19 @@
 """The collective pool: creators and rights-holders register claims on works with weights; each
 distribution run pays the pool out pro rata (policies/collective_licensing).
 
-A run takes the pool's balance (plus holds released back to it), keeps the administrative
-deduction, and splits the rest over every claim by weight, by largest remainder (so the parts sum
-to the whole, to the minor unit). A matched claim's share joins what it carried forward; if that
-reaches the minimum payout it is paid, otherwise it carries forward to the next run. An unmatched
-claim's share is held for the profile's hold period: paid if the claim is matched in time,
-released back to the pool if not. All parameters are the profile's tariff's `pool` rules.
+A run takes what was collected for the pool (the pool's and the creators' shares of what
+licensees paid: cash, not accrual; licensing/billing.py) plus holds released back to it, keeps
+the administrative deduction, and splits the rest over every claim by weight, by largest
+remainder (so the parts sum to the whole, to the minor unit). A matched claim's share joins what
+it carried forward; if that reaches the minimum payout it is paid, otherwise it carries forward
+to the next run. An unmatched claim's share is held for the profile's hold period: paid if the
+claim is matched in time, released back to the pool if not. All parameters are the profile's
+tariff's `pool` rules.
 
-Ledger flow (each run, one transaction; `P` is `pool:<profile>:<currency>`):
-  P → P:admin (deduction), P → P:carried (matched shares), P → P:held (unmatched shares),
-  P:carried → P:payable (what is paid), P:held → P (released holds), P:held → P:carried
+Ledger flow (each run, one transaction; `P` is `pool:<profile>:<currency>`, `C` its collected
+account `P:collected`):
+  C → P:admin (deduction), C → P:carried (matched shares), C → P:held (unmatched shares),
+  P:carried → P:payable (what is paid), P:held → C (released holds), P:held → P:carried
   (holds whose claims were matched). The run's lines are the sub-ledger of those accounts.
 """
 
@@ -59,6 +62,7 @@ def pool_accounts(profile: str, currency: str) -> dict[str, ledger.Account]:
     base = f"pool:{profile}:{currency}"
     return {
         "pool": ledger.Account(base, currency, "pool", True),
+        "collected": ledger.Account(f"{base}:collected", currency, "pool_collected", True),
         "admin": ledger.Account(f"{base}:admin", currency, "pool_admin", True),
         "carried": ledger.Account(f"{base}:carried", currency, "pool_carried", True),
         "held": ledger.Account(f"{base}:held", currency, "pool_held", True),
@@ -210,7 +214,9 @@ def distribute(engine: Engine, profile: str, currency: str, rules: PoolRules, on
                 released_holds.append((run, claim, int(held)))
         released = sum(h for _, _, h in released_holds)
         claimed = sum(h for _, _, h in claimed_holds)
-        balance = _balance(c, acc["pool"].id) + released
+        # Cash, not accrual: only what licensees paid towards the pool's and the creators'
+        # shares is shared out (licensing/billing.py moves it into the collected account).
+        balance = _balance(c, acc["collected"].id) + released
         admin = round_half_even(Fraction(balance) * Fraction(rules.admin_deduction))
         shares = (
             split_many(balance - admin, np.array([int(r[2]) for r in claims], dtype=np.int64))
@@ -247,10 +253,10 @@ def distribute(engine: Engine, profile: str, currency: str, rules: PoolRules, on
             )
         memo = f"collective pool distribution {on}"
         moves = [
-            ("release", acc["held"].id, acc["pool"].id, released),
-            ("admin", acc["pool"].id, acc["admin"].id, admin),
-            ("to-carried", acc["pool"].id, acc["carried"].id, matched_total),
-            ("to-held", acc["pool"].id, acc["held"].id, held_total),
+            ("release", acc["held"].id, acc["collected"].id, released),
+            ("admin", acc["collected"].id, acc["admin"].id, admin),
+            ("to-carried", acc["collected"].id, acc["carried"].id, matched_total),
+            ("to-held", acc["collected"].id, acc["held"].id, held_total),
             ("claimed-holds", acc["held"].id, acc["carried"].id, claimed),
             ("paid", acc["carried"].id, acc["payable"].id, paid_total),
         ]
@@ -344,6 +350,15 @@ def check(engine: Engine) -> list[str]:
                 ),
                 {"p": pool},
             ).scalar_one()
+            remitted = c.execute(
+                text(
+                    "SELECT COALESCE(SUM(l.amount_minor), 0) FROM lic_remittance_lines l "
+                    "JOIN lic_remittances r ON r.id = l.remittance WHERE l.account = :a "
+                    "AND r.status IN ('exported', 'paid')"
+                ),
+                {"a": acc["payable"].id},
+            ).scalar_one()
+            paid = int(paid) - int(remitted)  # what is paid out leaves the payable account
             for name, expected in (("carried", carried), ("held", held), ("payable", paid)):
                 actual = _balance(c, acc[name].id)
                 if actual != int(expected):

@@ -158,6 +158,12 @@ class Tariff(_Strict):
     note: str | None = None
     split: Split
     pool: PoolRules
+    payment_terms_days: int = Field(
+        30, ge=0, le=365, description="Days from an invoice's issue to its due date."
+    )
+    late_interest_percent: Decimal = Field(
+        Decimal(0), ge=0, le=100, description="Simple interest a year on what is overdue."
+    )
 
     def royalty(self, units: Fraction, revenue_minor: Fraction, share: Fraction) -> int:
         """The royalty for one period, in minor units. `share` is the part of the period inside
