@@ -40,11 +40,20 @@ def outcome(url: str) -> tuple[object, ...]:
         settled = c.execute(
             text("SELECT licence, period, royalty_minor FROM lic_settlements ORDER BY 1, 2")
         ).all()
-        reports = c.execute(text("SELECT id, content_hash FROM lic_reports ORDER BY id")).all()
+        reports = c.execute(
+            text("SELECT id, content_hash, voided_at IS NULL FROM lic_reports ORDER BY id")
+        ).all()
+        money = c.execute(
+            text(
+                "SELECT 'invoice', number, amount_minor FROM lic_invoices UNION ALL "
+                "SELECT 'payment', id, amount_minor FROM lic_payments UNION ALL "
+                "SELECT status, id, total_minor FROM lic_remittances ORDER BY 1, 2"
+            )
+        ).all()
     balances = [(b["account"], b["balance_minor"]) for b in ledger.accounts(engine)]
     problems = ledger.check(engine)
     engine.dispose()
-    return tuple(settled), tuple(reports), tuple(balances), tuple(problems)
+    return tuple(settled), tuple(reports), tuple(balances), tuple(problems), tuple(money)
 
 
 def recorded_reports(database: Path) -> int:
@@ -90,20 +99,26 @@ def test_sigkill_at_any_moment_then_rerun_gives_the_clean_totals(tmp_path: Path)
     assert run(clean_url, tmp_path / "clean-data", reports)
     clean = outcome(clean_url)
     assert clean[3] == () and len(clean[1]) == 12 and clean[0]
+    assert {row[0] for row in clean[4]} == {"invoice", "payment", "paid"}  # money moved
     # Kill points over the whole run: during start-up, among the ingestions (between writing a
-    # report's file and recording it, or mid-file), and during the settlement.
+    # report's file and recording it, or mid-file), during the settlements, the void, the
+    # invoicing, the payments and the remittance.
     rng = random.Random(5)
     kill_points = [(0, 0.0), (2, rng.uniform(0, 0.05)), (5, rng.uniform(0, 0.05)),
-                   (9, rng.uniform(0, 0.05)), (12, 0.0), (12, rng.uniform(0.02, 0.2))]  # fmt: skip
+                   (9, rng.uniform(0, 0.05)), (12, 0.0), (12, rng.uniform(0.02, 0.2)),
+                   (12, rng.uniform(0.2, 0.6)), (12, rng.uniform(0.6, 1.2)),
+                   (12, rng.uniform(1.2, 2.0))]  # fmt: skip
     interrupted = []
     for trial, point in enumerate(kill_points):
         url = fresh_database(tmp_path / f"trial-{trial}.sqlite")
         data = tmp_path / f"trial-{trial}-data"
         run(url, data, reports, point)
-        interrupted.append(outcome(url)[:2])
+        found = outcome(url)
+        interrupted.append((found[0], found[1], found[4]))
         assert run(url, data, reports), f"the re-run after a kill at {point} failed"
         assert outcome(url) == clean, f"a kill at {point} changed the totals"
         shutil.rmtree(data)
     # The kills did land part-way: some runs stopped among the reports, before settling.
-    assert any(0 < len(reports_in) < 12 for _, reports_in in interrupted), interrupted
-    assert any(not settled for settled, _ in interrupted)
+    assert any(0 < len(reports_in) < 12 for _, reports_in, _ in interrupted), interrupted
+    assert any(not settled for settled, _, _ in interrupted)
+    assert any(money and len(money) < len(clean[4]) for _, _, money in interrupted), interrupted
