@@ -322,6 +322,13 @@ def settle_command(
         SettleEngine, typer.Option("--engine", help="duckdb (this machine) or spark (a cluster).")
     ] = SettleEngine.duckdb,
     tariffs: TariffsOpt = None,
+    spark_data_uri: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-data-uri",
+            help="The data directory as Spark's executors see it (s3a://, hdfs://, file://...).",
+        ),
+    ] = None,
     by: ActorOpt = None,
     database: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
@@ -343,7 +350,9 @@ def settle_command(
         files = report_files(engine, data_dir)
         with progress(len(files), "settling") as bar:
             reached = bar.reached if bar else None
-            due, posted = settle(engine, files, day, engine_name.value, reached, _actor(by))
+            due, posted = settle(
+                engine, files, day, engine_name.value, reached, _actor(by), spark_data_uri
+            )
     except DistillgovError as exc:
         fail(exc)
     flagged = sum(1 for r in due if r.unlicensed_days)

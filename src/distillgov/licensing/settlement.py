@@ -294,12 +294,13 @@ def settle(
     engine_name: str = "duckdb",
     progress: Callable[[int, int], None] | None = None,
     actor: str = "distillgov",
+    spark_data_uri: str | None = None,
 ) -> tuple[list[Royalty], Posted]:
     licences = all_licences(engine)
     if engine_name == "duckdb":
         totals = duckdb_totals(files, licences, progress)
     elif engine_name == "spark":
-        totals = spark_totals(files, licences)
+        totals = spark_totals(files, licences, spark_data_uri)
     else:
         raise SettlementError(f"field 'engine', value {engine_name!r}: use duckdb or spark")
     by_id = {lic.id: lic for lic in licences}
