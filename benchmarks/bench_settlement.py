@@ -25,7 +25,7 @@ FILES = 20
 ON = dt.date(2026, 1, 1)
 
 
-def _setup(folder: Path) -> Any:
+def _setup(folder: Path, licences: int = LICENCES) -> Any:
     from distillgov.assessment.assess import assess_case
     from distillgov.assessment.casefiles import load_case
     from distillgov.jurisdictions import load_builtin
@@ -38,14 +38,14 @@ def _setup(folder: Path) -> Any:
     case = load_case(root / "examples/cases/startup-clones-chat-model-via-public-api.yaml")
     profile = load_builtin("global_south")
     determination = assess_case(case, profile, dt.date(2025, 3, 1))
-    for i in range(LICENCES):
+    for i in range(licences):
         open_licence(
             engine, determination, case, profile, dt.date(2025, 3, 1), f"s{i}", f"lic-{i:03d}"
         )
     return engine
 
 
-def _generate(rows: int, folder: Path, engine: Any) -> list[Path]:
+def _generate(rows: int, folder: Path, engine: Any, licences: int = LICENCES) -> list[Path]:
     import duckdb
     from sqlalchemy import text
 
@@ -60,8 +60,8 @@ def _generate(rows: int, folder: Path, engine: Any) -> list[Path]:
             f"""
             COPY (
                 SELECT i AS row,
-                       'lic-' || lpad(CAST(i % {LICENCES} AS VARCHAR), 3, '0') AS licence,
-                       CAST(DATE '2024-06-01' + TO_MONTHS(CAST((i // {LICENCES}) % 12 AS INTEGER))
+                       'lic-' || lpad(CAST(i % {licences} AS VARCHAR), 3, '0') AS licence,
+                       CAST(DATE '2024-06-01' + TO_MONTHS(CAST((i // {licences}) % 12 AS INTEGER))
                             AS DATE) AS period_start,
                        (hash(i) % 1000000)::BIGINT AS units,
                        (hash(i + 7) % 100000)::BIGINT AS revenue_minor,
@@ -89,15 +89,15 @@ def _generate(rows: int, folder: Path, engine: Any) -> list[Path]:
     return files
 
 
-def settlement_figures(rows: int, folder: Path) -> dict[str, float]:
+def settlement_figures(rows: int, folder: Path, licences: int = LICENCES) -> dict[str, float]:
     import duckdb
 
     from distillgov.licensing import ledger
     from distillgov.licensing.settlement import settle
     from distillgov.licensing.usage import report_files
 
-    engine = _setup(folder)
-    _generate(rows, folder, engine)
+    engine = _setup(folder, licences)
+    _generate(rows, folder, engine, licences)
     files = report_files(engine, folder)
     start = time.perf_counter()
     due, posted = settle(engine, files, ON)
@@ -193,11 +193,13 @@ def distribution_figures(holders: int, folder: Path) -> dict[str, float]:
     }
 
 
-def run(rows: int = 100_000_000, holders: int = 1_000_000) -> dict[str, float]:
+def run(
+    rows: int = 100_000_000, holders: int = 1_000_000, licences: int = LICENCES
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="distillgov-bench-") as tmp:
         folder = Path(tmp)
         return {
-            **settlement_figures(rows, folder),
+            **settlement_figures(rows, folder, licences),
             **ingestion_figures(min(rows, 1_000_000), folder),
             **distribution_figures(holders, folder),
         }
@@ -207,10 +209,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000_000)
     parser.add_argument("--holders", type=int, default=1_000_000)
+    parser.add_argument(
+        "--licences", type=int, default=LICENCES, help="Licences (each over 12 months)."
+    )
     args = parser.parse_args()
-    figures = run(args.rows, args.holders)
+    figures = run(args.rows, args.holders, args.licences)
     report(
-        f"Clearinghouse, {args.rows:,} usage rows, {args.holders:,} rights-holders ({machine()})",
+        f"Clearinghouse, {args.rows:,} usage rows over {args.licences * 12:,} licence-months, "
+        f"{args.holders:,} rights-holders ({machine()})",
         [(k, format(v, ",.0f" if "/s" in k else ",.3f")) for k, v in figures.items()],
     )
 

@@ -202,3 +202,57 @@ def test_the_commands_keep_the_trail(licensed: Engine, tmp_path: Path) -> None:
     cli("settle", "--on", "2025-07-01", *data)
     check = cli("ledger", "check")
     assert check.returncode == 0 and "hash chain intact through transfer" in check.stdout
+    assert (
+        cli("period", "close", "2025-03", "--on", "2025-07-02").stdout == "period 2025-03 closed\n"
+    )
+    early = cli("settle", "--on", "2025-03-15", *data)
+    assert early.returncode == 2 and "2025-03 is closed" in early.stderr
+
+
+def test_a_closed_month_changes_only_by_adjustments_in_an_open_one(
+    licensed: Engine, tmp_path: Path
+) -> None:
+    from distillgov.licensing import billing
+    from distillgov.licensing.settlement import SettlementError, adjustments, close_period
+    from distillgov.licensing.statements import licensee_statement, to_csv
+
+    ingest(licensed, Q1, folder=tmp_path)
+    settle(licensed, report_files(licensed, tmp_path), dt.date(2025, 4, 1))
+    billing.issue_invoices(licensed, dt.date(2025, 4, 1), "clerk")
+    close_period(licensed, "2025-01", dt.date(2025, 4, 2), "controller")
+    with pytest.raises(SettlementError, match="closed already on 2025-04-02"):
+        close_period(licensed, "2025-01", dt.date(2025, 4, 2), "controller")
+    with pytest.raises(SettlementError, match="it has not ended on 2025-04-02"):
+        close_period(licensed, "2025-04", dt.date(2025, 4, 2), "controller")
+    with pytest.raises(SettlementError, match="value '2025-1': must be YYYY-MM"):
+        close_period(licensed, "2025-1", dt.date(2025, 4, 2), "controller")
+    late = tmp_path / "late-january.csv"  # 30 M more tokens in January: CNY 240.00 more
+    late.write_text(
+        "licence,period,units,revenue,currency\nlic-cheap-chat-cn,2025-01,30000000,1.00,CNY\n"
+    )
+    ingest(licensed, late, folder=tmp_path)
+    with pytest.raises(SettlementError, match="2025-01 is closed; date the run in an open"):
+        settle(licensed, report_files(licensed, tmp_path), dt.date(2025, 1, 20))
+    settle(licensed, report_files(licensed, tmp_path), dt.date(2025, 4, 10))
+    assert adjustments(licensed) == [
+        {
+            "licence": "lic-cheap-chat-cn",
+            "adjusts_period": "2025-01",
+            "version": 2,
+            "posted_in_period": "2025-04",
+            "posted_on": "2025-04-10",
+            "delta_minor": 24_000,
+            "currency": "CNY",
+        }
+    ]
+    moves = ledger.history(licensed, "developer:frontier-labs:CNY")
+    assert moves[-1]["transfer"] == "adjustment/lic-cheap-chat-cn/2025-01/v2/teacher_developer"
+    assert moves[-1]["memo"].startswith("adjustment to closed period 2025-01, posted in 2025-04")
+    (billed,) = billing.issue_invoices(licensed, dt.date(2025, 4, 10), "clerk")
+    assert (billed.period, billed.amount_minor) == ("2025-04", 24_000)  # billed in the open month
+    lines = {i["number"]: i["lines"] for i in billing.invoices(licensed)}[billed.number]
+    assert lines == [{"licence": "lic-cheap-chat-cn", "period": "2025-01", "amount_minor": 24_000}]
+    statement = licensee_statement(licensed, "Cheap Chat Inc", dt.date(2025, 4, 10))
+    assert statement["adjustments"][0]["delta"] == "240.00"
+    assert "2025-01 (adjusted in 2025-04)" in to_csv(statement)
+    assert ledger.check(licensed) == []

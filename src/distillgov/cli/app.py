@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "invoice": ("billing", "invoice_app"),
     "payment": ("billing", "payment_app"),
     "remit": ("billing", "remit_app"),
+    "period": ("billing", "period_app"),
     "requests": ("requests", "requests_app"),
     "consent": ("consent", "consent_app"),
     "serve": ("service", "commands"),

@@ -17,10 +17,42 @@ from distillgov.cli.licensing import ActorOpt, OnOpt, _actor, _day, _engine
 from distillgov.errors import DistillgovError
 from distillgov.licensing import billing, remittance
 from distillgov.licensing.money import format_minor, to_minor
+from distillgov.licensing.settlement import adjustments, close_period
 
 invoice_app = typer.Typer(help="Invoices to licensees, and what they owe.", no_args_is_help=True)
 payment_app = typer.Typer(help="Payments received against invoices.", no_args_is_help=True)
 remit_app = typer.Typer(help="Paying out what was collected, in batches.", no_args_is_help=True)
+period_app = typer.Typer(
+    help="Closing months: later changes become adjustments.", no_args_is_help=True
+)
+
+
+@period_app.command("close")
+def period_close(
+    period: Annotated[str, typer.Argument(metavar="YYYY-MM")],
+    on: OnOpt = None,
+    by: ActorOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Close a month that has ended: whatever a later settlement changes in it is posted as an
+    adjustment in the open period, naming this one, and shown on statements."""
+    try:
+        close_period(_engine(database), period, _day(on), _actor(by))
+    except DistillgovError as exc:
+        fail(exc)
+    typer.echo(f"period {period} closed")
+
+
+@period_app.command("adjustments")
+def period_adjustments(
+    licence: Annotated[str | None, typer.Argument(metavar="[LICENCE]")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Every change to a closed month, with the open period it was posted in (JSON)."""
+    try:
+        _echo_json(adjustments(_engine(database), licence))
+    except DistillgovError as exc:
+        fail(exc)
 
 
 def _echo_json(value: Any) -> None:

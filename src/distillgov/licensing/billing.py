@@ -124,6 +124,17 @@ def issue_invoices(engine: Engine, on: dt.date, actor: str = "distillgov") -> li
         groups: dict[tuple[str, str, str, bool], list[tuple[str, str, int, list[int]]]] = (
             defaultdict(list)
         )
+        # A change to a closed month is billed in the open period its adjustment was posted in.
+        posted_in = {
+            (r[0], r[1]): r[2]
+            for r in c.execute(
+                text(
+                    "SELECT licence, period, MAX(posted_period) FROM lic_adjustments "
+                    "GROUP BY licence, period"
+                )
+            ).all()
+        }
+        closed = set(c.execute(text("SELECT period FROM lic_closed_periods")).scalars())
         for lic_id, period, royalty, invoiced in rows:
             lic = licences[lic_id]
             weights = lic.tariff_for(dt.date.fromisoformat(f"{period}-01")).split.weights()
@@ -136,7 +147,8 @@ def issue_invoices(engine: Engine, on: dt.date, actor: str = "distillgov") -> li
                     strict=True,
                 )
             ]
-            key = (lic.licensee, lic.currency, period, now > before)
+            billed = posted_in.get((lic_id, period), period) if period in closed else period
+            key = (lic.licensee, lic.currency, billed, now > before)
             groups[key].append((lic_id, period, now - before, shares))
             c.execute(
                 text(
@@ -146,7 +158,8 @@ def issue_invoices(engine: Engine, on: dt.date, actor: str = "distillgov") -> li
                 {"l": lic_id, "p": period},
             )
         for (licensee, currency, period, rose), lines in sorted(groups.items()):
-            tariff = licences[lines[0][0]].tariff_for(dt.date.fromisoformat(f"{period}-01"))
+            first = lines[0]
+            tariff = licences[first[0]].tariff_for(dt.date.fromisoformat(f"{first[1]}-01"))
             invoice = _insert_invoice(
                 c,
                 "invoice" if rose else "credit_note",

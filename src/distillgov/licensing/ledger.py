@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from distillgov.errors import Conflict, DistillgovError, NotFound
-from distillgov.licensing.chain import GENESIS, link
+from distillgov.licensing.chain import GENESIS, day_text, link, link_texts, moment_text
 from distillgov.licensing.money import format_minor
 from distillgov.storage.db import reading
 from distillgov.storage.sqlrows import marks, select_in
@@ -155,11 +155,18 @@ def post(c: Any, transfers: list[Transfer], actor: str = "distillgov") -> int:
     ).first()
     seq, previous = (0, GENESIS) if last is None else (int(last[0]), last[1] or GENESIS)
     at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    at_text, days = moment_text(at), dict[dt.date, str]()
     rows = []
     for i, t in enumerate(new, start=1):
-        fields = (seq + i, t.id, t.debit, t.credit, t.amount, t.currency, t.memo, t.posted_on)
-        previous = link(previous, (*fields, at, actor))
-        rows.append((t.id, *fields[:1], *fields[2:], at, actor, previous))
+        day = days.get(t.posted_on) or days.setdefault(t.posted_on, day_text(t.posted_on))
+        previous = link_texts(
+            previous, seq + i, t.id, t.debit, t.credit, t.amount, t.currency, t.memo, day,
+            at_text, actor,
+        )  # fmt: skip
+        rows.append(
+            (t.id, seq + i, t.debit, t.credit, t.amount, t.currency, t.memo, t.posted_on, at,
+             actor, previous)
+        )  # fmt: skip
     c.exec_driver_sql(
         "INSERT INTO ledger_transfers (id, seq, debit, credit, amount, currency, memo, posted_on, "
         f"posted_at, actor, chain) VALUES ({marks(c, 11)})",

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
+from math import gcd
 
 import numpy as np
 
@@ -74,17 +76,32 @@ def split(total: int, weights: Sequence[int | Fraction | Decimal]) -> list[int]:
     remainder; the parts sum to `total` exactly."""
     if total < 0:
         raise MoneyError(f"cannot split a negative amount ({total})")
-    fractions = [Fraction(w) for w in weights]
-    if any(w < 0 for w in fractions) or not any(fractions):
-        raise MoneyError("split weights must be non-negative and not all zero")
-    whole = sum(fractions)
-    exact = [total * w / whole for w in fractions]
-    parts = [e.numerator // e.denominator for e in exact]
+    whole_weights = _integer_weights(tuple(weights))
+    whole = sum(whole_weights)
+    # total * w / whole exactly, in integers: its floor and its remainder (over `whole`).
+    parts, remainders = [], []
+    for w in whole_weights:
+        part, remainder = divmod(total * w, whole)
+        parts.append(part)
+        remainders.append(remainder)
     left = total - sum(parts)
-    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - parts[i]), i))
+    by_remainder = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
     for i in by_remainder[:left]:
         parts[i] += 1
     return parts
+
+
+@lru_cache(maxsize=1024)
+def _integer_weights(weights: tuple[int | Fraction | Decimal, ...]) -> tuple[int, ...]:
+    """The same proportions as whole numbers (over the weights' common denominator): splits
+    run in integer arithmetic, and a tariff's split is converted once."""
+    fractions = [Fraction(w) for w in weights]
+    if any(w < 0 for w in fractions) or not any(fractions):
+        raise MoneyError("split weights must be non-negative and not all zero")
+    common = 1
+    for f in fractions:
+        common = common * f.denominator // gcd(common, f.denominator)
+    return tuple(int(f * common) for f in fractions)
 
 
 def split_many(total: int, weights: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from distillgov.licensing import ledger
 from distillgov.licensing.licences import accounts_for, all_licences
 from distillgov.licensing.money import format_minor
 from distillgov.licensing.pool import payouts
-from distillgov.licensing.settlement import settlements
+from distillgov.licensing.settlement import adjustments, settlements
 
 
 def licensee_statement(engine: Engine, licensee: str, on: dt.date) -> dict[str, Any]:
@@ -38,6 +38,7 @@ def licensee_statement(engine: Engine, licensee: str, on: dt.date) -> dict[str, 
             )
             owed[lic.currency] = owed.get(lic.currency, 0) + s["royalty_minor"]
     accounts = sorted({accounts_for(lic)["licensee"].id for lic in licences})
+    changes = [a for lic in licences for a in adjustments(engine, lic.id)]
     return {
         "title": f"Royalty statement for {licensee}",
         "as_of": str(on),
@@ -54,6 +55,17 @@ def licensee_statement(engine: Engine, licensee: str, on: dt.date) -> dict[str, 
         "lines": lines,
         "totals": {cur: format_minor(v, cur) for cur, v in sorted(owed.items())},
         "balances": [ledger.balance(engine, a) for a in accounts],
+        # Changes to closed months, each posted in an open period: the month's line above shows
+        # its figure now, these show when it changed after the close.
+        "adjustments": [
+            {
+                **a,
+                "delta": format_minor(a["delta_minor"], a["currency"]),
+            }
+            for a in sorted(
+                changes, key=lambda a: (a["posted_on"], a["licence"], a["adjusts_period"])
+            )
+        ],
     }
 
 
@@ -122,6 +134,17 @@ def to_csv(statement: dict[str, Any]) -> str:
     writer.writeheader()
     for line in statement["lines"]:
         writer.writerow({k: line[k] for k in statement["columns"]})
+    for a in statement.get("adjustments", []):  # after the months: each change to a closed one
+        writer.writerow(
+            {
+                "licence": a["licence"],
+                "period": f"{a['adjusts_period']} (adjusted in {a['posted_in_period']})",
+                "royalty": a["delta"],
+                "currency": a["currency"],
+            }
+            | {k: "" for k in statement["columns"] if k not in ("licence", "period", "royalty",
+                                                               "currency")}
+        )  # fmt: skip
     return out.getvalue()
 
 

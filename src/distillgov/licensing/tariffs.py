@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,6 +32,25 @@ from distillgov.inputs import decode_text, parse_yaml
 from distillgov.licensing.money import MoneyError, exponent, round_half_even
 
 UNIT_SIZES = {"million_tokens": 1_000_000, "thousand_requests": 1_000, "request": 1, "token": 1}
+
+
+# A tariff's figures as exact fractions, converted once (a settlement applies them thousands of
+# times; Fraction(Decimal) is the slow part of each royalty).
+@lru_cache(maxsize=4096)
+def _per_unit(price: Decimal, unit: str, e: int) -> Fraction:
+    rate: Fraction = Fraction(price) * 10**e / UNIT_SIZES[unit]
+    return rate
+
+
+@lru_cache(maxsize=4096)
+def _share_of(percent: Decimal) -> Fraction:
+    return Fraction(percent) / 100
+
+
+@lru_cache(maxsize=4096)
+def _minor(amount: Decimal, e: int) -> Fraction:
+    minor: Fraction = Fraction(amount) * 10**e
+    return minor
 
 
 class TariffError(DistillgovError):
@@ -66,15 +85,14 @@ class PerUnit(_Strict):
 
     def amount(self, units: Fraction, revenue: Fraction, e: int) -> Fraction:
         ((unit, price),) = self.per_unit.items()
-        per_unit: Fraction = Fraction(price) * 10**e / UNIT_SIZES[unit]
-        return units * per_unit
+        return units * _per_unit(price, unit, e)
 
 
 class PercentOfRevenue(_Strict):
     percent_of_revenue: Decimal = Field(ge=0, le=100)
 
     def amount(self, units: Fraction, revenue: Fraction, e: int) -> Fraction:
-        return revenue * Fraction(self.percent_of_revenue) / 100
+        return revenue * _share_of(self.percent_of_revenue)
 
 
 class Tier(_Strict):
@@ -170,7 +188,7 @@ class Tariff(_Strict):
         the licence window; usage, revenue and the minimum are pro-rated by it."""
         e = exponent(self.currency)
         due = self.schedule.amount(units * share, revenue_minor * share, e)
-        minimum = Fraction(self.minimum_per_period) * 10**e * share
+        minimum = _minor(self.minimum_per_period, e) * share
         return round_half_even(max(due, minimum))
 
 
