@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +74,62 @@ def expected() -> dict[str, Any]:
     data = yaml.safe_load((EXAMPLES / "cases" / "expected.yaml").read_text())
     assert isinstance(data, dict)
     return data
+
+
+# --- migrated databases, made once a session (tests/registry/conftest.py's `engine` copies them)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Imported here: the registry's conftest imports this module's helpers in turn.
+    from tests.registry.conftest import connect, migrate
+
+    """One SQLite database migrated to head, copied for each test: running the migrations for
+    every test cost more than the tests themselves."""
+    path = tmp_path_factory.mktemp("template") / "migrated.sqlite"
+    e = connect(f"sqlite:///{path}")
+    migrate(e)
+    e.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_ddl() -> Iterator[str | None]:
+    # Imported here: the registry's conftest imports this module's helpers in turn.
+    from tests.registry.conftest import (
+        PG_URL,
+        _postgres_reachable,
+        connect,
+        create_engine,
+        in_schema,
+        migrate,
+        postgres_schema,
+        text,
+    )
+
+    """The schema DDL (and Alembic's revision row) of one PostgreSQL schema migrated to head, as
+    pg_dump writes it, with the schema's name as a placeholder; None if pg_dump is missing (then
+    each test migrates its own schema)."""
+    if _postgres_reachable() is not None or shutil.which("pg_dump") is None:
+        yield None
+        return
+    with postgres_schema("tmpl") as schema:
+        e = connect(in_schema(PG_URL, schema))
+        migrate(e)
+        e.dispose()
+        dumped = subprocess.run(
+            ["pg_dump", "--schema-only", "--no-owner", "--no-privileges", "-n", schema,
+             "-h", "127.0.0.1", "-U", "postgres", "test"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        with create_engine(in_schema(PG_URL, schema)).connect() as c:
+            revision = c.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    body = "\n".join(
+        line
+        for line in dumped.splitlines()
+        if not line.startswith(("CREATE SCHEMA", "SET ", "SELECT pg_catalog.set_config", "\\"))
+    )
+    yield (
+        body.replace(f"{schema}.", "@SCHEMA@.")
+        + f"\nINSERT INTO @SCHEMA@.alembic_version (version_num) VALUES ('{revision}');\n"
+    )

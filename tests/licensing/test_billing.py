@@ -201,6 +201,7 @@ def test_a_returned_batch_goes_back_to_the_payees(invoiced: Engine) -> None:
     assert _bal(invoiced, "remittance:clearinghouse:USD") == 0 and ledger.check(invoiced) == []
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # the CLI; logic: both
 def test_the_money_commands(invoiced: Engine, tmp_path: Path) -> None:
     url = invoiced.url.render_as_string(hide_password=False)
     env = {**os.environ, "DISTILLGOV_ACTOR": "ana", **{f"DISTILLGOV_DEBTOR_{k.upper()}": v

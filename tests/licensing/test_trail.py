@@ -168,6 +168,7 @@ def test_an_edited_transfer_breaks_the_chain_even_when_the_totals_are_fixed_up(
     ]
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # the CLI; logic: both
 def test_the_commands_keep_the_trail(licensed: Engine, tmp_path: Path) -> None:
     url = licensed.url.render_as_string(hide_password=False)
     env = {**os.environ, "DISTILLGOV_ACTOR": "ana"}
@@ -256,3 +257,21 @@ def test_a_closed_month_changes_only_by_adjustments_in_an_open_one(
     assert statement["adjustments"][0]["delta"] == "240.00"
     assert "2025-01 (adjusted in 2025-04)" in to_csv(statement)
     assert ledger.check(licensed) == []
+
+
+def test_who_opened_registered_and_matched_is_kept(licensed: Engine) -> None:
+    from distillgov.licensing.pool import Claim, match, register_claims
+
+    register_claims(
+        licensed, "global_south", [Claim("c-1", "poet", "Poems", 3, False)], ON, "registrar"
+    )
+    match(licensed, "c-1", "verifier")
+    with licensed.connect() as c:
+        claim = c.execute(
+            text("SELECT registered_by, matched_by, matched_at FROM pool_claims WHERE id = 'c-1'")
+        ).one()
+        opened = c.execute(
+            text("SELECT opened_by FROM lic_licences WHERE id = 'lic-cheap-chat-cn'")
+        ).scalar_one()
+    assert claim[0] == "registrar" and claim[1] == "verifier" and claim[2] is not None
+    assert opened == "distillgov"  # the fixture opens its licences as the library's default

@@ -8,6 +8,7 @@ message — except under CI (CI=true), where that is a failure.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,15 +65,23 @@ def in_schema(url: str, schema: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path
+) -> Iterator[Engine]:
     if request.param == "sqlite":
-        e = connect(f"sqlite:///{tmp_path / 'registry.sqlite'}")
-        migrate(e)
+        target = tmp_path / "registry.sqlite"
+        shutil.copy(migrated_sqlite, target)
+        e = connect(f"sqlite:///{target}")
         yield e
         e.dispose()
         return
+    ddl = request.getfixturevalue("migrated_postgres_ddl")
     with postgres_schema("t") as schema:
         e = connect(in_schema(PG_URL, schema))  # the URL names the schema: a server can use it
-        migrate(e)
+        if ddl is None:
+            migrate(e)
+        else:
+            with e.begin() as c:
+                c.exec_driver_sql(ddl.replace("@SCHEMA@.", f'"{schema}".'))
         yield e
         e.dispose()

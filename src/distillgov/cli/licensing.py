@@ -427,6 +427,7 @@ def pool_claims(
     ],
     pool: Annotated[str, typer.Option(help="The pool: a profile id, e.g. global_south.")],
     on: OnOpt = None,
+    by: ActorOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
     """Register rights-holders' claims on works, with weights (all or none)."""
@@ -434,7 +435,7 @@ def pool_claims(
     try:
         df = read_table(claims_file)
         claims = _claims_from(df, str(claims_file))
-        added = register_claims(_engine(database), pool, claims, _day(on))
+        added = register_claims(_engine(database), pool, claims, _day(on), _actor(by))
     except (DistillgovError, pl.exceptions.PolarsError, OSError) as exc:
         fail(exc if isinstance(exc, DistillgovError) else f"{claims_file}: {exc}")
     typer.echo(f"{added} claim(s) registered, {len(claims) - added} already there")
@@ -473,12 +474,14 @@ def _claims_from(df: Any, origin: str) -> list[Any]:
 
 @pool_app.command("match")
 def pool_match(
-    claim: Annotated[str, typer.Argument(metavar="CLAIM")], database: DatabaseOpt = None
+    claim: Annotated[str, typer.Argument(metavar="CLAIM")],
+    by: ActorOpt = None,
+    database: DatabaseOpt = None,
 ) -> None:
     """Mark a claim as matched to its rights-holder (its held shares are paid at the next run)."""
 
     try:
-        match(_engine(database), claim)
+        match(_engine(database), claim, _actor(by))
     except DistillgovError as exc:
         fail(exc)
     typer.echo(f"claim '{claim}' matched")

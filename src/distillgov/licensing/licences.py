@@ -229,8 +229,8 @@ def open_licence(
             text(
                 "INSERT INTO lic_licences (id, licensee, student, teacher, teacher_owner, profile, "
                 "profile_hash, determination_hash, window_start, window_end, currency, tariff, "
-                "status, opened_on) VALUES (:id, :licensee, :student, :teacher, :owner, :profile, "
-                ":phash, :dhash, :ws, :we, :cur, :tariff, :status, :opened)"
+                "status, opened_on, opened_by) VALUES (:id, :licensee, :student, :teacher, "
+                ":owner, :profile, :phash, :dhash, :ws, :we, :cur, :tariff, :status, :opened, :by)"
             ),
             {
                 "id": licence.id,
@@ -247,6 +247,7 @@ def open_licence(
                 "tariff": json.dumps(tariff.model_dump(mode="json", by_alias=True)),
                 "status": licence.status,
                 "opened": licence.opened_on,
+                "by": actor,
             },
         )
         ensure_accounts(c, list(accounts_for(licence).values()))

@@ -70,7 +70,9 @@ def pool_accounts(profile: str, currency: str) -> dict[str, ledger.Account]:
     }
 
 
-def register_claims(engine: Engine, pool: str, claims: list[Claim], on: dt.date) -> int:
+def register_claims(
+    engine: Engine, pool: str, claims: list[Claim], on: dt.date, actor: str = "distillgov"
+) -> int:
     """Add claims (all or none); a claim id already registered with the same content is skipped.
     A claim's `matched` may later change from false to true (see `match`), never back."""
     problems = [
@@ -110,25 +112,32 @@ def register_claims(engine: Engine, pool: str, claims: list[Claim], on: dt.date)
             if old is None:
                 new.append(
                     (claim.id, pool, claim.holder, claim.work, claim.weight, claim.matched, on,
-                     claim.reservation)
+                     claim.reservation, actor)
                 )  # fmt: skip
             elif old != (pool, claim.holder, claim.work, claim.weight, claim.reservation):
                 raise ClaimExists(f"claim '{claim.id}' is registered already, differently")
         if new:
             c.exec_driver_sql(
                 "INSERT INTO pool_claims (id, pool, holder, work, weight, matched, registered_on, "
-                f"reservation) VALUES ({marks(c, 8)})",
+                f"reservation, registered_by) VALUES ({marks(c, 9)})",
                 new,
             )
     added = len(new)
     return added
 
 
-def match(engine: Engine, claim_id: str) -> None:
+def match(engine: Engine, claim_id: str, actor: str = "distillgov") -> None:
+    """A claim's holder is identified: its held shares follow at the next run. Who matched it,
+    and when, is kept with the claim."""
     with engine.begin() as c:
         done = c.execute(
-            text("UPDATE pool_claims SET matched = :t WHERE id = :i"), {"t": True, "i": claim_id}
-        )
+            text(
+                "UPDATE pool_claims SET matched = :t, matched_by = :by, matched_at = :at "
+                "WHERE id = :i"
+            ),
+            {"t": True, "i": claim_id, "by": actor,
+             "at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)},
+        )  # fmt: skip
         if done.rowcount == 0:
             raise UnknownClaim(f"no claim '{claim_id}'")
 

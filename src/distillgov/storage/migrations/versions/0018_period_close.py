@@ -1,5 +1,7 @@
 """Closed periods: once a month is closed, a change to a closed month's royalty is an
-adjustment, posted in the open period (dated the run's day) and naming the closed month.
+adjustment, posted in the open period (dated the run's day) and naming the closed month. And who
+opened each licence, registered each pool claim and matched it (the trail on every record; rows
+from before this revision name nobody).
 
 Revision ID: 0018_period_close
 """
@@ -14,6 +16,12 @@ down_revision = "0017_billing"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("lic_licences") as t:
+        t.add_column(sa.Column("opened_by", sa.Text))
+    with op.batch_alter_table("pool_claims") as t:
+        t.add_column(sa.Column("registered_by", sa.Text))
+        t.add_column(sa.Column("matched_by", sa.Text))
+        t.add_column(sa.Column("matched_at", sa.DateTime))
     op.create_table(
         "lic_closed_periods",
         sa.Column("period", sa.String(7), primary_key=True),
@@ -36,3 +44,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("lic_adjustments")
     op.drop_table("lic_closed_periods")
+    with op.batch_alter_table("pool_claims") as t:
+        for column in ("matched_at", "matched_by", "registered_by"):
+            t.drop_column(column)
+    with op.batch_alter_table("lic_licences") as t:
+        t.drop_column("opened_by")
