@@ -247,16 +247,10 @@ def ingest(
     _fsync_directory(target_dir)  # the rename itself survives a power loss
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with engine.begin() as c:
-        if corrects is not None:
-            voided = c.execute(
-                text(
-                    "UPDATE lic_reports SET voided_at = :t, voided_by = :a, void_reason = :r "
-                    "WHERE id = :i AND voided_at IS NULL"
-                ),
-                {"t": now, "a": actor, "r": f"replaced by report {report}", "i": corrects},
-            )
-            if voided.rowcount != 1:  # voided meanwhile by someone else: nothing is written
-                raise ReportConflict(f"field 'corrects', value {corrects!r}: voided meanwhile")
+        replaced = f"replaced by report {report}"
+        # Voided meanwhile by someone else: refused, and nothing is written.
+        if corrects is not None and not _mark_void(c, corrects, replaced, actor, now):
+            raise ReportConflict(f"field 'corrects', value {corrects!r}: voided meanwhile")
         c.execute(
             text(
                 "INSERT INTO lic_reports (id, content_hash, file, rows, received_at, received_by, "
@@ -336,14 +330,20 @@ def void(engine: Engine, report: str, reason: str, actor: str = "distillgov") ->
             raise ReportConflict(
                 f"field 'report', value {report!r}: voided already ({row[1]}, at {row[0]})"
             )
-        c.execute(
-            text(
-                "UPDATE lic_reports SET voided_at = :t, voided_by = :a, void_reason = :r "
-                "WHERE id = :i"
-            ),
-            {"t": now, "a": actor, "r": reason.strip(), "i": report},
-        )
+        _mark_void(c, report, reason.strip(), actor, now)
     return {"report": report, "voided_at": now.isoformat(timespec="seconds"), "by": actor}
+
+
+def _mark_void(c: Any, report: str, reason: str, actor: str, now: dt.datetime) -> bool:
+    """Void a report not voided yet, in the caller's transaction; whether it was."""
+    done = c.execute(
+        text(
+            "UPDATE lic_reports SET voided_at = :t, voided_by = :a, void_reason = :r "
+            "WHERE id = :i AND voided_at IS NULL"
+        ),
+        {"t": now, "a": actor, "r": reason, "i": report},
+    )
+    return bool(done.rowcount == 1)
 
 
 def reports(engine: Engine) -> list[dict[str, Any]]:
