@@ -3,6 +3,7 @@ PostgreSQL (its own schema), talked to over HTTP with httpx."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -15,7 +16,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from distillgov.api.app import create_app
 from distillgov.service import accounts as auth
@@ -70,10 +71,20 @@ def running(app: FastAPI) -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
     with ExitStack() as stack:
+        # From the session's migrated templates (tests/conftest.py): create_app then finds the
+        # schema at head instead of migrating each time.
         if request.param == "sqlite":
+            shutil.copy(request.getfixturevalue("migrated_sqlite"), tmp_path / "api.sqlite")
             url = f"sqlite:///{tmp_path / 'api.sqlite'}"
         else:
-            url = in_schema(PG_URL, stack.enter_context(postgres_schema("a")))
+            schema = stack.enter_context(postgres_schema("a"))
+            ddl = request.getfixturevalue("migrated_postgres_ddl")
+            if ddl is not None:
+                filler = create_engine(in_schema(PG_URL, schema))
+                with filler.begin() as c:
+                    c.exec_driver_sql(ddl.replace("@SCHEMA@.", f'"{schema}".'))
+                filler.dispose()
+            url = in_schema(PG_URL, schema)
         app = create_app(url, tmp_path / "data", rate=0)
         with running(app) as base:
             yield Served(base, app.state.engine, tmp_path / "data")
