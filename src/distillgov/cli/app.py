@@ -6,8 +6,10 @@ own module (`assess.py`, `registry.py`, `licensing.py`, ...) with their imports 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from typer import _click as click  # Typer's own Click, which its groups are built on
@@ -88,8 +90,20 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
-    """The root takes no options of its own."""
+def _root(
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalogue",
+            help="A folder of teacher-catalogue files laid over the shipped catalogue (adds "
+            "teachers, amends families); default $DISTILLGOV_CATALOGUE.",
+        ),
+    ] = None,
+) -> None:
+    """Options for every command: the teacher catalogue to read."""
+    if catalogue is not None:
+        # Read by every part through the one environment variable the catalogue looks at.
+        os.environ["DISTILLGOV_CATALOGUE"] = str(catalogue)
 
 
 def main(argv: Any = None) -> None:

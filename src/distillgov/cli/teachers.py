@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,7 +19,7 @@ from distillgov.cli.common import (
     profile_for,
 )
 from distillgov.errors import DistillgovError
-from distillgov.teachers.catalogue import catalogue, find
+from distillgov.teachers.catalogue import catalogue, diff, find, validate
 from distillgov.teachers.review import column_of, review_clause
 
 teachers_app = typer.Typer(help="The catalogue of real teacher models and their dated terms.")
@@ -37,6 +38,52 @@ def teachers_list(ctx: typer.Context) -> None:
         versions = teacher.versions()
         latest = f"{versions[-1].name}" if versions else "no terms recorded"
         typer.echo(f"{teacher.id:<26} {teacher.family.name:<20} {latest}")
+
+
+@teachers_app.command("validate")
+def teachers_validate(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="A folder of catalogue files.")],
+) -> None:
+    """Check a folder of catalogue files as `--catalogue DIR` would read them: the same schema
+    and messages, every amended family checked whole. Exit 2 naming the file and field."""
+    try:
+        report = validate(folder)
+    except DistillgovError as exc:
+        fail(exc)
+    for what, models in report.items():
+        typer.echo(f"{what}: {', '.join(models)}")
+    typer.echo(f"ok: {len(report)} file(s) checked against the shipped catalogue")
+
+
+@teachers_app.command("diff")
+def teachers_diff(
+    teacher_id: Annotated[str, typer.Argument(metavar="TEACHER")],
+    start: Annotated[str, typer.Option("--from", help="YYYY-MM-DD: the terms then.")],
+    end: Annotated[str, typer.Option("--to", help="YYYY-MM-DD: the terms then.")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+) -> None:
+    """How a teacher's terms changed between two days, clause by clause.
+
+    Example: distillgov teachers diff gpt-4o --from 2023-06-01 --to 2024-06-01
+    """
+    try:
+        a, b = parse_day(start, "--from"), parse_day(end, "--to")
+        assert a is not None and b is not None
+        found = diff(find(teacher_id), a, b)
+    except DistillgovError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps(found, indent=2))
+        return
+    typer.echo(
+        f"{found['teacher']}: {found['from']['terms'] or 'no terms'} ({start}) -> "
+        f"{found['to']['terms'] or 'no terms'} ({end})"
+    )
+    for c in found["changes"]:
+        sign = {"added": "+", "removed": "-", "changed": "~"}[c["change"]]
+        typer.echo(f"  {sign} {c['type']}: {c['after'] or c['before']}")
+    if not found["changes"]:
+        typer.echo("  no clause changed")
 
 
 @teachers_app.command("show")

@@ -2,17 +2,24 @@
 
 Data files live in `teachers/catalogue/*.yaml`, one per family. A terms version applies to the
 models it lists from its effective date until a later version for the same model takes effect.
+
+A user's directory (`distillgov --catalogue DIR`, or `DISTILLGOV_CATALOGUE`) is laid over the
+shipped files: a file for a new family adds it; a file for a shipped family amends it — its
+models and terms versions replace the shipped ones with the same id and add the others, and its
+name and owner, if given, replace the family's. The result is checked with the same schema.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -182,26 +189,148 @@ def parse_family(raw: Any, origin: str) -> Family:
         ) from None
 
 
-@cache
+CATALOGUE_ENV = "DISTILLGOV_CATALOGUE"
+
+
 def catalogue() -> dict[str, Teacher]:
-    """Every catalogue model by id; ids are unique across families."""
-    folder = resources.files("distillgov.teachers") / "catalogue"
+    """Every catalogue model by id, the user's overlay (DISTILLGOV_CATALOGUE) included; ids are
+    unique across families."""
+    return _catalogue(os.environ.get(CATALOGUE_ENV) or None)
+
+
+@cache
+def _catalogue(overlay: str | None) -> dict[str, Teacher]:
+    families = {name: fam for name, (fam, _) in _families(overlay).items()}
     out: dict[str, Teacher] = {}
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        try:
-            raw = load_yaml(entry.read_text(encoding="utf-8"), entry.name)
-        except InputFileError as exc:
-            raise InvalidCatalogue(exc.message) from None
-        family = parse_family(raw, entry.name)
+    for origin, family in sorted(families.items()):
         for model in family.models:
             if model.id in out:
-                raise InvalidCatalogue(
-                    f"{entry.name}: model id '{model.id}' is also in another file"
-                )
+                raise InvalidCatalogue(f"{origin}: model id '{model.id}' is also in another file")
             out[model.id] = Teacher(model, family)
     return out
+
+
+def _read(path: Any, origin: str) -> dict[str, Any]:
+    try:
+        raw = load_yaml(path.read_text(encoding="utf-8"), origin)
+    except InputFileError as exc:
+        raise InvalidCatalogue(exc.message) from None
+    except OSError as exc:
+        raise InvalidCatalogue(f"{origin}: cannot read: {exc.strerror}") from None
+    if not isinstance(raw, dict):
+        raise InvalidCatalogue(f"{origin}: a catalogue file is a mapping (family, models, terms)")
+    return raw
+
+
+def _families(overlay: str | None) -> dict[str, tuple[Family, str]]:
+    """Each family by its file's origin, checked: the shipped ones, amended or joined by the
+    overlay's; with what the overlay did to each ("shipped", "added", "amended")."""
+    raws: dict[str, tuple[dict[str, Any], str, str]] = {}  # family id -> (raw, origin, what)
+    folder = resources.files("distillgov.teachers") / "catalogue"
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".yaml"):
+            raw = _read(entry, entry.name)
+            raws[str(raw.get("family"))] = (raw, entry.name, "shipped")
+    if overlay is not None:
+        for path in user_files(Path(overlay)):
+            raw = _read(path, str(path))
+            key = str(raw.get("family"))
+            if key in raws:
+                shipped, name, _ = raws[key]
+                raws[key] = (_amend(shipped, raw), f"{path} (over {name})", "amended")
+            else:
+                raws[key] = (raw, str(path), "added")
+    return {origin: (parse_family(raw, origin), what) for raw, origin, what in raws.values()}
+
+
+def user_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise InvalidCatalogue(f"{folder}: no such directory (a catalogue overlay is a folder)")
+    found = sorted(p for p in folder.glob("*.yaml") if p.is_file())
+    if not found:
+        raise InvalidCatalogue(f"{folder}: no catalogue files (*.yaml) in it")
+    return found
+
+
+def _amend(shipped: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """The shipped family with the user's models and terms versions replacing those with the
+    same id and joining the rest; terms kept in date order."""
+
+    def merged(key: str) -> list[Any]:
+        by_id = {str(x.get("id")): x for x in shipped.get(key) or [] if isinstance(x, dict)}
+        for x in user.get(key) or []:
+            if isinstance(x, dict):
+                by_id[str(x.get("id"))] = x
+        return list(by_id.values())
+
+    out: dict[str, Any] = dict(shipped)
+    out.update({k: user[k] for k in ("name", "owner") if k in user})
+    out["models"] = merged("models")
+    out["terms"] = sorted(merged("terms"), key=lambda t: str(t.get("effective")))
+    unknown = set(user) - {"family", "name", "owner", "models", "terms"}
+    if unknown:  # left for the schema to name, as it would in a whole file
+        out.update({k: user[k] for k in unknown})
+    return out
+
+
+def validate(folder: Path) -> dict[str, list[str]]:
+    """Check a user's catalogue directory as the overlay would read it: every file with the same
+    schema and messages, each amended family as a whole, ids unique. Returns the teachers each
+    file adds or amends; raises InvalidCatalogue naming the file and field."""
+    families = _families(str(folder))
+    seen: dict[str, str] = {}
+    report: dict[str, list[str]] = {}
+    for origin, (family, what) in sorted(families.items()):
+        for model in family.models:
+            if model.id in seen:
+                raise InvalidCatalogue(
+                    f"{origin}: model id '{model.id}' is also in {seen[model.id]}"
+                )
+            seen[model.id] = origin
+        if what != "shipped":
+            report[f"{what}: {origin}"] = [m.id for m in family.models]
+    return report
+
+
+@dataclass(frozen=True)
+class ClauseChange:
+    change: str  # added | removed | changed
+    type: str
+    before: str | None
+    after: str | None
+
+
+def diff(teacher: Teacher, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """How a teacher's terms changed between two days: the versions in force on each, and each
+    clause added, removed or changed (by clause type; a type listed twice is compared in order)."""
+    a, b = teacher.terms_on(start), teacher.terms_on(end)
+
+    def by_type(version: TermsVersion | None) -> dict[str, list[Clause]]:
+        out: dict[str, list[Clause]] = {}
+        for c in version.clauses if version else []:
+            out.setdefault(c.type.value, []).append(c)
+        return out
+
+    def text(c: Clause) -> str:
+        return c.summary + ("" if c.value is None else f" [{c.value}]")
+
+    before, after = by_type(a), by_type(b)
+    changes: list[ClauseChange] = []
+    for kind in sorted(set(before) | set(after)):
+        old, new = before.get(kind, []), after.get(kind, [])
+        for i in range(max(len(old), len(new))):
+            o = text(old[i]) if i < len(old) else None
+            n = text(new[i]) if i < len(new) else None
+            if o == n:
+                continue
+            what = "added" if o is None else "removed" if n is None else "changed"
+            changes.append(ClauseChange(what, kind, o, n))
+    return {
+        "teacher": teacher.id,
+        "from": {"date": str(start), "terms": a.id if a else None},
+        "to": {"date": str(end), "terms": b.id if b else None},
+        "changes": [c.__dict__ for c in changes],
+    }
 
 
 def find(teacher_id: str) -> Teacher:
