@@ -3,17 +3,16 @@ door: the rules live in `distillgov.licensing.billing` and `distillgov.licensing
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from distillgov.cli.common import DatabaseOpt, fail
-from distillgov.cli.licensing import ActorOpt, OnOpt, _actor, _day, _engine
+from distillgov.cli.licensing import ActorOpt, OnOpt, _actor, _day, _echo_json, _engine
 from distillgov.errors import DistillgovError
 from distillgov.licensing import billing, remittance
 from distillgov.licensing.money import format_minor, to_minor
@@ -53,10 +52,6 @@ def period_adjustments(
         _echo_json(adjustments(_engine(database), licence))
     except DistillgovError as exc:
         fail(exc)
-
-
-def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 @invoice_app.command("issue")

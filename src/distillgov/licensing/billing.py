@@ -150,12 +150,13 @@ def issue_invoices(engine: Engine, on: dt.date, actor: str = "distillgov") -> li
             billed = posted_in.get((lic_id, period), period) if period in closed else period
             key = (lic.licensee, lic.currency, billed, now > before)
             groups[key].append((lic_id, period, now - before, shares))
+        if rows:  # one statement, many rows (as settlement writes them)
             c.execute(
                 text(
                     "UPDATE lic_settlements SET invoiced_minor = royalty_minor "
                     "WHERE licence = :l AND period = :p"
                 ),
-                {"l": lic_id, "p": period},
+                [{"l": r[0], "p": r[1]} for r in rows],
             )
         for (licensee, currency, period, rose), lines in sorted(groups.items()):
             first = lines[0]
@@ -240,13 +241,19 @@ def _insert_invoice(
     return Invoice(number, kind, licensee, currency, period, on, due, amount)
 
 
+# What is left to pay on invoice `i`: its amount less every payment and credit applied to it.
+_OUTSTANDING = (
+    "i.amount_minor - COALESCE((SELECT SUM(a.amount_minor) FROM lic_allocations a "
+    "WHERE a.invoice = i.number), 0)"
+)
+
+
 def _open_invoices(c: Any, licensee: str, currency: str) -> list[tuple[str, str, int]]:
     """(number, kind, outstanding) of the licensee's invoices with something left to pay,
     oldest first."""
     rows = c.execute(
         text(
-            "SELECT i.number, i.kind, i.amount_minor - COALESCE((SELECT SUM(a.amount_minor) "
-            "FROM lic_allocations a WHERE a.invoice = i.number), 0) FROM lic_invoices i "
+            f"SELECT i.number, i.kind, {_OUTSTANDING} FROM lic_invoices i "
             "WHERE i.licensee = :l AND i.currency = :c AND i.kind <> 'credit_note' ORDER BY i.seq"
         ),
         {"l": licensee, "c": currency},
@@ -257,11 +264,7 @@ def _open_invoices(c: Any, licensee: str, currency: str) -> list[tuple[str, str,
 def _outstanding(c: Any, number: str) -> int:
     return int(
         c.execute(
-            text(
-                "SELECT i.amount_minor - COALESCE((SELECT SUM(a.amount_minor) FROM "
-                "lic_allocations a WHERE a.invoice = i.number), 0) FROM lic_invoices i "
-                "WHERE i.number = :n"
-            ),
+            text(f"SELECT {_OUTSTANDING} FROM lic_invoices i WHERE i.number = :n"),
             {"n": number},
         ).scalar_one()
     )
@@ -528,6 +531,27 @@ def _outstanding_by_day(
     return out
 
 
+def _interest_since_charge(
+    c: Any,
+    number: str,
+    amount: int,
+    issued_on: Any,
+    due_on: Any,
+    pct: str,
+    through: Any,
+    on: dt.date,
+) -> int | None:
+    """The interest an invoice has run up since it was last charged (or fell due), up to `on`,
+    rounded once; None where its tariff sets no rate or nothing has run yet."""
+    percent = Fraction(Decimal(pct))
+    start = _day(through) if through else _day(due_on)
+    start = max(_day(due_on), start)
+    if not percent or start >= on:
+        return None
+    owed = _outstanding_by_day(c, number, amount, _day(issued_on))
+    return round_half_even(_interest_due(owed, start, on, percent))
+
+
 def charge_interest(engine: Engine, on: dt.date, actor: str = "distillgov") -> list[Invoice]:
     """Interest invoices for late payment, where the tariff sets a rate: simple interest a year
     on what was outstanding each day after the due date, up to `on` (excluded), since the last
@@ -543,12 +567,11 @@ def charge_interest(engine: Engine, on: dt.date, actor: str = "distillgov") -> l
             )
         ).all()
         for number, licensee, currency, period, issued_on, due_on, amount, pct, through in rows:
-            percent = Fraction(Decimal(pct))
-            start = max(_day(due_on), _day(through) if through else _day(due_on))
-            if not percent or start >= on:
+            due = _interest_since_charge(
+                c, number, int(amount), issued_on, due_on, pct, through, on
+            )
+            if due is None:
                 continue
-            owed = _outstanding_by_day(c, number, int(amount), _day(issued_on))
-            due = round_half_even(_interest_due(owed, start, on, percent))
             c.execute(
                 text("UPDATE lic_invoices SET interest_through = :on WHERE number = :n"),
                 {"on": on, "n": number},
@@ -654,13 +677,10 @@ def aged_debt(engine: Engine, on: dt.date) -> list[dict[str, Any]]:
                 late = (on - _day(due_on)).days
                 bucket = next(name for limit, name in AGE_BUCKETS if limit is None or late <= limit)
                 entry[f"{bucket}_minor"] += left
-            percent = Fraction(Decimal(pct))
-            start = max(_day(due_on), _day(through) if through else _day(due_on))
-            if percent and start < on:
-                owed = _outstanding_by_day(c, number, int(amount), _day(issued_on))
-                entry["interest_accrued_minor"] += round_half_even(
-                    _interest_due(owed, start, on, percent)
-                )
+            accrued = _interest_since_charge(
+                c, number, int(amount), issued_on, due_on, pct, through, on
+            )
+            entry["interest_accrued_minor"] += accrued or 0
         credits = c.execute(
             text(
                 "SELECT i.licensee, i.currency, SUM(p.amount_minor) - COALESCE((SELECT "

@@ -333,9 +333,6 @@ _COLUMNS = (
 
 
 def _from_row(r: Any) -> Licence:
-    def day(v: Any) -> dt.date:
-        return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
-
     return Licence(
         id=r[0],
         licensee=r[1],
@@ -345,12 +342,12 @@ def _from_row(r: Any) -> Licence:
         profile=r[5],
         profile_hash=r[6],
         determination_hash=r[7],
-        window_start=day(r[8]),
-        window_end=day(r[9]),
+        window_start=_day(r[8]),
+        window_end=_day(r[9]),
         currency=r[10],
         tariff=Tariff.model_validate(json.loads(r[11])),
         status=r[12],
-        opened_on=day(r[13]),
+        opened_on=_day(r[13]),
     )
 
 

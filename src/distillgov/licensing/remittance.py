@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 
 from distillgov.errors import Conflict, DistillgovError, NotFound
 from distillgov.licensing import ledger
-from distillgov.licensing.billing import bank, in_flight
+from distillgov.licensing.billing import _day, _now, bank, in_flight
 from distillgov.licensing.money import exponent, format_minor
 from distillgov.storage.db import reading
 
@@ -38,10 +38,6 @@ class RemittanceConflict(RemittanceError, Conflict):
 
 class UnknownRemittance(RemittanceError, NotFound):
     """No batch with that id."""
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def add_payee(
@@ -193,7 +189,7 @@ def batch(engine: Engine, batch_id: str) -> Batch:
             ),
             {"i": batch_id},
         ).all()
-    created = head[1] if isinstance(head[1], dt.date) else dt.date.fromisoformat(str(head[1]))
+    created = _day(head[1])
     lines = [
         {"account": r[0], "amount_minor": int(r[1]), "name": r[2], "iban": r[3], "bic": r[4]}
         for r in rows

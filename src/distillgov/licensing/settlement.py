@@ -158,12 +158,17 @@ class Posted:
 
 
 def post_royalties(
-    engine: Engine, due: list[Royalty], on: dt.date, actor: str = "distillgov"
+    engine: Engine,
+    due: list[Royalty],
+    on: dt.date,
+    actor: str = "distillgov",
+    licences: dict[str, Licence] | None = None,
 ) -> Posted:
     """Post what changed since the last run, in one transaction. A month settled before that no
     report counts for any more (its reports voided) is settled again at nothing: the reversal
     posts, nothing is edited."""
-    licences = {lic.id: lic for lic in all_licences(engine)}
+    if licences is None:  # settle() passes those it aggregated for
+        licences = {lic.id: lic for lic in all_licences(engine)}
     transfers: list[ledger.Transfer] = []
     changed = 0
     with engine.begin() as c:
@@ -411,7 +416,7 @@ def settle(
         raise SettlementError(f"field 'engine', value {engine_name!r}: use duckdb or spark")
     by_id = {lic.id: lic for lic in licences}
     due = royalties(totals, {k: lic.tariff for k, lic in by_id.items()}, by_id)
-    return due, post_royalties(engine, due, on, actor)
+    return due, post_royalties(engine, due, on, actor, by_id)
 
 
 def settlements(engine: Engine, licence: str | None = None) -> list[dict[str, Any]]:
