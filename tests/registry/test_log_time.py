@@ -55,24 +55,28 @@ def _registry(engine: Engine, folder: Path) -> tuple[Registry, str]:
 
 def test_the_log_not_the_filer_says_when_a_record_was_filed(engine: Engine, tmp_path: Path) -> None:
     reg, _ = _registry(engine, tmp_path)
-    soon = TODAY + dt.timedelta(days=30)
+    # The day is read around the appends, not at import: a run may cross midnight (UTC).
+    before = dt.datetime.now(dt.UTC).date()
+    soon = before + dt.timedelta(days=30)
     # Claims a date before a release that is already past: the log took it today, so it is late.
     back = reg.add(_disclosure("d-back", dt.date(2025, 1, 1), dt.date(2025, 2, 1)))
-    honest = reg.add(_disclosure("d-honest", TODAY, soon))
+    honest = reg.add(_disclosure("d-honest", before, soon))
+    after = dt.datetime.now(dt.UTC).date()
     with engine.connect() as c:
         body = c.execute(text("SELECT body FROM log_entries WHERE idx = :i"), {"i": back}).scalar()
         late = dict(c.execute(text("SELECT id, late FROM reg_disclosures")).all())
     logged_at = orjson.loads(str(body))["logged_at"]
-    assert logged_at.endswith("Z") and logged_at[:10] == str(TODAY)
+    assert logged_at.endswith("Z") and logged_at[:10] in {str(before), str(after)}
+    today = dt.date.fromisoformat(logged_at[:10])  # the log's own day for the entry
     assert bool(late["d-back"]) is True and bool(late["d-honest"]) is False
     screen = {(f["finding"], f.get("disclosure")): f for f in reg.screen()}
     flagged = screen[("claimed_date_far_from_log_time", "d-back")]
     assert (
         flagged["filed_on"] == "2025-01-01"
-        and flagged["days_apart"] == (TODAY - dt.date(2025, 1, 1)).days
+        and flagged["days_apart"] == (today - dt.date(2025, 1, 1)).days
     )
     assert ("claimed_date_far_from_log_time", "d-honest") not in screen
-    assert screen[("late_disclosure", "d-back")]["logged_on"] == str(TODAY)
+    assert screen[("late_disclosure", "d-back")]["logged_on"] == str(today)
     with pytest.raises(
         RegistryError, match="field 'filed_on', value '2099-01-01': after the log's date"
     ):
