@@ -7,6 +7,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from distillgov.jurisdictions import load_builtin
 from distillgov.licensing.tariffs import (
@@ -122,3 +124,43 @@ def test_a_bad_tariff_file_names_its_fields(tmp_path: Path) -> None:
     assert "the three shares must sum to 1" in text
     assert "'XXX' is not one we know" in text
     assert "nowhere" in text
+
+
+_FORMS = st.sampled_from(
+    [
+        {"per_unit": {"million_tokens": "2.50"}},
+        {"per_unit": {"request": "0.013"}},
+        {"per_unit": {"thousand_requests": "0.7"}},
+        {"percent_of_revenue": "3.25"},
+        {"greater_of": [{"per_unit": {"token": "0.000007"}}, {"percent_of_revenue": "1.5"}]},
+        {"greater_of": [{"percent_of_revenue": "2"}, {"tiered": [{"up_to": "10", "percent": "9"},
+                                                                 {"percent": "1"}]}]},
+        {"tiered": [{"up_to": "1000", "percent": "10"}, {"percent": "0.5"}]},
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    form=_FORMS,
+    minimum=st.sampled_from(["0", "0.01", "12.345", "500"]),
+    units=st.integers(0, 10**20),
+    revenue=st.integers(0, 10**20),
+    days=st.integers(28, 31),
+    inside=st.integers(0, 31),
+)
+def test_royalty_in_integers_is_the_exact_royalty(
+    form: dict[str, object], minimum: str, units: int, revenue: int, days: int, inside: int
+) -> None:
+    """What settlement runs (whole numbers) gives what the exact fractions give, ties and all."""
+    t = tariff(form, minimum)
+    inside = min(inside, days)
+    assert t.royalty_function()(units, revenue, inside, days) == owed(
+        t, units, revenue, Fraction(inside, days)
+    )
+
+
+def test_royalty_in_integers_rounds_half_to_even() -> None:
+    half_cent = tariff({"per_unit": {"request": "0.005"}})  # half a cent a request
+    at = half_cent.royalty_function()
+    assert [at(n, 0, 1, 1) for n in (1, 3, 5, 7)] == [0, 2, 2, 4]  # 0.5, 1.5, 2.5, 3.5 cents

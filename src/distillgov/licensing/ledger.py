@@ -18,7 +18,14 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from distillgov.errors import Conflict, DistillgovError, NotFound
-from distillgov.licensing.chain import GENESIS, day_text, link, link_texts, moment_text
+from distillgov.licensing.chain import (
+    GENESIS,
+    day_text,
+    link,
+    moment_text,
+    segments,
+    transfer_link,
+)
 from distillgov.licensing.money import format_minor
 from distillgov.storage.db import reading
 from distillgov.storage.sqlrows import marks, select_in
@@ -155,33 +162,51 @@ def post(c: Any, transfers: list[Transfer], actor: str = "distillgov") -> int:
     ).first()
     seq, previous = (0, GENESIS) if last is None else (int(last[0]), last[1] or GENESIS)
     at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    at_text, days = moment_text(at), dict[dt.date, str]()
+    at_text, tails = moment_text(at), dict[dt.date, str]()
+    # SQLite's driver writes a date or a moment as its ISO text, row by row; a batch shares them.
+    stored, stored_at = (_as_sqlite_text, at.isoformat(" ")) if _sqlite(c) else (_same, at)
     rows = []
     for i, t in enumerate(new, start=1):
-        day = days.get(t.posted_on) or days.setdefault(t.posted_on, day_text(t.posted_on))
-        previous = link_texts(
-            previous, seq + i, t.id, t.debit, t.credit, t.amount, t.currency, t.memo, day,
-            at_text, actor,
-        )  # fmt: skip
+        tail = tails.get(t.posted_on) or tails.setdefault(
+            t.posted_on, segments(day_text(t.posted_on), at_text, actor)
+        )
+        previous = transfer_link(
+            previous, seq + i, t.id, t.debit, t.credit, t.amount, t.currency, t.memo, tail
+        )
         rows.append(
-            (t.id, seq + i, t.debit, t.credit, t.amount, t.currency, t.memo, t.posted_on, at,
-             actor, previous)
+            (t.id, seq + i, t.debit, t.credit, t.amount, t.currency, t.memo,
+             stored(t.posted_on), stored_at, actor, previous)
         )  # fmt: skip
     c.exec_driver_sql(
         "INSERT INTO ledger_transfers (id, seq, debit, credit, amount, currency, memo, posted_on, "
         f"posted_at, actor, chain) VALUES ({marks(c, 11)})",
         rows,
     )
-    for account in accounts:
-        if delta_debits[account] or delta_credits[account]:
-            c.execute(
-                text(
-                    "UPDATE ledger_accounts SET debits = debits + :d, credits = credits + :c "
-                    "WHERE id = :id"
-                ),
-                {"d": delta_debits[account], "c": delta_credits[account], "id": account},
-            )
+    moves = [
+        {"d": delta_debits[a], "c": delta_credits[a], "id": a}
+        for a in accounts
+        if delta_debits[a] or delta_credits[a]
+    ]
+    c.execute(
+        text(
+            "UPDATE ledger_accounts SET debits = debits + :d, credits = credits + :c WHERE id = :id"
+        ),
+        moves,
+    )
     return len(new)
+
+
+def _sqlite(c: Any) -> bool:
+    return bool(c.dialect.name == "sqlite")
+
+
+def _as_sqlite_text(day: dt.date) -> str:
+    """As sqlite3's own adapters write it."""
+    return day.isoformat(" ") if isinstance(day, dt.datetime) else day.isoformat()
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _existing(c: Any, ids: list[str]) -> dict[str, tuple[str, str, int, str]]:

@@ -10,6 +10,7 @@ profile whose `royalty.shared_with_creators` lever is false gives creators no sh
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache, lru_cache
@@ -87,12 +88,21 @@ class PerUnit(_Strict):
         ((unit, price),) = self.per_unit.items()
         return units * _per_unit(price, unit, e)
 
+    def kernel(self, e: int) -> Kernel | None:
+        ((unit, price),) = self.per_unit.items()
+        rn, rd = _per_unit(price, unit, e).as_integer_ratio()
+        return lambda u, r, sn, sd: (u * sn * rn, sd * rd)
+
 
 class PercentOfRevenue(_Strict):
     percent_of_revenue: Decimal = Field(ge=0, le=100)
 
     def amount(self, units: Fraction, revenue: Fraction, e: int) -> Fraction:
         return revenue * _share_of(self.percent_of_revenue)
+
+    def kernel(self, e: int) -> Kernel | None:
+        pn, pd = _share_of(self.percent_of_revenue).as_integer_ratio()
+        return lambda u, r, sn, sd: (r * sn * pn, sd * pd)
 
 
 class Tier(_Strict):
@@ -129,6 +139,9 @@ class Tiered(_Strict):
             floor = ceiling
         return total
 
+    def kernel(self, e: int) -> Kernel | None:
+        return None  # rare; the exact fractions of `amount` serve
+
 
 class GreaterOf(_Strict):
     greater_of: list[Formula] = Field(min_length=2)
@@ -136,8 +149,28 @@ class GreaterOf(_Strict):
     def amount(self, units: Fraction, revenue: Fraction, e: int) -> Fraction:
         return max(f.amount(units, revenue, e) for f in self.greater_of)
 
+    def kernel(self, e: int) -> Kernel | None:
+        parts = [f.kernel(e) for f in self.greater_of]
+        if any(k is None for k in parts):
+            return None
+        kernels = [k for k in parts if k is not None]
+
+        def greatest(u: int, r: int, sn: int, sd: int) -> tuple[int, int]:
+            best = kernels[0](u, r, sn, sd)
+            for k in kernels[1:]:
+                n, d = k(u, r, sn, sd)
+                if n * best[1] > best[0] * d:
+                    best = (n, d)
+            return best
+
+        return greatest
+
 
 Formula = PerUnit | PercentOfRevenue | Tiered | GreaterOf
+# A formula in integers: (units, revenue in minor units, share numerator, share denominator) to
+# the amount as a numerator and a positive denominator, unreduced. A settlement applies its
+# tariffs thousands of times, and Fraction's arithmetic was a third of a run's own time.
+Kernel = Callable[[int, int, int, int], tuple[int, int]]
 GreaterOf.model_rebuild()
 
 
@@ -190,6 +223,26 @@ class Tariff(_Strict):
         due = self.schedule.amount(units * share, revenue_minor * share, e)
         minimum = _minor(self.minimum_per_period, e) * share
         return round_half_even(max(due, minimum))
+
+    def royalty_function(self) -> Callable[[int, int, int, int], int]:
+        """`royalty` as a function of whole numbers (units, revenue in minor units, and the
+        share as numerator and denominator), the same exact result in integer arithmetic; for
+        settling many periods under one tariff."""
+        e = exponent(self.currency)
+        kernel = self.schedule.kernel(e)
+        if kernel is None:
+            return lambda u, r, sn, sd: self.royalty(Fraction(u), Fraction(r), Fraction(sn, sd))
+        mn, md = _minor(self.minimum_per_period, e).as_integer_ratio()
+        formula = kernel
+
+        def royalty(u: int, r: int, sn: int, sd: int) -> int:
+            n, d = formula(u, r, sn, sd)
+            if mn * sn * d > n * md * sd:  # the minimum, pro rata, is more
+                n, d = mn * sn, md * sd
+            whole, rest = divmod(n, d)  # d > 0: floor division, then ties to even
+            return whole + (2 * rest > d or (2 * rest == d and whole % 2 == 1))
+
+        return royalty
 
 
 class TariffFile(_Strict):
