@@ -5,6 +5,7 @@ from __future__ import annotations
 from benchmarks import (
     bench_appends,
     bench_batch,
+    bench_catalogue,
     bench_consent,
     bench_lab,
     bench_monitor,
@@ -27,6 +28,7 @@ def main() -> None:
     bench_appends.main()
     bench_tiles.main()
     bench_monitor.main()
+    bench_catalogue.main()
 
 
 if __name__ == "__main__":

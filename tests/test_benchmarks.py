@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from benchmarks import (
     bench_batch,
+    bench_catalogue,
     bench_lab,
     bench_registry,
     bench_settlement,
@@ -30,6 +31,12 @@ def test_batch_benchmark_runs() -> None:
 
 def test_startup_benchmark_runs() -> None:
     figures = bench_startup.run(runs=1)
+    assert all(v > 0 for v in figures.values())
+
+
+def test_catalogue_benchmark_runs() -> None:
+    figures = bench_catalogue.run(copies=1, repeat=2)
+    assert figures["teachers (count)"] >= 2 * 22  # the shipped catalogue and one renamed copy
     assert all(v > 0 for v in figures.values())
 
 

@@ -93,6 +93,8 @@ def test_a_wrong_method_names_the_allowed_ones(http: httpx.Client) -> None:
         "/assess",
         "/registry",
         "/jurisdictions",
+        "/watch-terms",
+        "/api/v1/watch-terms",
         "/api/v1/health",
         "/api/v1/jurisdictions",
         "/api/v1/nowhere",

@@ -386,3 +386,42 @@ def test_a_creator_reserves_and_a_distiller_checks_in_the_page(
     page.wait_for_selector("#check-result:has-text('item(s)')")
     assert "5 item(s)" in page.inner_text("#check-result")
     page.wait_for_selector("#items td:has-text('harbour-story')")
+
+
+def test_the_terms_watch_page_its_chart_csv_and_the_concentration_route(
+    served: Served, browser: object
+) -> None:
+    """Issue #18 item 4 through the service: the page a regulator reads, its chart loaded as an
+    image, its CSV downloads, and concentration from shares sent (refused naming the row)."""
+    page = browser.new_page(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{served.url}/watch-terms?on=2026-01-01")
+    assert "as of 2026-01-01" in page.inner_text("#basis")
+    rows = page.locator("#series tbody tr")
+    yearly = rows.count()
+    assert yearly >= 5 and rows.last.locator("th").inner_text() == "2026-01-01"
+    loaded = page.evaluate("() => document.querySelector('figure img').naturalWidth")
+    assert loaded > 300  # the chart is an image the page's policy lets it show
+    binding = page.inner_text("#binding")
+    assert "us: enforceable" in binding and "global_south: void" in binding
+    page.click("text=quarter")
+    assert "every=quarter" in page.url and "on=2026-01-01" in page.url
+    assert rows.count() > yearly and "as of 2026-01-01" in page.inner_text("#basis")
+    http = served.client()
+    series = http.get("/api/v1/watch-terms", params={"table": "series", "to": "2026-01-01"})
+    assert series.headers["content-type"].startswith("text/csv")
+    first = series.text.splitlines()[0].split(",")
+    assert first[:2] == ["as_of", "tracked"] and first[-1] == "computed_from"
+    report = http.get("/api/v1/watch-terms", params={"to": "2026-01-01", "every": "year"}).json()
+    assert report["series"][-1]["as_of"] == "2026-01-01"
+    assert http.get("/api/v1/watch-terms", params={"every": "decade"}).status_code == 422
+    shares = [
+        {"supplier": "OpenAI", "share_percent": "50", "source": "a study", "as_of": "2026-01-01"},
+        {"supplier": "deepseek", "share_percent": "20", "source": "a study", "as_of": "2026-01-01"},
+    ]
+    hhi = http.post("/api/v1/watch-terms/concentration", json={"shares": shares}).json()
+    assert hhi["concentration"]["hhi_all_listed"] == "2900.00"  # 50² + 20²
+    assert hhi["concentration"]["hhi_distillable"] == "10000.00"  # DeepSeek alone grants it
+    shares[1]["supplier"] = "nobody"
+    refused = http.post("/api/v1/watch-terms/concentration", json={"shares": shares})
+    assert refused.status_code == 422
+    assert "row 2, field 'supplier', value 'nobody'" in refused.text

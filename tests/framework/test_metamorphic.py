@@ -36,7 +36,7 @@ def outcome(case: Case, profile: Profile) -> tuple[Any, ...]:
 
 
 def _with(case: Case, **changes: Any) -> Case:
-    data = case.model_dump(mode="json", exclude_none=True)
+    data = case.model_dump(mode="json")  # all of it: a null is "unknown", not the default
     for key, value in changes.items():
         node = data
         *path, last = key.split(".")
@@ -97,7 +97,7 @@ def written_out(case: Case) -> Case | None:
     completed, record = complete(case, case.assessed_on or ON)
     if record is None:
         return None
-    data = completed.model_dump(mode="json", exclude_none=True)
+    data = completed.model_dump(mode="json")  # nulls kept: see _with
     data["teacher"].pop("id", None)
     data["teacher"].pop("distilled_from", None)
     return Case.model_validate(data)

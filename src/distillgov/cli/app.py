@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "jurisdictions": ("jurisdictions", "jurisdictions_app"),
     "teachers": ("teachers", "teachers_app"),
     "terms": ("teachers", "terms_app"),
+    "watch-terms": ("teachers", "commands"),
     "lab": ("lab", "lab_app"),
     "registry": ("registry", "registry_app"),
     "lineage": ("registry", "commands"),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -13,14 +14,27 @@ from distillgov.cli.common import (
     Format,
     JurisdictionOpt,
     OnOpt,
+    ProfileFilesOpt,
     ProfileOpt,
+    chosen_profiles,
     fail,
     parse_day,
     profile_for,
 )
 from distillgov.errors import DistillgovError
-from distillgov.teachers.catalogue import catalogue, diff, find, validate
+from distillgov.inputs import decode_text, read_bytes
+from distillgov.teachers.catalogue import CATALOGUE_ENV, catalogue, diff, find, validate
 from distillgov.teachers.review import column_of, review_clause
+from distillgov.teachers.watch import (
+    Every,
+    Unit,
+    csv_tables,
+    first_terms,
+    read_shares,
+    watch,
+    watch_text,
+)
+from distillgov.teachers.watch_chart import draw
 
 teachers_app = typer.Typer(help="The catalogue of real teacher models and their dated terms.")
 terms_app = typer.Typer(
@@ -151,3 +165,107 @@ def terms_review(
         typer.echo(f"[{f.effect}] {c.type.value}{where} ({c.confidence.value}: {c.source})")
         typer.echo(f"    {c.summary}")
         typer.echo(f"    {f.why}  [{f.cite.table} table, row {f.cite.row}]")
+
+
+commands = typer.Typer(help="The regulator's watch on restrictive terms.")
+
+
+_From = Annotated[
+    str | None, typer.Option("--from", help="YYYY-MM-DD. Default: the first catalogued terms.")
+]
+_To = Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD. Default: today.")]
+_Every = Annotated[str, typer.Option("--every", help="The series' step: month, quarter or year.")]
+_Unit = Annotated[
+    str, typer.Option("--unit", help="Count teacher models (model) or product lines (family).")
+]
+_Jurisdictions = Annotated[
+    list[str] | None,
+    typer.Option("--jurisdiction", "-j", help="Profile id (repeatable; default: all)."),
+]
+_Shares = Annotated[
+    Path | None,
+    typer.Option(
+        "--shares", help="CSV of market shares (supplier,share_percent,source,as_of): adds the HHI."
+    ),
+]
+_CsvDir = Annotated[
+    Path | None, typer.Option("--csv", help="Write series/events/binding CSV files here.")
+]
+_ChartDir = Annotated[
+    Path | None, typer.Option("--chart", help="Write watch-terms.png and .svg here.")
+]
+
+
+@commands.command("watch-terms")
+def watch_terms(
+    start: _From = None,
+    end: _To = None,
+    every: _Every = "quarter",
+    unit: _Unit = "model",
+    jurisdictions: _Jurisdictions = None,
+    profiles: ProfileFilesOpt = None,
+    shares: _Shares = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+    csv_dir: _CsvDir = None,
+    chart_dir: _ChartDir = None,
+) -> None:
+    """Indicators over time from the dated catalogue: the share of teachers whose terms forbid
+    distillation or grant it, tightening and loosening events (flagged within 90 days of a
+    rival's release), how far the bans bind under each profile, and (--shares) concentration.
+
+    Example: distillgov watch-terms --from 2023-01-01 --every year --chart out/
+    """
+    try:
+        report = _watch_report(start, end, every, unit, jurisdictions, profiles, shares)
+    except DistillgovError as exc:
+        fail(exc)
+    for folder, write in ((csv_dir, _write_csv), (chart_dir, _write_chart)):
+        if folder is not None:
+            for path in write(report, folder):
+                typer.echo(f"wrote {path}", err=True)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    for line in watch_text(report):
+        typer.echo(line)
+
+
+def _watch_report(
+    start: str | None,
+    end: str | None,
+    every: str,
+    unit: str,
+    jurisdictions: list[str] | None,
+    profiles: list[Path] | None,
+    shares: Path | None,
+) -> dict[str, Any]:
+    if every not in ("month", "quarter", "year"):
+        fail(f"option --every, value {every!r}: use month, quarter or year")
+    if unit not in ("model", "family"):
+        fail(f"option --unit, value {unit!r}: use model or family")
+    teachers = list(catalogue().values())
+    day_to = parse_day(end, "--to") or dt.date.today()
+    day_from = parse_day(start, "--from") or first_terms(teachers)
+    chosen = chosen_profiles(jurisdictions, profiles)
+    read = None
+    if shares is not None:
+        by_id = {t.id: t for t in teachers}
+        read = read_shares(decode_text(read_bytes(shares), str(shares)), by_id, str(shares))
+    return watch(
+        teachers, chosen, day_from, day_to, cast(Every, every), cast(Unit, unit), read,
+        overlay=os.environ.get(CATALOGUE_ENV) or None,
+    )  # fmt: skip
+
+
+def _write_csv(report: dict[str, Any], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, body in csv_tables(report).items():
+        path = folder / f"watch-terms-{name}.csv"
+        path.write_text(body, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _write_chart(report: dict[str, Any], folder: Path) -> list[Path]:
+    return [Path(p) for p in draw(report, folder).values()]

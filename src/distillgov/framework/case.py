@@ -7,6 +7,7 @@ fills a gap silently; where a missing fact could change the outcome it says so.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from types import UnionType
@@ -41,7 +42,13 @@ def _iso_date_only(value: Any) -> Any:
     # Pydantic would read a bare number as a Unix timestamp; a year typed as 2024 must be refused.
     if isinstance(value, bool | int | float):
         raise ValueError("a date must be written as YYYY-MM-DD")
+    # A query string is text: "0.0" or "1700000000" would be read as a timestamp too.
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise ValueError("a date must be written as YYYY-MM-DD")
     return value
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from importlib import resources
 from typing import Any
 
 import jinja2
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from distillgov.api.problems import Problem
@@ -19,6 +20,9 @@ from distillgov.jurisdictions import builtin_ids, load_builtin
 from distillgov.registry.graphs import svg
 from distillgov.registry.queries import model_card, search_models
 from distillgov.requests.workflow import Action, RefusalReason
+from distillgov.teachers.catalogue import CATALOGUE_ENV, catalogue
+from distillgov.teachers.watch import Every, first_terms, watch
+from distillgov.teachers.watch_chart import render
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("distillgov.web", "templates"),
@@ -61,30 +65,7 @@ def install(app: FastAPI) -> None:
         title = str(card["model"]["name"])
         return _page("model.html", title, direction=direction, graph=drawing, **card)
 
-    @router.get("/jurisdictions", response_class=HTMLResponse)
-    def jurisdictions(on: Day | None = None) -> HTMLResponse:
-        day = on or dt.date.today()
-        profiles = []
-        for pid in builtin_ids():
-            p = load_builtin(pid)
-            resolved = p.as_of(day)
-            profiles.append(
-                {
-                    "name": p.name,
-                    "levers": {
-                        lever: {
-                            "value": _show(resolved.values[lever]),
-                            "cite": f"{resolved.sources[lever].cite.table}/"
-                            f"{resolved.sources[lever].cite.row}",
-                        }
-                        for lever in resolved.values
-                    },
-                }
-            )
-        levers = list(profiles[0]["levers"]) if profiles else []
-        return _page(
-            "jurisdictions.html", "Jurisdictions", profiles=profiles, levers=levers, on=day
-        )
+    router.add_api_route("/jurisdictions", _jurisdictions, response_class=HTMLResponse)
 
     @router.get("/licensing", response_class=HTMLResponse)
     def licensing() -> HTMLResponse:
@@ -101,7 +82,33 @@ def install(app: FastAPI) -> None:
     def overview() -> HTMLResponse:
         return _page("overview.html", "Regulator's overview")
 
+    router.add_api_route("/watch-terms", _watch_page, response_class=HTMLResponse)
+    router.add_api_route("/watch-terms/chart.{ext}", _watch_chart, response_class=Response)
+
     app.include_router(router)
+
+
+def _jurisdictions(on: Day | None = None) -> HTMLResponse:
+    day = on or dt.date.today()
+    profiles = []
+    for pid in builtin_ids():
+        p = load_builtin(pid)
+        resolved = p.as_of(day)
+        profiles.append(
+            {
+                "name": p.name,
+                "levers": {
+                    lever: {
+                        "value": _show(resolved.values[lever]),
+                        "cite": f"{resolved.sources[lever].cite.table}/"
+                        f"{resolved.sources[lever].cite.row}",
+                    }
+                    for lever in resolved.values
+                },
+            }
+        )
+    levers = list(profiles[0]["levers"]) if profiles else []
+    return _page("jurisdictions.html", "Jurisdictions", profiles=profiles, levers=levers, on=day)
 
 
 def _privacy_requests() -> HTMLResponse:
@@ -113,6 +120,31 @@ def _privacy_requests() -> HTMLResponse:
         reasons=[r.value for r in RefusalReason],
         actions=[a.value for a in Action if a is not Action.WITHDRAW],
     )
+
+
+def _watch_report(on: dt.date | None, every: Every) -> dict[str, Any]:
+    teachers = list(catalogue().values())
+    return watch(
+        teachers,
+        [load_builtin(p) for p in builtin_ids()],
+        first_terms(teachers),
+        on or dt.date.today(),
+        every,
+        "model",
+        overlay=os.environ.get(CATALOGUE_ENV) or None,
+    )
+
+
+def _watch_page(on: Day | None = None, every: Every = "year") -> HTMLResponse:
+    report = _watch_report(on, every)
+    return _page("watch.html", "Watch on restrictive terms", report=report, every=every)
+
+
+def _watch_chart(ext: str, on: Day | None = None, every: Every = "year") -> Response:
+    if ext not in ("png", "svg"):
+        raise Problem(404, "Not found", f"no chart .{ext}: png or svg")
+    media = "image/png" if ext == "png" else "image/svg+xml"
+    return Response(render(_watch_report(on, every), ext), media_type=media)
 
 
 def _consent() -> HTMLResponse:
