@@ -27,7 +27,13 @@ TEACHER_IDS = [
     "gemini-1.5-pro",
     "gemma-2-9b",
     "mistral-7b",
+    "llama-3.2-11b-vision",  # a regional exclusion
+    "llama-3-8b",  # a ban with an exception for students built on Llama 3
 ]
+# Where the distiller is established (inside the EU, outside it, unknown) and what the student is
+# built on: read by the catalogue's completion, in a batch as in a single case.
+REGIONS = [None, "DE", "US"]
+BASES = [[], ["llama-3-8b"], ["qwen2.5-32b"]]
 # Facts that are legitimately absent even when everything is known (no release, no filing yet).
 OPTIONAL_WHEN_KNOWN = frozenset({"transparency.filed_on", "commercial_release_date"})
 
@@ -116,6 +122,8 @@ def cases(draw: st.DrawFn, known: bool = False) -> Case:
     data["id"] = f"c{draw(st.integers(0, 10**6))}"
     data["assessed_on"] = draw(DAYS)
     data["teacher"]["id"] = draw(st.sampled_from(TEACHER_IDS))
+    data.setdefault("distiller", {})["region"] = draw(st.sampled_from(REGIONS))
+    data["base_models"] = draw(st.sampled_from(BASES))
     case = Case.model_validate(data)
     if case.teacher.id:
         from distillgov.assessment.assess import complete
@@ -138,4 +146,6 @@ def flat_row(case: Case) -> dict[str, Any]:
         if not name.startswith("output_use."):
             row[name] = value
     row["output_use"] = None if case.output_use is None else [u.value for u in case.output_use]
+    row["distiller.region"] = case.distiller.region
+    row["base_models"] = list(case.base_models)
     return row

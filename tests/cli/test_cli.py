@@ -150,11 +150,10 @@ def _batch_input(tmp_path: Path) -> Path:
     from tests.strategies import flat_row
 
     rows = [flat_row(load_case(p)) for p in CASE_FILES]
-    frame = pl.DataFrame(
-        rows, infer_schema_length=None, schema_overrides={"output_use": pl.List(pl.String)}
-    )
+    lists = {"output_use": pl.List(pl.String), "base_models": pl.List(pl.String)}
+    frame = pl.DataFrame(rows, infer_schema_length=None, schema_overrides=lists)
     csv = tmp_path / "cases.csv"
-    frame.with_columns(pl.col("output_use").list.join(";")).write_csv(csv)
+    frame.with_columns(pl.col(list(lists)).list.join("; ")).write_csv(csv)
     return csv
 
 

@@ -17,7 +17,13 @@ from tests.strategies import cases, flat_row
 AMENDED = load_file(EXAMPLES / "profiles" / "us-2027-amendment.yaml")
 PROFILES = [load_builtin("us"), load_builtin("cn"), load_builtin("global_south"), AMENDED]
 
-SCHEMA = {"assessed_on": pl.Date, "output_use": pl.List(pl.String), "teacher.id": pl.String}
+SCHEMA = {
+    "assessed_on": pl.Date,
+    "output_use": pl.List(pl.String),
+    "teacher.id": pl.String,
+    "distiller.region": pl.String,
+    "base_models": pl.List(pl.String),
+}
 
 
 def frame_of(batch: list[Case]) -> pl.DataFrame:

@@ -32,6 +32,11 @@ EXPECTED_EFFECT = {
     ClauseType.ATTRIBUTION_NOTICE: ("enforceable",) * 3,
     ClauseType.USER_THRESHOLD_LICENCE: ("enforceable",) * 3,
     ClauseType.OUTPUTS_NOT_CLAIMED: ("informational",) * 3,
+    ClauseType.REGIONAL_EXCLUSION: ("enforceable",) * 3,
+    ClauseType.PERMITTED_USE: ("informational",) * 3,
+    ClauseType.ACCEPTABLE_USE_PASS_DOWN: ("enforceable",) * 3,
+    ClauseType.LICENCE_NOTICE: ("enforceable",) * 3,
+    ClauseType.OUTPUTS_ASSIGNED: ("informational",) * 3,
 }
 
 
@@ -40,8 +45,17 @@ def clause(kind: ClauseType) -> Clause:
         ClauseType.NAME_PREFIX: "Llama",
         ClauseType.ATTRIBUTION_NOTICE: "Built with X",
         ClauseType.USER_THRESHOLD_LICENCE: 100,
+        ClauseType.ACCEPTABLE_USE_PASS_DOWN: "https://example.org/aup",
+        ClauseType.LICENCE_NOTICE: "X is licensed under the X licence.",
     }.get(kind)
-    return Clause(type=kind, summary="s", value=value, source="test", confidence=Confidence.PRIMARY)
+    extra: dict[str, object] = {
+        ClauseType.REGIONAL_EXCLUSION: {"regions": ["EU"]},
+        ClauseType.PERMITTED_USE: {"carves_out": ClauseType.NO_COMPETING_MODELS},
+    }.get(kind, {})
+    return Clause(
+        type=kind, summary="s", value=value, source="test", confidence=Confidence.PRIMARY,
+        **extra,  # type: ignore[arg-type]
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", list(ClauseType))

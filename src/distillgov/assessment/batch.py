@@ -47,6 +47,7 @@ IGNORED = frozenset(
         "teacher.owner",
         "teacher.terms.other_restrictions",
         "distiller.organisation",
+        "distiller.region",  # read by the catalogue's completion, not by the rules
         "consent.licence",
         "teacher.distilled_from",
         "additional_teachers",
@@ -246,6 +247,8 @@ def encode(
             raise InvalidBatch("no assessment date: add an 'assessed_on' column or pass --on")
         days = np.full(n, np.datetime64(on, "D"))
     columns["assessed_on"] = days
+    if "distiller.region" in df.columns:
+        _check_regions(df.get_column("distiller.region"), rows)
     ids = _ids(df)
     repeated = ids.is_duplicated().to_numpy() & ids.is_not_null().to_numpy()
     rows.flag(repeated, "id", ids, "the same id is on another row: ids must be unique")
@@ -406,7 +409,7 @@ def result_frame(
     ).select(ROW_COLUMNS)
 
 
-_KEY = ("teacher.id", "_day", "deployment")
+_KEY = ("teacher.id", "_day", "deployment", "distiller.region", "_bases")
 
 
 def complete_frame(df: pl.DataFrame, on: dt.date | None) -> pl.DataFrame:
@@ -423,23 +426,42 @@ def complete_frame(df: pl.DataFrame, on: dt.date | None) -> pl.DataFrame:
         if "deployment" in df.columns
         else pl.lit(None, dtype=pl.String)
     )
+    region = (
+        pl.col("distiller.region").cast(pl.String).str.strip_chars()
+        if "distiller.region" in df.columns
+        else pl.lit(None, dtype=pl.String)
+    )
     keyed = df.with_columns(
-        pl.col("teacher.id").cast(pl.String), day.alias("_day"), deployment.alias("deployment")
+        pl.col("teacher.id").cast(pl.String),
+        day.alias("_day"),
+        deployment.alias("deployment"),
+        region.alias("distiller.region"),
+        _bases(df).alias("_bases"),
     )
     keys = keyed.select(_KEY).unique().filter(pl.col("teacher.id").is_in(list(known)))
     rows = []
-    for teacher_id, when, deploy in keys.iter_rows():
+    for teacher_id, when, deploy, where, built_on in keys.iter_rows():
         if when is None:
             continue
-        facts = catalogue_facts(known[teacher_id], when, deploy)
+        bases = tuple(b for b in (built_on or "").split(";") if b)
+        facts = catalogue_facts(known[teacher_id], when, deploy, where or None, bases)
         rows.append(
-            {"teacher.id": teacher_id, "_day": when, "deployment": deploy}
+            {
+                "teacher.id": teacher_id,
+                "_day": when,
+                "deployment": deploy,
+                "distiller.region": where,
+                "_bases": built_on,
+            }
             | {f"_cat.{f.fact}": _as_text(f.value) for f in facts}
         )
     if not rows:
         return df
     lookup = pl.DataFrame(rows, infer_schema_length=None).with_columns(
-        pl.col("_day").cast(pl.Date), pl.col("deployment").cast(pl.String)
+        pl.col("_day").cast(pl.Date),
+        pl.col("deployment").cast(pl.String),
+        pl.col("distiller.region").cast(pl.String),
+        pl.col("_bases").cast(pl.String),
     )
     joined = keyed.join(lookup, on=list(_KEY), how="left", maintain_order="left", nulls_equal=True)
     filled = []
@@ -453,6 +475,30 @@ def complete_frame(df: pl.DataFrame, on: dt.date | None) -> pl.DataFrame:
             *(f.meta.output_name() for f in filled if f.meta.output_name() not in df.columns),
         ]
     )
+
+
+def _bases(df: pl.DataFrame) -> pl.Expr:
+    """A row's base models as one sorted text (a list cell, or 'a; b' in a CSV), for the key of
+    the catalogue's completion: a teacher's ban may not reach a student built on some models."""
+    if "base_models" not in df.columns:
+        return pl.lit(None, dtype=pl.String)
+    column = pl.col("base_models")
+    if not isinstance(df.schema["base_models"], pl.List):
+        column = column.cast(pl.String).str.split(";")
+    names = column.cast(pl.List(pl.String)).list.eval(pl.element().str.strip_chars())
+    return names.list.sort().list.join(";")
+
+
+def _check_regions(s: pl.Series, rows: _Rows) -> None:
+    """A distiller's region is read against regional exclusions, not by the rules: checked here
+    as the case file's field is, so that a misspelt country cannot pass for one outside them."""
+    # The country table is read only when a batch has the column.
+    import pycountry
+
+    codes = [c.alpha_2 for c in pycountry.countries]
+    text = _text(s).str.strip_chars().replace("", None)
+    bad = (text.is_not_null() & ~text.is_in(codes)).to_numpy()
+    rows.flag(bad, s.name, s, "an ISO 3166-1 alpha-2 country code in capitals, e.g. 'DE' or 'US'")
 
 
 def _as_text(value: Any) -> str:

@@ -14,11 +14,13 @@ from typing import Any
 from distillgov.teachers.catalogue import (
     ANTI_DISTILLATION,
     GRANTS,
+    Clause,
     ClauseType,
     Confidence,
     Teacher,
     TermsVersion,
     catalogue,
+    in_region,
 )
 
 NON_COMMERCIAL = frozenset({"none", "non_commercial_release"})
@@ -45,8 +47,16 @@ def _usable(confidence: Confidence | None) -> bool:
     return confidence is not None and confidence is not Confidence.UNVERIFIED
 
 
-def catalogue_facts(teacher: Teacher, day: dt.date, deployment: str | None) -> list[Filled]:
-    """What the catalogue establishes about a teacher on a date, for a deployment."""
+def catalogue_facts(
+    teacher: Teacher,
+    day: dt.date,
+    deployment: str | None,
+    region: str | None = None,
+    bases: tuple[str, ...] = (),
+) -> list[Filled]:
+    """What the catalogue establishes about a teacher on a date, for a deployment, a distiller
+    established in `region` (a country code, or None when not known) and a student built on
+    `bases` (the case's base models)."""
     m, origin = teacher.model, f"catalogue {teacher.family.family}/{teacher.id}"
     out: list[Filled] = []
     if m.release_date is not None and _usable(m.release_confidence):
@@ -65,24 +75,72 @@ def catalogue_facts(teacher: Teacher, day: dt.date, deployment: str | None) -> l
     terms = teacher.terms_on(day)
     if terms is None or not _usable(terms.confidence):
         return out
-    out.extend(_terms_facts(terms, deployment))
+    out.extend(_terms_facts(terms, deployment, teacher.id, region, bases))
     return out
 
 
-def _terms_facts(terms: TermsVersion, deployment: str | None) -> list[Filled]:
+def regional_exclusion(
+    terms: TermsVersion, model: str, region: str | None
+) -> tuple[Clause | None, bool | None]:
+    """The usable regional exclusion of these terms that covers the model, and whether it
+    excludes a distiller established in `region` (None: the region is not known)."""
+    for c in terms.of(frozenset({ClauseType.REGIONAL_EXCLUSION}), usable_only=True):
+        if c.covers(model):
+            if region is None:
+                return c, None
+            if any(in_region(region, r) for r in c.regions or []):
+                return c, True
+    return None, False
+
+
+def carve_out(terms: TermsVersion, bases: tuple[str, ...]) -> Clause | None:
+    """The usable permitted use of these terms that takes a student built on one of `bases`
+    out of their ban."""
+    for c in terms.of(frozenset({ClauseType.PERMITTED_USE}), usable_only=True):
+        if c.bases and set(c.bases) & set(bases):
+            return c
+    return None
+
+
+def _terms_facts(
+    terms: TermsVersion,
+    deployment: str | None,
+    model: str = "",
+    region: str | None = None,
+    bases: tuple[str, ...] = (),
+) -> list[Filled]:
     out: list[Filled] = []
+    excluded, applies = regional_exclusion(terms, model, region)
+    if excluded is not None and applies:
+        where = ", ".join(excluded.regions or [])
+        src = f"{terms.id} {excluded.section or ''}".strip()
+        out.append(
+            Filled(
+                "consent.granted", False, f"{src} (no licence in {where})",
+                excluded.confidence.value,
+            )
+        )  # fmt: skip
+    licensed_here = excluded is None or applies is False
+    carved = carve_out(terms, bases)
+    if carved is not None and terms.of(ANTI_DISTILLATION, usable_only=True):
+        # The ban does not reach this student, and (where the licence is granted) its grant does.
+        src = f"{terms.id} {carved.section or ''} (built on {', '.join(carved.bases or [])})"
+        conf = carved.confidence.value
+        out.append(Filled("teacher.terms.forbids_distillation", False, src.strip(), conf))
+        if licensed_here:
+            out.append(Filled("consent.granted", True, src.strip(), conf))
 
     def clause_source(kind: frozenset[ClauseType]) -> tuple[str, str]:
         c = terms.of(kind, usable_only=True)[0]
         return f"{terms.id} {c.section or ''}".strip(), c.confidence.value
 
     anti = terms.of(ANTI_DISTILLATION, usable_only=True)
-    if anti:
+    if anti and carved is None:
         src, conf = clause_source(ANTI_DISTILLATION)
         out.append(Filled("teacher.terms.forbids_distillation", True, src, conf))
         # The public terms withhold consent; a private licence would be stated in the case.
         out.append(Filled("consent.granted", False, src, conf))
-    elif not terms.of(ANTI_DISTILLATION):
+    elif not anti and not terms.of(ANTI_DISTILLATION):
         out.append(
             Filled("teacher.terms.forbids_distillation", False, terms.id, terms.confidence.value)
         )
@@ -94,6 +152,10 @@ def _terms_facts(terms: TermsVersion, deployment: str | None) -> list[Filled]:
         out.append(
             Filled("teacher.terms.forbids_research", False, terms.id, terms.confidence.value)
         )
+    if not licensed_here:
+        # No licence where the distiller is established, or not known whether it is: the
+        # grant cannot be read as consent (a known exclusion said so above).
+        return out
     if not anti and terms.of(GRANTS, usable_only=True):
         src, conf = clause_source(GRANTS)
         non_commercial = terms.of(frozenset({ClauseType.NON_COMMERCIAL_ONLY}), usable_only=True)
@@ -174,7 +236,9 @@ def complete_data(
         return data, TeacherRecord(str(teacher_id), False, None, None, (), note)
     out = _deep_copy(data)
     filled = []
-    for f in catalogue_facts(teacher, day, get_path(data, "deployment")):
+    region = get_path(data, "distiller.region")
+    bases = tuple(str(b) for b in get_path(data, "base_models") or ())
+    for f in catalogue_facts(teacher, day, get_path(data, "deployment"), region, bases):
         if get_path(out, f.fact) is None:
             set_path(out, f.fact, f.value)
             filled.append(f)
@@ -187,6 +251,12 @@ def complete_data(
         note = f"The terms in force ({terms.id}) are unverified: none of their clauses is used."
     else:
         note = f"Terms in force on {day}: {terms.name}."
+        excluded, applies = regional_exclusion(terms, teacher.id, region)
+        if excluded is not None and applies is None:
+            note += (
+                f" They grant no licence to distillers established in "
+                f"{', '.join(excluded.regions or [])}: give distiller.region to settle consent."
+            )
     return out, TeacherRecord(teacher.id, True, teacher.family.family, terms, tuple(filled), note)
 
 

@@ -99,7 +99,12 @@ def inherited_obligations(
             out.append(
                 Inherited(
                     duty=clause.type.value,
-                    what=clause.summary,
+                    what=clause.summary
+                    + (
+                        f" (users counted on {clause.measured_on.isoformat()})"
+                        if clause.measured_on
+                        else ""
+                    ),
                     value=clause.value,
                     from_model=model,
                     path=path,

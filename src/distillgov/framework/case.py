@@ -76,6 +76,20 @@ def _readable(text: str) -> str:
 
 
 Day = Annotated[dt.date, BeforeValidator(_iso_date_only), AfterValidator(_plausible)]
+
+
+def _country(code: str) -> str:
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        raise ValueError("an ISO 3166-1 alpha-2 country code in capitals, e.g. 'DE' or 'US'")
+    # The country table is read only when a case names a region (it is not needed otherwise).
+    import pycountry
+
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError("not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+Country = Annotated[str, AfterValidator(_country)]
 # Names and ids: one line, no control characters, a sensible length.
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_printable)]
 Prose = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_readable)]
@@ -147,6 +161,11 @@ class Distiller(_Facts):
     organisation: Name | None = Field(None, description="Who trains the student.")
     same_owner_as_teacher: bool | None = Field(
         None, description="Does the distiller belong to the teacher's owner?"
+    )
+    region: Country | None = Field(
+        None,
+        description="Where the distiller is established (ISO 3166-1 alpha-2, e.g. 'DE'): read "
+        "against a catalogue teacher's regional exclusions.",
     )
 
 

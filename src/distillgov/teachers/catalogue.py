@@ -20,7 +20,7 @@ from functools import cache
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -58,6 +58,12 @@ class ClauseType(StrEnum):
     ATTRIBUTION_NOTICE = "attribution_notice"
     USER_THRESHOLD_LICENCE = "user_threshold_licence"
     OUTPUTS_NOT_CLAIMED = "outputs_not_claimed"
+    # Kinds of clause the 2025-26 terms contain beyond the first catalogue's (issue #18 item 2).
+    REGIONAL_EXCLUSION = "regional_exclusion"  # no licence for distillers established there
+    PERMITTED_USE = "permitted_use"  # a use carved out of the version's ban
+    ACCEPTABLE_USE_PASS_DOWN = "acceptable_use_pass_down"  # the AUP binds derivatives' users
+    LICENCE_NOTICE = "licence_notice"  # a notice file to ship with copies and derivatives
+    OUTPUTS_ASSIGNED = "outputs_assigned_to_user"  # the owner assigns outputs to the user
 
 
 ANTI_DISTILLATION = frozenset(
@@ -72,11 +78,37 @@ INHERITED = frozenset(
         ClauseType.PASS_DOWN_RESTRICTIONS,
         ClauseType.USER_THRESHOLD_LICENCE,
         ClauseType.NON_COMMERCIAL_ONLY,
+        ClauseType.ACCEPTABLE_USE_PASS_DOWN,
+        ClauseType.LICENCE_NOTICE,
     }
 )
 VALUED = frozenset(
-    {ClauseType.NAME_PREFIX, ClauseType.ATTRIBUTION_NOTICE, ClauseType.USER_THRESHOLD_LICENCE}
+    {
+        ClauseType.NAME_PREFIX,
+        ClauseType.ATTRIBUTION_NOTICE,
+        ClauseType.USER_THRESHOLD_LICENCE,
+        ClauseType.ACCEPTABLE_USE_PASS_DOWN,
+        ClauseType.LICENCE_NOTICE,
+    }
 )
+# Regions a regional exclusion may name: an ISO 3166-1 alpha-2 country, or the EU or EEA.
+REGION = r"^([A-Z]{2}|EU|EEA)$"
+# EU member states (europa.eu, "EU countries", 27 since 1 February 2020); the EEA adds Iceland,
+# Liechtenstein and Norway.
+EU = frozenset({
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+    "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+})  # fmt: skip
+EEA = EU | {"IS", "LI", "NO"}
+
+
+def in_region(country: str, region: str) -> bool:
+    """Whether a country (alpha-2) lies in a region a clause names."""
+    return (
+        country == region
+        or (region == "EU" and country in EU)
+        or (region == "EEA" and country in EEA)
+    )
 
 
 class _Strict(BaseModel):
@@ -90,12 +122,51 @@ class Clause(_Strict):
     section: str | None = None
     source: str = Field(min_length=1)
     confidence: Confidence
+    measured_on: dt.date | None = Field(
+        None, description="user_threshold_licence: the day the users are counted, if fixed."
+    )
+    regions: list[Annotated[str, Field(pattern=REGION)]] | None = Field(
+        None, min_length=1, description="regional_exclusion: where the licence is not granted."
+    )
+    models: list[str] | None = Field(
+        None, min_length=1, description="Only these of the version's models (default: all)."
+    )
+    carves_out: ClauseType | None = Field(
+        None, description="permitted_use: the ban of the same version it makes an exception to."
+    )
+    bases: list[str] | None = Field(
+        None,
+        min_length=1,
+        description="permitted_use: the ban does not reach a student built on one of these "
+        "models (a case's base_models); without it the exception is informational.",
+    )
 
     @model_validator(mode="after")
     def _valued(self) -> Clause:
         if self.type in VALUED and self.value is None:
             raise ValueError(f"a {self.type.value} clause needs a value")
+        only = {
+            "measured_on": ClauseType.USER_THRESHOLD_LICENCE,
+            "regions": ClauseType.REGIONAL_EXCLUSION,
+            "carves_out": ClauseType.PERMITTED_USE,
+            "bases": ClauseType.PERMITTED_USE,
+        }
+        for field, kind in only.items():
+            if getattr(self, field) is not None and self.type is not kind:
+                raise ValueError(
+                    f"'{field}' belongs to a {kind.value} clause, not {self.type.value}"
+                )
+        if self.type is ClauseType.REGIONAL_EXCLUSION and not self.regions:
+            raise ValueError("a regional_exclusion clause needs its regions")
+        if self.type is ClauseType.PERMITTED_USE and self.carves_out not in ANTI_DISTILLATION:
+            raise ValueError(
+                "a permitted_use clause names the ban it carves out of (carves_out: "
+                f"{' or '.join(sorted(k.value for k in ANTI_DISTILLATION))})"
+            )
         return self
+
+    def covers(self, model: str) -> bool:
+        return self.models is None or model in self.models
 
 
 class TermsVersion(_Strict):
@@ -106,6 +177,12 @@ class TermsVersion(_Strict):
     source: str = Field(min_length=1)
     confidence: Confidence
     clauses: list[Clause] = Field(min_length=1)
+
+    def for_model(self, model: str) -> TermsVersion:
+        """The version as it reads for one of its models: without clauses scoped to others."""
+        if all(c.models is None for c in self.clauses):
+            return self
+        return self.model_copy(update={"clauses": [c for c in self.clauses if c.covers(model)]})
 
     def of(self, kinds: frozenset[ClauseType], usable_only: bool = False) -> list[Clause]:
         return [
@@ -148,6 +225,18 @@ class Family(_Strict):
             unknown = [m for m in t.applies_to if m not in ids]
             if unknown:
                 raise ValueError(f"terms '{t.id}' apply to unknown models: {', '.join(unknown)}")
+            for c in t.clauses:
+                outside = [m for m in c.models or [] if m not in t.applies_to]
+                if outside:
+                    raise ValueError(
+                        f"terms '{t.id}': a {c.type.value} clause names models the version does "
+                        f"not apply to: {', '.join(outside)}"
+                    )
+                if c.carves_out is not None and not t.of(frozenset({c.carves_out})):
+                    raise ValueError(
+                        f"terms '{t.id}': a permitted_use carves out of {c.carves_out.value}, "
+                        "which the version does not contain"
+                    )
         for earlier, later in pairwise(self.terms):
             if later.effective < earlier.effective:
                 raise ValueError(
@@ -172,12 +261,13 @@ class Teacher:
         return [t for t in self.family.terms if self.model.id in t.applies_to]
 
     def terms_on(self, day: dt.date) -> TermsVersion | None:
-        """The terms version in force on a date, or None if none had taken effect yet."""
+        """The terms version in force on a date, as it reads for this model (clauses scoped to
+        the version's other models left out), or None if none had taken effect yet."""
         found = None
         for t in self.versions():
             if t.effective <= day:
                 found = t
-        return found
+        return None if found is None else found.for_model(self.model.id)
 
 
 def parse_family(raw: Any, origin: str) -> Family:

@@ -116,7 +116,48 @@ def review_clause(clause: Clause, levers: Mapping[str, Any], column: str | None)
         effect = ENFORCEABLE
         users = f"{clause.value:,}" if isinstance(clause.value, int) else str(clause.value)
         why = f"Above {users} monthly active users a separate licence is needed."
+        if clause.measured_on is not None:
+            why += (
+                f" The users are counted on {clause.measured_on.isoformat()} only: growth "
+                "after that day does not call for one."
+            )
         cite = Citation("types", "authorized")
+    elif kind is ClauseType.REGIONAL_EXCLUSION:
+        effect = ENFORCEABLE
+        where = ", ".join(clause.regions or [])
+        models = f" for {', '.join(clause.models)}" if clause.models else ""
+        why = (
+            f"A licence scope: no licence{models} to distillers established in {where}; there, "
+            "distilling has no consent (the case's distiller.region decides)."
+        )
+        cite = Citation("types", "authorized")
+    elif kind is ClauseType.PERMITTED_USE:
+        effect = INFORMATIONAL
+        ban = clause.carves_out.value if clause.carves_out else "the ban"
+        why = (
+            f"An exception to {ban}: consent for that use only. No fact of a case says whether a "
+            "student is such a use, so the ban is applied as written; a case whose student is "
+            "one states consent.granted: true."
+        )
+        cite = Citation("types", "authorized")
+    elif kind is ClauseType.ACCEPTABLE_USE_PASS_DOWN:
+        effect = ENFORCEABLE
+        why = (
+            f"The teacher's acceptable-use policy ({clause.value}) binds the student's use and "
+            "passes to its users."
+        )
+        cite = Citation("abstract", "conditional_immunities")
+    elif kind is ClauseType.LICENCE_NOTICE:
+        effect = ENFORCEABLE
+        why = f'Copies and derivatives must carry the licence\'s notice: "{clause.value}".'
+        cite = Citation("stakeholders", "content_creators")
+    elif kind is ClauseType.OUTPUTS_ASSIGNED:
+        effect = INFORMATIONAL
+        why = (
+            "The owner assigns its rights in outputs to the user; the terms' limits on using "
+            "them still apply."
+        )
+        cite = Citation("types", "transformative")
     elif kind is ClauseType.DERIVATIVES_INCLUDE_DISTILLATION:
         effect = INFORMATIONAL
         why = "A distilled student counts as a derivative, so the licence's derivative terms apply."

@@ -191,7 +191,7 @@ def events(teachers: Sequence[Teacher]) -> list[dict[str, Any]]:
     are not an event: the day it was first catalogued is not the day its clause came in."""
     seen: dict[tuple[str, str, str], dict[str, Any]] = {}
     for t in teachers:
-        versions = t.versions()
+        versions = [v.for_model(t.id) for v in t.versions()]
         for before, after in pairwise(versions):
             key = (t.family.family, before.id, after.id)
             if key in seen:
