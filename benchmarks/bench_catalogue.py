@@ -36,6 +36,10 @@ def _copies(folder: Path, copies: int) -> None:
                 m["distilled_from"] = [ids.get(d, d) for d in m.get("distilled_from", [])]
             for t in raw["terms"]:
                 t["applies_to"] = [ids[a] for a in t["applies_to"]]
+                for c in t["clauses"]:
+                    for field in ("models", "bases"):  # clauses that name models
+                        if c.get(field):
+                            c[field] = [ids.get(m, m) for m in c[field]]
             (folder / f"{raw['family']}.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
 
 
