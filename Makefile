@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 	@if [ -x $(BIN)/uv ] && $(BIN)/uv pip install --compile-bytecode --python $(BIN)/python -e '.[dev]'; then :; else \
 		$(BIN)/python -m pip install --progress-bar on -e '.[dev]'; \
 	fi
+	@# axe-core, from the npm registry, for the web app's accessibility tests (pinned).
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix $(VENV)/npm axe-core@4.14.1; \
+	else echo "(no npm: the web app's accessibility tests will say so)"; fi
 	touch $(STAMP)
 
 demo: $(STAMP)

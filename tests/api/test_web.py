@@ -51,6 +51,31 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+# axe-core, from the npm registry: `make setup` installs it beside the virtual environment.
+AXE = ROOT / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+PUBLIC_PAGES = ["/", "/assess", "/registry", "/jurisdictions", "/licensing", "/payouts",
+                "/consent", "/requests", "/overview", "/watch-terms"]  # fmt: skip
+
+
+def fits_and_passes_axe(page: object, where: str) -> None:
+    """No sideways scroll at the page's width, and no serious or critical axe-core finding."""
+    if not AXE.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no axe-core at {AXE}: make setup installs it with npm")
+        pytest.skip(f"no axe-core at {AXE} (npm install --prefix .venv/npm axe-core)")
+    scroll, client = page.evaluate(  # type: ignore[attr-defined]
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert scroll <= client, f"{where}: {scroll} px wide in a {client} px window"
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+    found = page.evaluate(  # type: ignore[attr-defined]
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    assert found == [], f"{where}: {found}"
+
+
 def answer_step(page: object, answers: dict[str, str]) -> None:
     for fact, value in answers.items():
         name = "q-" + fact.replace(".", "-")
@@ -98,6 +123,8 @@ def test_the_wizard_for_two_cases_with_back_and_forward(served: Served, browser:
     page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
     text = run_wizard(page, served.url, CLONE, "cn", "2025-03-01")
     assert "commercial cloning — compulsory license — compliant" in text
+    page.set_viewport_size({"width": 360, "height": 800})
+    fits_and_passes_axe(page, "the determination at 360 px")
     assert "2024-11-13" in text and "2026-11-13" in text  # the royalty window on its timeline
     assert "Download the determination letter" in text
     page.click("summary >> nth=0")
@@ -260,6 +287,8 @@ def test_a_rights_holder_sees_its_payouts_and_a_regulator_the_overview(
     assert "c-news" not in page.inner_text("#payouts")  # only its own lines
     # Collected for the pool 1,066.29, less 8 % (85.30): 35/1,515 of 980.99 is 22.663...
     assert "Paid in all: 22.66 USD" in page.inner_text("#payouts .totals")
+    page.set_viewport_size({"width": 360, "height": 800})
+    fits_and_passes_axe(page, "payouts at 360 px")
     page.click("button:has-text('Sign out')")
     page.wait_for_selector("#signin:not([hidden])")
     page.goto(f"{served.url}/overview")
@@ -267,6 +296,7 @@ def test_a_rights_holder_sees_its_payouts_and_a_regulator_the_overview(
     page.click("button:has-text('Sign in')")
     page.wait_for_selector("#overview:not([hidden]) td:has-text('lic-cheap-chat-gs')")
     assert page.inner_text("#royalties") == "2665.73 USD"
+    fits_and_passes_axe(page, "the overview at 360 px")
 
 
 def test_privacy_requests_filed_worked_and_watched_in_the_page(
@@ -425,3 +455,28 @@ def test_the_terms_watch_page_its_chart_csv_and_the_concentration_route(
     refused = http.post("/api/v1/watch-terms/concentration", json={"shares": shares})
     assert refused.status_code == 422
     assert "row 2, field 'supplier', value 'nobody'" in refused.text
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_every_page_fits_a_phone_and_passes_axe(
+    served: Served, browser: object, width: int
+) -> None:
+    """Issue #17 items 6 and 7 for the pages anyone can open, and for a model page with its
+    lineage graph (whose boxes are links)."""
+    reg = Registry(served.engine)
+    reg.log.initialise("web.example/log", Ed25519PrivateKey.generate())
+    reg.add(Organisation(id="acme", name="Acme"))
+    reg.add(Model(id="acme/teacher", name="Teacher", owner="acme"))
+    reg.add(Model(id="acme/student-with-a-long-name", name="Student", owner="acme"))
+    reg.add(
+        Disclosure.model_validate(
+            {"id": "d-s", "student": "acme/student-with-a-long-name", "filed_on": "2025-01-10",
+             "teachers": [{"model": "acme/teacher", "signal": "logits"}],
+             "method_summary": "Logits.", "data_sources_summary": "Outputs."}
+        )
+    )  # fmt: skip
+    page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+    for path in [*PUBLIC_PAGES, "/registry/models/acme/student-with-a-long-name"]:
+        page.goto(f"{served.url}{path}")
+        page.wait_for_load_state("networkidle")
+        fits_and_passes_axe(page, f"{path} at {width} px")

@@ -84,7 +84,10 @@ def svg(
     title = f"{'Descendants' if descendants else 'Ancestors'} of {model}"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" role="img">',
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" '
+        # A drawing with links in it is a group of links, not one image (an image has no parts
+        # a keyboard can reach).
+        + ('role="img">' if link is None else f'role="group" aria-label="{escape(title)}">'),
         f"<title>{escape(title)}</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
         'markerHeight="8" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#444"/>'
