@@ -5,12 +5,14 @@ with a bad row refused."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from distillgov.assessment.assess import assess_case
@@ -480,3 +482,28 @@ def test_every_page_fits_a_phone_and_passes_axe(
         page.goto(f"{served.url}{path}")
         page.wait_for_load_state("networkidle")
         fits_and_passes_axe(page, f"{path} at {width} px")
+
+
+def test_the_letter_names_its_decision_and_prints_whole(served: Served, browser: object) -> None:
+    """Issue #17 item 4, in part: the letter ties back to the decision log, and printing it (or
+    saving it as PDF from the browser) shows every folded step of the reasoning."""
+    case = json.loads(
+        json.dumps(
+            yaml.safe_load(
+                (ROOT / "examples/cases/startup-clones-chat-model-via-public-api.yaml").read_text()
+            ),
+            default=str,
+        )
+    )
+    http = served.client()
+    made = http.post("/api/v1/assessments", json={"case": case, "jurisdiction": "cn"}).json()
+    letter = http.get(f"/api/v1/decisions/{made['decision_id']}/letter").text
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.set_content(letter)
+    assert page.inner_text("#decision-id") == made["decision_id"]
+    recheck = page.get_attribute("a[href$='/recheck']", "href")
+    assert http.get(str(recheck)).json()["same_output"] is True
+    step = page.locator("details p").first
+    assert not step.is_visible()  # folded on screen
+    page.emulate_media(media="print")
+    assert step.is_visible()  # open on paper

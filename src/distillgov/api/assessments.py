@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from distillgov.api.deps import Jurisdiction, Svc, Who, body_schema, parsed
 from distillgov.api.problems import inlined_schema
 from distillgov.assessment.assess import assess_case, assess_data, resolve
-from distillgov.assessment.render import render
+from distillgov.assessment.render import letter as letter_html
 from distillgov.consent.assessment import with_consent_check
 from distillgov.errors import DistillgovError
 from distillgov.framework.case import Case, Day
@@ -123,7 +123,7 @@ def letter(decision_id: str, who: Who, svc: Svc) -> HTMLResponse:
     """The determination letter (HTML) of a logged decision, made again from its input."""
     again, _ = _reassess(decisions.read(svc.engine, decision_id))
     return HTMLResponse(
-        render(again, "html"),
+        letter_html(again, "html", decision_id),
         headers={"Content-Disposition": f'attachment; filename="determination-{decision_id}.html"'},
     )
 

@@ -243,7 +243,9 @@ DUE_WORDS = {
 }
 
 
-def letter(d: Determination, fmt: str) -> str:
+def letter(d: Determination, fmt: str, decision_id: str | None = None) -> str:
+    """The determination letter; with `decision_id`, it names the logged decision it renders
+    and where anyone can check it against the log (the service's letters)."""
     # Jinja2 is imported here, not at module load, to keep `distillgov assess` quick to start.
     import jinja2
 
@@ -263,4 +265,5 @@ def letter(d: Determination, fmt: str) -> str:
         compliance=compliance_words(d),
         disclaimer=DISCLAIMER,
         trace=d.trace,
+        decision_id=decision_id,
     )
