@@ -100,7 +100,7 @@ def run_wizard(
     page.select_option("#jurisdiction", jurisdiction)  # type: ignore[attr-defined]
     page.fill("#on", on)  # type: ignore[attr-defined]
     page.click("button:has-text('Review')")  # type: ignore[attr-defined]
-    page.wait_for_selector("text=Review your answers")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Check your answers")  # type: ignore[attr-defined]
     page.click("button:has-text('Get the determination')")  # type: ignore[attr-defined]
     page.wait_for_selector(".outcome")  # type: ignore[attr-defined]
     return str(page.inner_text("#result"))  # type: ignore[attr-defined]
@@ -133,8 +133,23 @@ def test_the_wizard_for_two_cases_with_back_and_forward(served: Served, browser:
     assert page.locator("details[open] .cite").first.inner_text().startswith("Source: types/")
     # Back and forward keep every answer; unknown stays unknown.
     page.click("button:has-text('Change answers')")
-    page.wait_for_selector("text=Review your answers")
-    assert "public api within terms" in page.inner_text("dl")
+    page.wait_for_selector("text=Check your answers")
+    assert "public api within terms" in page.inner_text("#wizard")
+    fits_and_passes_axe(page, "check your answers at 360 px")
+    # Each answer's Change link returns to its step, focused on its question, then straight
+    # back to the check (issue #17 item 3).
+    page.click("a.change:has-text('How were the teacher')")
+    assert page.evaluate("document.activeElement.name") == "q-access"
+    page.check("input[name='q-access'][value='intrusion']")
+    page.click("button:has-text('Save and return to check your answers')")
+    page.wait_for_selector("text=Check your answers")
+    assert "intrusion" in page.inner_text("#wizard")
+    page.click("a.change:has-text('Jurisdiction')")
+    assert page.evaluate("document.activeElement.id") == "jurisdiction"
+    page.click("button:has-text('Save and return to check your answers')")
+    page.click("button:has-text('Get the determination')")
+    page.wait_for_selector(".outcome")
+    assert "illicit" in page.inner_text("#result")
     illicit = [*CLONE[:2], {"access": "intrusion"}, *CLONE[3:]]
     text = run_wizard(page, served.url, illicit, "us", "2025-03-01")
     assert "illicit — prohibited — not compliant" in text

@@ -54,20 +54,26 @@
     return [form, bar];
   }
 
+  // "Check your answers" (the gov.uk pattern): each answer has a Change link to its step, and
+  // that step then returns straight to the check.
+  const review = () => state.steps.length + 1;
+  const forward = () => { if (state.returning) { state.returning = false; go(review()); } else go(state.at + 1); };
+
   function render() {
     root.replaceChildren();
     result.hidden = true;
     const total = state.steps.length + 2;
+    const label = (l) => (state.returning ? "Save and return to check your answers" : l);
     if (state.at < state.steps.length) {
       const step = state.steps[state.at];
-      const [form, bar] = nav(state.at > 0 ? () => go(state.at - 1) : null, "Next", () => go(state.at + 1));
+      const [form, bar] = nav(state.at > 0 ? () => go(state.at - 1) : null, label("Next"), forward);
       form.append(el("p", { class: "progress", text: `Step ${state.at + 1} of ${total}` }), el("h2", { text: step.title }),
         el("p", { class: "why" }, el("strong", { text: "Why we ask: " }), step.why));
       for (const q of step.questions) form.append(question(q));
       form.append(bar);
       root.append(form);
     } else if (state.at === state.steps.length) {
-      const [form, bar] = nav(() => go(state.at - 1), "Review", () => go(state.at + 1));
+      const [form, bar] = nav(() => go(state.at - 1), label("Review"), forward);
       const select = el("select", { id: "jurisdiction", required: "" }, el("option", { value: "", text: "Choose…" }));
       for (const [v, l] of [["us", "United States"], ["cn", "China"], ["global_south", "Global South"]]) {
         const o = el("option", { value: v, text: l }); o.selected = state.jurisdiction === v; select.append(o);
@@ -82,16 +88,31 @@
       root.append(form);
     } else {
       const [form, bar] = nav(() => go(state.at - 1), "Get the determination", submit);
-      const list = el("dl");
-      for (const step of state.steps) for (const q of step.questions) {
-        const a = state.answers[q.fact];
-        list.append(el("dt", { text: q.question }), el("dd", { text: a === undefined ? "Don't know" : a === true ? "Yes" : a === false ? "No" : words(a) }));
-      }
-      form.append(el("p", { class: "progress", text: `Step ${total} of ${total}` }), el("h2", { text: "Review your answers" }),
-        el("p", { text: `Jurisdiction: ${state.jurisdiction || "not chosen"}; as of ${state.on || "today"}.` }), list, bar);
+      form.append(el("p", { class: "progress", text: `Step ${total} of ${total}` }), el("h2", { text: "Check your answers" }));
+      const row = (list, question, answer, index, focus) => {
+        const change = el("a", { href: "#", class: "change", onclick: (e) => { e.preventDefault(); state.returning = true; state.focus = focus; go(index); } },
+          "Change", el("span", { class: "visually-hidden", text: " " + question }));
+        list.append(el("div", { class: "summary-row" }, el("dt", { text: question }), el("dd", { text: answer }), el("dd", { class: "summary-action" }, change)));
+      };
+      state.steps.forEach((step, index) => {
+        const list = el("dl", { class: "summary-list" });
+        for (const q of step.questions) {
+          const a = state.answers[q.fact];
+          row(list, q.question, a === undefined ? "Don't know" : a === true ? "Yes" : a === false ? "No" : words(a), index, "q-" + q.fact.replaceAll(".", "-"));
+        }
+        form.append(el("h3", { text: step.title }), list);
+      });
+      const where = el("dl", { class: "summary-list" });
+      row(where, "Jurisdiction", state.jurisdiction ? words(state.jurisdiction) : "not chosen", state.steps.length, "jurisdiction");
+      row(where, "Assess as of", state.on || "today", state.steps.length, "on");
+      form.append(el("h3", { text: "Where and when" }), where, bar);
       root.append(form);
     }
-    const heading = root.querySelector("h2"); if (heading) { heading.tabIndex = -1; heading.focus(); }
+    const target = state.focus && document.getElementById(state.focus);
+    state.focus = null;
+    const first = target && (target.matches("fieldset") ? target.querySelector("input:checked, input") : target);
+    if (first) first.focus();
+    else { const heading = root.querySelector("h2"); if (heading) { heading.tabIndex = -1; heading.focus(); } }
   }
 
   function go(to) {
