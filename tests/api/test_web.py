@@ -124,17 +124,27 @@ CLONE = [
 def test_the_wizard_for_two_cases_with_back_and_forward(served: Served, browser: object) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
     text = run_wizard(page, served.url, CLONE, "cn", "2025-03-01")
-    assert "commercial cloning — compulsory license — compliant" in text
+    # The outcome in plain words (issue #17 items 1 and 4), what to do before what is unknown.
+    assert text.splitlines()[2] == (
+        "Allowed under a compulsory licence — you pay a royalty until 13 Nov 2026. "
+        "You meet its conditions."
+    )
+    assert "A commercial copy of the teacher" in text and "compulsory_license" not in text
+    assert text.index("What you must do") < text.index("Royalty window")
+    assert "Report usage and pay the royalty — until 13 Nov 2026" in text
     page.set_viewport_size({"width": 360, "height": 800})
     fits_and_passes_axe(page, "the determination at 360 px")
     assert "2024-11-13" in text and "2026-11-13" in text  # the royalty window on its timeline
     assert "Download the determination letter" in text
     page.click("summary >> nth=0")
-    assert page.locator("details[open] .cite").first.inner_text().startswith("Source: types/")
+    source = page.locator("details[open] .cite a").first
+    assert source.inner_text().startswith("Kinds of distillation and their rules — ")
+    assert (source.get_attribute("href") or "").startswith("/framework#types-")
     # Back and forward keep every answer; unknown stays unknown.
     page.click("button:has-text('Change answers')")
     page.wait_for_selector("text=Check your answers")
-    assert "public api within terms" in page.inner_text("#wizard")
+    assert "The public API, within its terms" in page.inner_text("#wizard")
+    assert "China" in page.inner_text("#wizard")
     fits_and_passes_axe(page, "check your answers at 360 px")
     # Each answer's Change link returns to its step, focused on its question, then straight
     # back to the check (issue #17 item 3).
@@ -143,20 +153,25 @@ def test_the_wizard_for_two_cases_with_back_and_forward(served: Served, browser:
     page.check("input[name='q-access'][value='intrusion']")
     page.click("button:has-text('Save and return to check your answers')")
     page.wait_for_selector("text=Check your answers")
-    assert "intrusion" in page.inner_text("#wizard")
+    assert "By breaking in" in page.inner_text("#wizard")
     page.click("a.change:has-text('Jurisdiction')")
     assert page.evaluate("document.activeElement.id") == "jurisdiction"
     page.click("button:has-text('Save and return to check your answers')")
     page.click("button:has-text('Get the determination')")
     page.wait_for_selector(".outcome")
-    assert "illicit" in page.inner_text("#result")
+    assert "Not allowed." in page.inner_text("#result")
     illicit = [*CLONE[:2], {"access": "intrusion"}, *CLONE[3:]]
     text = run_wizard(page, served.url, illicit, "us", "2025-03-01")
-    assert "illicit — prohibited — not compliant" in text
+    assert "Not allowed. You do not yet meet its conditions." in text
+    assert "Distillation by improper means" in text
     unknown = [*CLONE[:2], {"access": ""}, *CLONE[3:]]
     text = run_wizard(page, served.url, unknown, "us", "2025-03-01")
-    assert "the outcome depends on access" in text and "What we still need to know" in text
-    assert "If intrusion: illicit — prohibited (not compliant)" in text
+    assert "What we still need to know" in text
+    assert text.index("What you must do") < text.index("What we still need to know")
+    assert (
+        "If By breaking in: Distillation by improper means — not allowed (and you would not "
+        "meet its conditions)" in text
+    )
 
 
 def test_a_lineage_graph_and_a_proof_verified_in_the_browser(

@@ -23,7 +23,10 @@ def test_a_pre_release_duty_reads_required_before_the_release() -> None:
         "2025-01-20",
         "commercial_release_date",
     )
-    assert "[breached] owner_licence, required before 2025-01-20" in text(d)
+    assert (
+        "[breached] Get the owner's licence first (owner_licence), required before 2025-01-20"
+        in (text(d))
+    )
     royalty = next(
         o
         for o in assess_case(make_case(), load_builtin("cn"), ON).obligations

@@ -18,6 +18,7 @@ from distillgov.assessment.assess import assess_case, assess_data, resolve
 from distillgov.assessment.render import letter as letter_html
 from distillgov.consent.assessment import with_consent_check
 from distillgov.errors import DistillgovError
+from distillgov.framework import plain
 from distillgov.framework.case import Case, Day
 from distillgov.framework.determination import Determination
 from distillgov.framework.rules import FRAMEWORK_VERSION
@@ -57,7 +58,7 @@ class BatchRequest(BaseModel):
 @router.post(
     "/api/v1/assessments",
     status_code=201,
-    responses={201: {"description": "`{decision_id, determination}`"}},
+    responses={201: {"description": "`{decision_id, headline, determination}`"}},
     openapi_extra=body_schema(AssessmentRequest),
 )
 async def assess(request: Request, who: Who, svc: Svc) -> Response:
@@ -87,7 +88,11 @@ async def assess(request: Request, who: Who, svc: Svc) -> Response:
     decision = decisions.new_decision(answer, input_hash)
     documents = {input_hash: request_json, answer.output_hash: answer.canonical.encode()}
     await svc.decisions.record(decision, documents)
-    content = f'{{"decision_id": "{decision.id}", "determination": {answer.canonical}}}'
+    headline = orjson.dumps(answer.headline).decode()
+    content = (
+        f'{{"decision_id": "{decision.id}", "headline": {headline}, '
+        f'"determination": {answer.canonical}}}'
+    )
     return Response(content, status_code=201, media_type="application/json")
 
 
@@ -126,6 +131,13 @@ def letter(decision_id: str, who: Who, svc: Svc) -> HTMLResponse:
         letter_html(again, "html", decision_id),
         headers={"Content-Disposition": f'attachment; filename="determination-{decision_id}.html"'},
     )
+
+
+@router.get("/api/v1/vocabulary")
+def vocabulary(who: Who) -> dict[str, Any]:
+    """Plain words for every category, rule, obligation, fact, value, lever and citation the
+    determinations name (framework/plain.yaml): what the web app shows instead of identifiers."""
+    return plain.words()
 
 
 @router.get("/api/v1/wizard")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from distillgov.framework import plain
 from distillgov.framework.determination import Determination
 
 FORMATS = ("text", "json", "markdown", "html")
@@ -93,6 +94,9 @@ def text(d: Determination) -> str:
         f"Rules:         {d.framework_version}",
         "",
         f"OUTCOME: {headline(d)} — {compliance_words(d)}.",
+        _wrap(
+            f"In plain words: {plain.headline(d.category, d.rule, d.compliant, d.royalty)}", "  "
+        ),
         _wrap(d.summary, "  "),
     ]
     if d.scope:
@@ -103,7 +107,10 @@ def text(d: Determination) -> str:
     for o in d.obligations:
         due = f", {DUE_WORDS.get(o.due_basis, 'due')} {o.due}" if o.due else ""
         maybe = "" if o.applies else " (may apply)"
-        lines.append(f"  [{o.status or 'unknown'}] {o.id}{maybe}{due} — {cite_text(o.source)}")
+        lines.append(
+            f"  [{o.status or 'unknown'}] {plain.label('obligations', o.id)} ({o.id}){maybe}{due}"
+            f" — {cite_text(o.source)}"
+        )
         lines.append(_wrap(o.what, "      "))
     if not d.obligations:
         lines.append("  none")
@@ -258,6 +265,9 @@ def letter(d: Determination, fmt: str, decision_id: str | None = None) -> str:
     )
     env.filters["cite"] = cite_text
     env.filters["value"] = _value
+    env.filters["plain_cite"] = plain.cite
+    env.filters["obligation"] = lambda key: plain.label("obligations", key)
+    env.filters["day"] = plain.day
     template = env.get_template(f"letter.{'md' if fmt == 'markdown' else 'html'}")
     return template.render(
         d=d,
@@ -266,4 +276,10 @@ def letter(d: Determination, fmt: str, decision_id: str | None = None) -> str:
         disclaimer=DISCLAIMER,
         trace=d.trace,
         decision_id=decision_id,
+        plain_headline=plain.headline(d.category, d.rule, d.compliant, d.royalty),
+        category_words=(
+            f"{plain.label('categories', d.category)}: {plain.explain('categories', d.category)}"
+            if d.category
+            else ""
+        ),
     )

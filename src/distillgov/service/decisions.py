@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Engine, text
 
 from distillgov.errors import NotFound
+from distillgov.framework import plain
 from distillgov.service.metrics import DECISION_BATCH, DECISION_BATCH_SIZE, DECISION_QUEUE
 from distillgov.storage.db import WriteGate, reading
 
@@ -85,10 +86,12 @@ class Answer:
     profile_id: str
     profile_hash: str
     assessed_on: dt.date
+    headline: str = ""  # the outcome in plain words (framework/plain.yaml)
 
     @classmethod
     def of(cls, determination: Any, profile: Any, day: dt.date) -> Answer:
         canonical: str = determination.to_json()
+        d = determination
         return cls(
             canonical,
             digest(canonical.encode()),
@@ -96,6 +99,7 @@ class Answer:
             profile.id,
             profile.content_hash,
             day,
+            plain.headline(d.category, d.rule, d.compliant, d.royalty),
         )
 
 

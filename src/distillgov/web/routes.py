@@ -4,7 +4,6 @@ wizard, licensing and verification talk to /api/v1 from the browser."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from importlib import resources
 from typing import Any
@@ -15,7 +14,9 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from distillgov.api.problems import Problem
+from distillgov.framework import plain
 from distillgov.framework.case import Day
+from distillgov.framework.citations import ROWS, TABLES
 from distillgov.jurisdictions import builtin_ids, load_builtin
 from distillgov.registry.graphs import svg
 from distillgov.registry.queries import model_card, search_models
@@ -83,6 +84,7 @@ def install(app: FastAPI) -> None:
         return _page("overview.html", "Regulator's overview")
 
     router.add_api_route("/watch-terms", _watch_page, response_class=HTMLResponse)
+    router.add_api_route("/framework", _framework, response_class=HTMLResponse)
     router.add_api_route("/watch-terms/chart.{ext}", _watch_chart, response_class=Response)
 
     app.include_router(router)
@@ -94,21 +96,31 @@ def _jurisdictions(on: Day | None = None) -> HTMLResponse:
     for pid in builtin_ids():
         p = load_builtin(pid)
         resolved = p.as_of(day)
-        profiles.append(
-            {
-                "name": p.name,
-                "levers": {
-                    lever: {
-                        "value": _show(resolved.values[lever]),
-                        "cite": f"{resolved.sources[lever].cite.table}/"
-                        f"{resolved.sources[lever].cite.row}",
-                    }
-                    for lever in resolved.values
-                },
-            }
-        )
-    levers = list(profiles[0]["levers"]) if profiles else []
+        profiles.append({"name": p.name, "levers": {
+            lever: {"value": plain.value_label(lever, resolved.values[lever]),
+                    "cite": _cite(resolved.sources[lever].cite)}
+            for lever in resolved.values
+        }})  # fmt: skip
+    levers = [
+        {"id": k, "label": plain.label("levers", k), "explain": plain.explain("levers", k)}
+        for k in (profiles[0]["levers"] if profiles else [])
+    ]
     return _page("jurisdictions.html", "Jurisdictions", profiles=profiles, levers=levers, on=day)
+
+
+def _cite(cite: Any) -> dict[str, str]:
+    source = {"table": cite.table, "row": cite.row, "column": cite.column}
+    return {"text": plain.cite(source), "anchor": plain.anchor(source)}
+
+
+def _framework() -> HTMLResponse:
+    """The framework's tables and rows that citations point to, by our titles."""
+    tables = [
+        {"id": t, "title": plain.words()["tables"][t]["label"], "summary": TABLES[t],
+         "rows": [{"id": r, "label": plain.words()["tables"][t]["rows"][r]} for r in rows]}
+        for t, rows in ROWS.items()
+    ]  # fmt: skip
+    return _page("framework.html", "The framework", tables=tables)
 
 
 def _privacy_requests() -> HTMLResponse:
@@ -149,9 +161,3 @@ def _watch_chart(ext: str, on: Day | None = None, every: Every = "year") -> Resp
 
 def _consent() -> HTMLResponse:
     return _page("consent.html", "Creators' consent")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, frozenset | set | list | tuple):
-        return ", ".join(sorted(str(v) for v in value))
-    return json.dumps(value) if isinstance(value, bool) else str(value)

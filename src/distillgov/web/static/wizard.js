@@ -16,12 +16,32 @@
   };
   const save = () => sessionStorage.setItem("distillgov.answers", JSON.stringify({ answers: state.answers, jurisdiction: state.jurisdiction, on: state.on }));
   const words = (v) => String(v).replaceAll("_", " ");
+  // Plain words from the one vocabulary (GET /api/v1/vocabulary, framework/plain.yaml).
+  let vocab = { categories: {}, rules: {}, obligations: {}, statuses: {}, facts: {}, values: {}, tables: {}, columns: {} };
+  const V = {
+    label: (kind, key) => (vocab[kind] && vocab[kind][key] && vocab[kind][key].label) || words(key),
+    explain: (kind, key) => (vocab[kind] && vocab[kind][key] && vocab[kind][key].explain) || "",
+    value: (fact, v) => {
+      if (v === true || v === "true") return "yes";
+      if (v === false || v === "false") return "no";
+      const found = vocab.values[fact] && vocab.values[fact][v];
+      return found ? found.label : words(v);
+    },
+    cite: (src) => {
+      if (!src) return "";
+      const t = vocab.tables[src.table] || {};
+      const row = (t.rows && t.rows[src.row]) || words(src.row);
+      return `${t.label || src.table} — ${row}${src.column ? ` (${vocab.columns[src.column] || src.column})` : ""}`;
+    },
+  };
+  const citeLink = (src) => el("a", { class: "cite", href: `/framework#${src.table}-${src.row}`, text: V.cite(src) });
+  const day = (iso) => { if (!iso) return ""; const d = new Date(iso + "T00:00:00Z"); return d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }); };
 
   function question(q) {
     const id = "q-" + q.fact.replaceAll(".", "-");
     const current = state.answers[q.fact];
     if (q.kind === "bool" || q.kind === "enum") {
-      const options = q.kind === "bool" ? [["true", "Yes"], ["false", "No"]] : q.choices.map((c) => [c, words(c)]);
+      const options = q.kind === "bool" ? [["true", "Yes"], ["false", "No"]] : q.choices.map((c) => [c, V.value(q.fact, c)]);
       options.push(["", "Don't know"]);
       const set = el("fieldset", { id }, el("legend", { text: q.question }));
       for (const [value, label] of options) {
@@ -32,7 +52,8 @@
           else state.answers[q.fact] = q.kind === "bool" ? value === "true" : value;
           save();
         });
-        set.append(el("label", {}, input, " " + label));
+        const hint = q.kind === "enum" && vocab.values[q.fact] && vocab.values[q.fact][value] && vocab.values[q.fact][value].explain;
+        set.append(el("label", {}, input, " " + label, ...(hint ? [el("small", { class: "hint", text: " — " + hint })] : [])));
       }
       return set;
     }
@@ -98,12 +119,12 @@
         const list = el("dl", { class: "summary-list" });
         for (const q of step.questions) {
           const a = state.answers[q.fact];
-          row(list, q.question, a === undefined ? "Don't know" : a === true ? "Yes" : a === false ? "No" : words(a), index, "q-" + q.fact.replaceAll(".", "-"));
+          row(list, q.question, a === undefined ? "Don't know" : a === true ? "Yes" : a === false ? "No" : V.value(q.fact, a), index, "q-" + q.fact.replaceAll(".", "-"));
         }
         form.append(el("h3", { text: step.title }), list);
       });
       const where = el("dl", { class: "summary-list" });
-      row(where, "Jurisdiction", state.jurisdiction ? words(state.jurisdiction) : "not chosen", state.steps.length, "jurisdiction");
+      row(where, "Jurisdiction", state.jurisdiction ? (vocab.columns[state.jurisdiction] || words(state.jurisdiction)) : "not chosen", state.steps.length, "jurisdiction");
       row(where, "Assess as of", state.on || "today", state.steps.length, "on");
       form.append(el("h3", { text: "Where and when" }), where, bar);
       root.append(form);
@@ -155,26 +176,31 @@
     root.replaceChildren(el("div", { class: "actions" }, el("button", { type: "button", class: "secondary", text: "Change answers", onclick: () => go(state.steps.length + 1) })));
     result.hidden = false;
     const cls = d.compliant === true ? "ok" : d.compliant === false ? "bad" : "unknown";
-    const verdict = d.compliant === true ? "compliant" : d.compliant === false ? "not compliant" : "compliance not yet known";
+    const kind = d.category ? `${V.label("categories", d.category)}: ${V.explain("categories", d.category)}` : "";
     const parts = [
       el("h2", { text: "Determination", tabindex: "-1", id: "determination" }),
-      el("p", { class: "outcome " + cls }, el("strong", { text: `${words(d.category || "undetermined")} — ${words(d.rule || "open")} — ${verdict}.` }), el("br"), d.summary),
-      el("p", { class: "note", text: `Decision ${data.decision_id} · ${d.profile.name} as of ${d.assessed_on} · rules ${d.framework_version}` }),
-      el("h3", { text: "Obligations" }),
+      el("p", { class: "outcome " + cls }, el("strong", { text: data.headline }), el("br"), kind),
+      el("p", { class: "note" }, `Decision ${data.decision_id} · ${d.profile.name} as of ${day(d.assessed_on)} · `,
+        el("a", { href: `/api/v1/decisions/${data.decision_id}/recheck`, text: "check it against the decision log" })),
     ];
+    // What you must do, by when, first: the duties that apply, soonest due first.
+    const duties = d.obligations.filter((o) => o.applies !== false).sort((a, b) => (a.due || "9999").localeCompare(b.due || "9999"));
+    parts.push(el("h3", { text: "What you must do" }));
+    const ul = el("ul", { class: "obligations" });
+    for (const o of duties) {
+      const when = o.due ? ` — ${o.due_basis === "window_end" ? "until" : o.due_basis === "commercial_release_date" ? "before" : "by"} ${day(o.due)}` : "";
+      ul.append(el("li", {}, el("span", { class: "status " + (o.status || "unknown"), text: V.label("statuses", o.status || "unknown") }), " ",
+        el("strong", { text: V.label("obligations", o.id) + when }), el("br"), V.explain("obligations", o.id) + " ", citeLink(o.source)));
+    }
+    if (!duties.length) ul.append(el("li", { text: "Nothing, on the facts given." }));
+    parts.push(ul);
     if (d.missing_facts && d.missing_facts.length) {
       parts.push(el("h3", { text: "What we still need to know" }));
       for (const m of d.missing_facts) {
         parts.push(el("p", { class: "why", text: m.question }),
-          el("ul", { class: "missing" }, ...m.outcomes.map((o) => el("li", { text: `If ${words(o.value)}: ${words(o.category || "undetermined")} — ${words(o.rule || "open")}${o.compliant === false ? " (not compliant)" : ""}` }))));
+          el("ul", { class: "missing" }, ...m.outcomes.map((o) => el("li", { text: `If ${V.value(m.fact, o.value)}: ${o.category ? V.label("categories", o.category) : "still open"} — ${o.rule ? V.label("rules", o.rule).toLowerCase() : "rule open"}${o.compliant === false ? " (and you would not meet its conditions)" : ""}` }))));
       }
     }
-    const ul = el("ul", { class: "obligations" });
-    for (const o of d.obligations.filter((o) => o.applies !== false)) {
-      ul.append(el("li", {}, el("span", { class: "status " + (o.status || "unknown"), text: o.status || "unknown" }), " " + o.what + (o.due ? ` (due ${o.due})` : ""),
-        el("small", { class: "cite", text: ` — ${o.source.table}/${o.source.row}` })));
-    }
-    parts.push(ul);
     const r = d.royalty;
     parts.push(el("h3", { text: "Royalty window" }));
     if (r.window_start && r.window_end) {
@@ -189,12 +215,12 @@
       parts.push(bar, el("p", { text: r.due ? `A royalty is due (${words(r.phase)}); rate set by ${words(r.rate_setter)}.` : `No royalty is due now (${words(r.phase || "—")}).` }));
     } else parts.push(el("p", { text: "No royalty window applies." }));
     if (d.suggestions && d.suggestions.length) {
-      parts.push(el("h3", { text: "Nearest compliant variants" }), el("ul", {}, ...d.suggestions.map((s) => el("li", { text: `${s.what.join("; and ")} → ${words(s.category)} / ${words(s.rule)}` }))));
+      parts.push(el("h3", { text: "Nearest compliant variants" }), el("ul", {}, ...d.suggestions.map((s) => el("li", { text: `${s.what.join("; and ")} → ${V.label("categories", s.category)}, ${V.label("rules", s.rule).toLowerCase()}` }))));
     }
     parts.push(el("h3", { text: "Why: the trace" }));
     for (const t of d.trace) {
       parts.push(el("details", {}, el("summary", { text: `${t.step}. ${t.rule} → ${t.outcome}` }),
-        el("p", { text: t.note || "" }), el("p", { class: "cite", text: `Source: ${t.source.table}/${t.source.row}` }),
+        el("p", { text: t.note || "" }), el("p", { class: "cite" }, "Source: ", citeLink(t.source)),
         el("pre", { text: JSON.stringify({ facts: t.facts, levers: t.levers }, null, 2) })));
     }
     parts.push(el("h3", { text: "What the normative lenses say" }), el("ul", {}, ...Object.entries(d.lenses).map(([k, v]) => el("li", { text: `${k}: ${v.note}` }))));
@@ -203,5 +229,6 @@
     document.getElementById("determination").focus();
   }
 
-  fetch("/api/v1/wizard").then((r) => r.json()).then((spec) => { state.steps = spec.steps; render(); });
+  Promise.all([fetch("/api/v1/wizard").then((r) => r.json()), fetch("/api/v1/vocabulary").then((r) => r.json())])
+    .then(([spec, words_]) => { vocab = words_; state.steps = spec.steps; render(); });
 })();
