@@ -56,7 +56,7 @@ def browser() -> Iterator[object]:
 # axe-core, from the npm registry: `make setup` installs it beside the virtual environment.
 AXE = ROOT / ".venv" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 PUBLIC_PAGES = ["/", "/assess", "/registry", "/jurisdictions", "/licensing", "/payouts",
-                "/consent", "/requests", "/overview", "/watch-terms"]  # fmt: skip
+                "/consent", "/requests", "/overview", "/watch-terms", "/framework"]  # fmt: skip
 
 
 def fits_and_passes_axe(page: object, where: str) -> None:
