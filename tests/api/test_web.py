@@ -537,3 +537,34 @@ def test_the_letter_names_its_decision_and_prints_whole(served: Served, browser:
     assert not step.is_visible()  # folded on screen
     page.emulate_media(media="print")
     assert step.is_visible()  # open on paper
+
+
+def test_a_teacher_picked_from_the_catalogue_and_a_country_that_suggests_a_profile(
+    served: Served, browser: object
+) -> None:
+    """Issue #17 item 2, in part: a catalogue teacher fills what the user leaves unknown (the
+    user's answers still win), and a country suggests its profile, shown and overridable."""
+    page = browser.new_page(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{served.url}/assess")
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    page.wait_for_selector("text=Step 1 of 10")
+    page.select_option("#teacher-id", "gpt-4o")
+    assert "GPT-4o (OpenAI)" in page.inner_text("#teacher-note")
+    assert "terms in force on" in page.inner_text("#teacher-note")
+    for _ in range(8):  # every step left as "Don't know"
+        page.click("button:has-text('Next')")
+    page.select_option("#country", "BR")
+    assert page.input_value("#jurisdiction") == "global_south"
+    assert "Global South profile" in page.inner_text("#country-note")
+    page.select_option("#jurisdiction", "us")  # the user overrides the suggestion
+    page.fill("#on", "2025-03-01")
+    page.click("button:has-text('Review')")
+    page.wait_for_selector("text=Check your answers")
+    checked = page.inner_text("#wizard")
+    assert "GPT-4o — OpenAI" in checked and "United States" in checked
+    page.click("button:has-text('Get the determination')")
+    page.wait_for_selector(".outcome")
+    result = page.inner_text("#result")
+    assert "Filled in from the catalogue" in result
+    assert "Teacher's terms forbid distillation: yes" in result

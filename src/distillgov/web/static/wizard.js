@@ -5,7 +5,7 @@
   const root = document.getElementById("wizard");
   const result = document.getElementById("result");
   const saved = JSON.parse(sessionStorage.getItem("distillgov.answers") || "{}");
-  const state = { steps: [], at: 0, answers: saved.answers || {}, jurisdiction: saved.jurisdiction || "", on: saved.on || "" };
+  const state = { steps: [], at: 0, answers: saved.answers || {}, jurisdiction: saved.jurisdiction || "", on: saved.on || "", country: saved.country || "" };
   const el = (tag, attrs = {}, ...children) => {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs)) {
@@ -14,7 +14,7 @@
     for (const c of children) node.append(c);
     return node;
   };
-  const save = () => sessionStorage.setItem("distillgov.answers", JSON.stringify({ answers: state.answers, jurisdiction: state.jurisdiction, on: state.on }));
+  const save = () => sessionStorage.setItem("distillgov.answers", JSON.stringify({ answers: state.answers, jurisdiction: state.jurisdiction, on: state.on, country: state.country }));
   const words = (v) => String(v).replaceAll("_", " ");
   // Plain words from the one vocabulary (GET /api/v1/vocabulary, framework/plain.yaml).
   let vocab = { categories: {}, rules: {}, obligations: {}, statuses: {}, facts: {}, values: {}, tables: {}, columns: {} };
@@ -67,6 +67,58 @@
     return el("div", {}, el("label", { for: id, text: q.question + " (leave empty if you don't know)" }), input);
   }
 
+  // A teacher from the catalogue (GET /api/v1/teachers): its dated terms fill in, on the
+  // server, every fact left as "Don't know"; an answer given here always wins.
+  let teachers = [];
+  function inForce(t, on) {
+    let found = null;
+    for (const v of t.terms) if (v.effective <= on) found = v;
+    return found;
+  }
+  function teacherNote(id) {
+    const t = teachers.find((x) => x.id === id);
+    if (!t) return "";
+    const on = state.on || new Date().toISOString().slice(0, 10);
+    const terms = inForce(t, on);
+    const released = t.release_date && t.release_confidence !== "unverified" ? `released ${day(t.release_date)}` : "release date not verified";
+    return `${t.name} (${t.owner}): ${released}; ${terms ? `terms in force on ${day(on)}: ${terms.name}` : `no catalogued terms in force on ${day(on)}`}. What you leave as "Don't know" is filled from these.`;
+  }
+  function teacherPicker() {
+    const select = el("select", { id: "teacher-id" }, el("option", { value: "", text: "None: I describe the teacher myself" }));
+    for (const t of teachers) {
+      const o = el("option", { value: t.id, text: `${t.name} — ${t.owner}` });
+      o.selected = state.answers["teacher.id"] === t.id; select.append(o);
+    }
+    const note = el("p", { class: "hint", id: "teacher-note", "aria-live": "polite", text: teacherNote(state.answers["teacher.id"]) });
+    select.addEventListener("change", () => {
+      if (select.value) state.answers["teacher.id"] = select.value; else delete state.answers["teacher.id"];
+      note.textContent = teacherNote(select.value); save();
+    });
+    return el("div", {}, el("label", { for: "teacher-id", text: "A teacher from the catalogue (optional)" }), select, note);
+  }
+
+  // The distiller's country suggests a profile (vocab.countries, a modelling choice shown to the
+  // user); the jurisdiction list below it always has the last word.
+  function countryPicker(select) {
+    const names = new Intl.DisplayNames(["en"], { type: "region" });
+    const codes = Object.keys(vocab.countries || {}).sort((a, b) => names.of(a).localeCompare(names.of(b)));
+    const picker = el("select", { id: "country" }, el("option", { value: "", text: "Choose…" }));
+    for (const c of codes) { const o = el("option", { value: c, text: names.of(c) }); o.selected = state.country === c; picker.append(o); }
+    const note = el("p", { class: "hint", id: "country-note", "aria-live": "polite" });
+    const explain = () => {
+      const p = vocab.countries[picker.value];
+      note.textContent = p ? `${names.of(picker.value)} is assessed under the ${vocab.columns[p]} profile here — a modelling choice; choose another below.` : "";
+    };
+    picker.addEventListener("change", () => {
+      state.country = picker.value;
+      const p = vocab.countries[picker.value];
+      if (p) { state.jurisdiction = p; select.value = p; }
+      explain(); save();
+    });
+    explain();
+    return [el("label", { for: "country", text: "Where the distiller is established" }), picker, note];
+  }
+
   function nav(back, nextLabel, next) {
     const bar = el("div", { class: "actions" });
     if (back) bar.append(el("button", { type: "button", class: "secondary", text: "Back", onclick: back }));
@@ -90,6 +142,7 @@
       const [form, bar] = nav(state.at > 0 ? () => go(state.at - 1) : null, label("Next"), forward);
       form.append(el("p", { class: "progress", text: `Step ${state.at + 1} of ${total}` }), el("h2", { text: step.title }),
         el("p", { class: "why" }, el("strong", { text: "Why we ask: " }), step.why));
+      if (state.at === 0) form.append(teacherPicker());
       for (const q of step.questions) form.append(question(q));
       form.append(bar);
       root.append(form);
@@ -104,7 +157,8 @@
       on.addEventListener("input", () => { state.on = on.value; save(); });
       form.append(el("p", { class: "progress", text: `Step ${state.at + 1} of ${total}` }), el("h2", { text: "Where and when" }),
         el("p", { class: "why" }, el("strong", { text: "Why we ask: " }), "Each jurisdiction sets the regime's levers differently: exclusivity, contract reach, royalties, research (adjustments)."),
-        el("label", { for: "jurisdiction", text: "Jurisdiction" }), select,
+        ...countryPicker(select),
+        el("label", { for: "jurisdiction", text: "Jurisdiction (profile)" }), select,
         el("label", { for: "on", text: "Assess as of (leave empty for today)" }), on, bar);
       root.append(form);
     } else {
@@ -117,6 +171,10 @@
       };
       state.steps.forEach((step, index) => {
         const list = el("dl", { class: "summary-list" });
+        if (index === 0) {
+          const t = teachers.find((x) => x.id === state.answers["teacher.id"]);
+          row(list, "A teacher from the catalogue", t ? `${t.name} — ${t.owner}` : "None", 0, "teacher-id");
+        }
         for (const q of step.questions) {
           const a = state.answers[q.fact];
           row(list, q.question, a === undefined ? "Don't know" : a === true ? "Yes" : a === false ? "No" : V.value(q.fact, a), index, "q-" + q.fact.replaceAll(".", "-"));
@@ -201,6 +259,11 @@
           el("ul", { class: "missing" }, ...m.outcomes.map((o) => el("li", { text: `If ${V.value(m.fact, o.value)}: ${o.category ? V.label("categories", o.category) : "still open"} — ${o.rule ? V.label("rules", o.rule).toLowerCase() : "rule open"}${o.compliant === false ? " (and you would not meet its conditions)" : ""}` }))));
       }
     }
+    const filled = (d.teacher_terms && d.teacher_terms.filled_facts) || [];
+    if (filled.length) {
+      parts.push(el("h3", { text: "Filled in from the catalogue" }), el("ul", {}, ...filled.map((f) =>
+        el("li", { text: `${V.label("facts", f.fact)}: ${V.value(f.fact, f.value)} (${f.source}, ${f.confidence})` }))));
+    }
     const r = d.royalty;
     parts.push(el("h3", { text: "Royalty window" }));
     if (r.window_start && r.window_end) {
@@ -229,6 +292,7 @@
     document.getElementById("determination").focus();
   }
 
-  Promise.all([fetch("/api/v1/wizard").then((r) => r.json()), fetch("/api/v1/vocabulary").then((r) => r.json())])
-    .then(([spec, words_]) => { vocab = words_; state.steps = spec.steps; render(); });
+  Promise.all([fetch("/api/v1/wizard").then((r) => r.json()), fetch("/api/v1/vocabulary").then((r) => r.json()),
+    fetch("/api/v1/teachers").then((r) => r.json())])
+    .then(([spec, words_, known]) => { vocab = words_; teachers = known; state.steps = spec.steps; render(); });
 })();
