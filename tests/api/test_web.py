@@ -568,3 +568,33 @@ def test_a_teacher_picked_from_the_catalogue_and_a_country_that_suggests_a_profi
     result = page.inner_text("#result")
     assert "Filled in from the catalogue" in result
     assert "Teacher's terms forbid distillation: yes" in result
+
+
+def test_contradictory_answers_are_pointed_out_on_their_step(
+    served: Served, browser: object
+) -> None:
+    """Issue #17 item 2, in part: a contradiction is shown on the step where it occurs, with
+    the case model's reason, and the wizard stays there until it is resolved."""
+    page = browser.new_page(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{served.url}/assess")
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    page.wait_for_selector("text=Step 1 of 10")
+    page.click("button:has-text('Next')")
+    answer_step(page, {"distiller.same_owner_as_teacher": "false"})
+    page.click("button:has-text('Next')")
+    page.wait_for_selector("text=Step 3 of 10")
+    answer_step(page, {"access": "internal"})
+    page.click("button:has-text('Next')")
+    summary = page.wait_for_selector(".error-summary")
+    assert "internal access means the distiller belongs to the teacher's owner" in (
+        summary.inner_text()
+    )
+    assert page.evaluate("document.activeElement.className") == "error-summary"
+    assert "Step 3 of 10" in page.inner_text("#wizard")  # it stays on the step
+    answer_step(page, {"access": "licensed_api"})
+    page.click("button:has-text('Next')")
+    page.wait_for_selector("text=Step 4 of 10")
+    http = served.client()
+    refused = http.post("/api/v1/wizard/check", json={"answers": {"transparency.filed_on": "May"}})
+    assert refused.status_code == 422 and "transparency.filed_on" in refused.text

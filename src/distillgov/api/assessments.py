@@ -25,7 +25,7 @@ from distillgov.framework.rules import FRAMEWORK_VERSION
 from distillgov.jurisdictions.profile import Profile
 from distillgov.requests.assessment import with_rights_requests
 from distillgov.service import decisions
-from distillgov.web.wizard import questions
+from distillgov.web.wizard import check_answers, questions
 
 MAX_BATCH = 1_000
 # The case object is read by `assess` itself (its errors named as for a case file); the
@@ -138,6 +138,13 @@ def vocabulary(who: Who) -> dict[str, Any]:
     """Plain words for every category, rule, obligation, fact, value, lever and citation the
     determinations name (framework/plain.yaml): what the web app shows instead of identifiers."""
     return plain.words()
+
+
+@router.post("/api/v1/wizard/check")
+def wizard_check(body: dict[str, Any], who: Who) -> dict[str, Any]:
+    """The contradictions the wizard's answers so far hold, with the facts each reads, so the
+    step where one occurs can say so. Nothing is logged or kept."""
+    return {"contradictions": check_answers(body.get("answers"))}
 
 
 @router.get("/api/v1/wizard")

@@ -3,9 +3,11 @@ from the case model's own questions (framework.case.FACTS) so the two cannot dri
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from distillgov.framework.case import FACTS
+from distillgov.errors import DistillgovError
+from distillgov.framework.case import CONTRADICTIONS, FACTS, contradictions
 
 STEPS: list[tuple[str, str, list[str]]] = [
     (
@@ -84,3 +86,39 @@ def questions() -> dict[str, Any]:
             }
         )
     return {"steps": steps}
+
+
+def check_answers(answers: Any) -> list[dict[str, Any]]:
+    """The contradictions the answers so far certainly hold (the case model's own, so the
+    wizard can point them out on the step where they occur): each with the field, its value,
+    why, and every fact it reads."""
+    if not isinstance(answers, dict):
+        raise InvalidAnswers("field 'answers': must be an object of fact: value")
+    facts: dict[str, Any] = {name: None for name in FACTS}
+    for name, value in answers.items():
+        spec = FACTS.get(name)
+        if spec is None or value is None:
+            continue  # not a fact the rules read (the teacher's id): nothing to contradict
+        if spec.kind == "date":
+            try:
+                value = dt.date.fromisoformat(str(value))
+            except ValueError:
+                raise InvalidAnswers(
+                    f"field '{name}', value {value!r}: a date must be written as YYYY-MM-DD"
+                ) from None
+        facts[name] = value
+    found = []
+    for (field, value, reason), rule in zip(contradictions(facts), _holding(facts), strict=True):
+        found.append({"field": field, "value": value, "reason": reason,
+                      "facts": sorted(n for n in rule.when.names() if n in FACTS)})  # fmt: skip
+    return found
+
+
+def _holding(facts: dict[str, Any]) -> list[Any]:
+    """The contradiction rules that hold, in the order `contradictions` reports them."""
+    held = {(f, r) for f, _, r in contradictions(facts)}
+    return [c for c in CONTRADICTIONS if (c.field, c.reason) in held]
+
+
+class InvalidAnswers(DistillgovError):
+    """The wizard's answers are not an object of facts; nothing was checked."""

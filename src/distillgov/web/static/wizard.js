@@ -130,7 +130,27 @@
   // "Check your answers" (the gov.uk pattern): each answer has a Change link to its step, and
   // that step then returns straight to the check.
   const review = () => state.steps.length + 1;
-  const forward = () => { if (state.returning) { state.returning = false; go(review()); } else go(state.at + 1); };
+  const advance = () => { if (state.returning) { state.returning = false; go(review()); } else go(state.at + 1); };
+  // Before leaving a step, the answers so far are checked for contradictions (the case model's
+  // own, POST /api/v1/wizard/check); one that reads a fact of this step is shown here, above
+  // the questions, and the step stays until it is resolved.
+  async function forward() {
+    const step = state.steps[state.at];
+    if (!step) { advance(); return; }
+    const mine = new Set(step.questions.map((q) => q.fact));
+    let found = [];
+    try {
+      const r = await fetch("/api/v1/wizard/check", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ answers: state.answers }) });
+      if (r.ok) found = (await r.json()).contradictions.filter((c) => c.facts.some((f) => mine.has(f)));
+    } catch (e) { found = []; }  // the check helps; the assessment itself refuses a contradiction
+    if (!found.length) { advance(); return; }
+    const form = root.querySelector("form");
+    const old = form.querySelector(".error-summary"); if (old) old.remove();
+    const box = el("div", { class: "error-summary", role: "alert", tabindex: "-1" }, el("h3", { text: "These answers contradict each other" }),
+      el("ul", {}, ...found.map((c) => el("li", {}, el("a", { href: "#q-" + c.field.replaceAll(".", "-"), text: c.reason })))));
+    form.insertBefore(box, form.querySelector("h2").nextSibling);
+    box.focus();
+  }
 
   function render() {
     root.replaceChildren();
