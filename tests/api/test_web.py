@@ -79,8 +79,14 @@ def fits_and_passes_axe(page: object, where: str) -> None:
 
 
 def answer_step(page: object, answers: dict[str, str]) -> None:
+    """Answer the questions of a step that the wizard asks; one the earlier answers settle is
+    not on the page (it says so), and a user could not answer it."""
     for fact, value in answers.items():
         name = "q-" + fact.replace(".", "-")
+        page.wait_for_selector("form:not([data-checking])", state="attached")  # type: ignore[attr-defined]
+        if not page.locator(f"#{name}:visible").count():  # type: ignore[attr-defined]
+            assert "Not asked, because your answers settle them" in page.inner_text("form")  # type: ignore[attr-defined]
+            continue
         if page.locator(f"input[type=radio][name='{name}']").count():  # type: ignore[attr-defined]
             page.check(f"input[type=radio][name='{name}'][value='{value}']")  # type: ignore[attr-defined]
         else:
@@ -149,13 +155,13 @@ def test_the_wizard_for_two_cases_with_back_and_forward(served: Served, browser:
     # Each answer's Change link returns to its step, focused on its question, then straight
     # back to the check (issue #17 item 3).
     page.click("a.change:has-text('How were the teacher')")
-    assert page.evaluate("document.activeElement.name") == "q-access"
+    page.wait_for_selector("input[name='q-access']:focus")
     page.check("input[name='q-access'][value='intrusion']")
     page.click("button:has-text('Save and return to check your answers')")
     page.wait_for_selector("text=Check your answers")
     assert "By breaking in" in page.inner_text("#wizard")
     page.click("a.change:has-text('Jurisdiction')")
-    assert page.evaluate("document.activeElement.id") == "jurisdiction"
+    page.wait_for_selector("#jurisdiction:focus")
     page.click("button:has-text('Save and return to check your answers')")
     page.click("button:has-text('Get the determination')")
     page.wait_for_selector(".outcome")
@@ -581,6 +587,7 @@ def test_contradictory_answers_are_pointed_out_on_their_step(
     page.reload()
     page.wait_for_selector("text=Step 1 of 10")
     page.click("button:has-text('Next')")
+    page.wait_for_selector("text=Step 2 of 10")
     answer_step(page, {"distiller.same_owner_as_teacher": "false"})
     page.click("button:has-text('Next')")
     page.wait_for_selector("text=Step 3 of 10")
@@ -598,3 +605,32 @@ def test_contradictory_answers_are_pointed_out_on_their_step(
     http = served.client()
     refused = http.post("/api/v1/wizard/check", json={"answers": {"transparency.filed_on": "May"}})
     assert refused.status_code == 422 and "transparency.filed_on" in refused.text
+
+
+def test_questions_the_answers_settle_are_not_asked(served: Served, browser: object) -> None:
+    """Issue #17 item 2, in part: no personal data, no privacy questions — shown again when the
+    answer changes; skipped questions are not listed for checking either."""
+    page = browser.new_page(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{served.url}/assess")
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    page.wait_for_selector("text=Step 1 of 10")
+    for number in range(2, 7):
+        page.click("button:has-text('Next')")
+        page.wait_for_selector(f"text=Step {number} of 10")
+    safeguards = "#q-personal_data-minimisation"
+    assert page.is_visible(safeguards)
+    page.check("input[name='q-personal_data-involved'][value='false']")
+    page.wait_for_selector(safeguards, state="hidden")
+    assert "Personal data minimised" in page.inner_text(".skipped")
+    page.check("input[name='q-personal_data-involved'][value='true']")
+    page.wait_for_selector(safeguards, state="visible")
+    page.check("input[name='q-personal_data-involved'][value='false']")
+    page.wait_for_selector(safeguards, state="hidden")
+    for number in range(7, 10):
+        page.click("button:has-text('Next')")
+        page.wait_for_selector(f"text=Step {number} of 10")
+    page.select_option("#jurisdiction", "us")
+    page.click("button:has-text('Review')")
+    page.wait_for_selector("text=Check your answers")
+    assert "minimised" not in page.inner_text("#wizard")  # not asked, so not listed

@@ -22,10 +22,11 @@ from distillgov.framework import plain
 from distillgov.framework.case import Case, Day
 from distillgov.framework.determination import Determination
 from distillgov.framework.rules import FRAMEWORK_VERSION
+from distillgov.jurisdictions import builtin_ids, load_builtin
 from distillgov.jurisdictions.profile import Profile
 from distillgov.requests.assessment import with_rights_requests
 from distillgov.service import decisions
-from distillgov.web.wizard import check_answers, questions
+from distillgov.web.wizard import InvalidAnswers, check_answers, questions, relevant
 
 MAX_BATCH = 1_000
 # The case object is read by `assess` itself (its errors named as for a case file); the
@@ -145,6 +146,24 @@ def wizard_check(body: dict[str, Any], who: Who) -> dict[str, Any]:
     """The contradictions the wizard's answers so far hold, with the facts each reads, so the
     step where one occurs can say so. Nothing is logged or kept."""
     return {"contradictions": check_answers(body.get("answers"))}
+
+
+@router.post("/api/v1/wizard/relevant")
+def wizard_relevant(body: dict[str, Any], who: Who) -> dict[str, Any]:
+    """The wizard's questions still worth asking after the answers so far (`answers`), under
+    the chosen profile (`jurisdiction`) or, before one is chosen, under any built-in one; on
+    `on` or today. The others are settled by the answers given."""
+    jurisdiction = body.get("jurisdiction") or None
+    if jurisdiction is not None and jurisdiction not in builtin_ids():
+        raise InvalidAnswers(
+            f"field 'jurisdiction', value {jurisdiction!r}: one of {', '.join(builtin_ids())}"
+        )
+    try:
+        on = dt.date.fromisoformat(str(body["on"])) if body.get("on") else dt.date.today()
+    except ValueError:
+        raise InvalidAnswers(f"field 'on', value {body['on']!r}: YYYY-MM-DD") from None
+    profiles = [load_builtin(p) for p in ([jurisdiction] if jurisdiction else builtin_ids())]
+    return {"relevant": relevant(body.get("answers"), profiles, on)}
 
 
 @router.get("/api/v1/wizard")

@@ -92,21 +92,7 @@ def check_answers(answers: Any) -> list[dict[str, Any]]:
     """The contradictions the answers so far certainly hold (the case model's own, so the
     wizard can point them out on the step where they occur): each with the field, its value,
     why, and every fact it reads."""
-    if not isinstance(answers, dict):
-        raise InvalidAnswers("field 'answers': must be an object of fact: value")
-    facts: dict[str, Any] = {name: None for name in FACTS}
-    for name, value in answers.items():
-        spec = FACTS.get(name)
-        if spec is None or value is None:
-            continue  # not a fact the rules read (the teacher's id): nothing to contradict
-        if spec.kind == "date":
-            try:
-                value = dt.date.fromisoformat(str(value))
-            except ValueError:
-                raise InvalidAnswers(
-                    f"field '{name}', value {value!r}: a date must be written as YYYY-MM-DD"
-                ) from None
-        facts[name] = value
+    facts = _typed(answers)
     found = []
     for (field, value, reason), rule in zip(contradictions(facts), _holding(facts), strict=True):
         found.append({"field": field, "value": value, "reason": reason,
@@ -122,3 +108,43 @@ def _holding(facts: dict[str, Any]) -> list[Any]:
 
 class InvalidAnswers(DistillgovError):
     """The wizard's answers are not an object of facts; nothing was checked."""
+
+
+def relevant(answers: Any, profiles: list[Any], on: dt.date) -> list[str]:
+    """The wizard's facts still worth asking, given the answers so far: those whose answer could
+    change the determination under any of the profiles (the rule program's own reading,
+    `framework.relevance`); every fact already answered stays shown."""
+    # The rule program is loaded only by the wizard's calls (the page itself does not need it).
+    from distillgov.framework.relevance import relevant_facts
+
+    facts = _typed(answers)
+    facts["assessed_on"] = on
+    out: set[str] = {name for name, value in facts.items() if value is not None}
+    for profile in profiles:
+        out |= relevant_facts(facts, profile.as_of(on).values)
+    asked = [name for _, _, names in STEPS for name in names]
+    return [name for name in asked if name in out]
+
+
+def _typed(answers: Any) -> dict[str, Any]:
+    if not isinstance(answers, dict):
+        raise InvalidAnswers("field 'answers': must be an object of fact: value")
+    facts: dict[str, Any] = {name: None for name in FACTS}
+    for name, value in answers.items():
+        spec = FACTS.get(name)
+        if spec is None or value is None:
+            continue  # not a fact the rules read (the teacher's id)
+        if spec.kind == "date":
+            try:
+                value = dt.date.fromisoformat(str(value))
+            except ValueError:
+                raise InvalidAnswers(
+                    f"field '{name}', value {value!r}: a date must be written as YYYY-MM-DD"
+                ) from None
+        elif spec.domain and value not in spec.domain:
+            raise InvalidAnswers(
+                f"field '{name}', value {value!r}: one of "
+                + ", ".join(str(v).lower() for v in spec.domain)
+            )
+        facts[name] = value
+    return facts

@@ -43,14 +43,14 @@
     if (q.kind === "bool" || q.kind === "enum") {
       const options = q.kind === "bool" ? [["true", "Yes"], ["false", "No"]] : q.choices.map((c) => [c, V.value(q.fact, c)]);
       options.push(["", "Don't know"]);
-      const set = el("fieldset", { id }, el("legend", { text: q.question }));
+      const set = el("fieldset", { id, "data-fact": q.fact }, el("legend", { text: q.question }));
       for (const [value, label] of options) {
         const input = el("input", { type: "radio", name: id, value });
         input.checked = (current === undefined ? "" : String(current)) === value;
         input.addEventListener("change", () => {
           if (value === "") delete state.answers[q.fact];
           else state.answers[q.fact] = q.kind === "bool" ? value === "true" : value;
-          save();
+          save(); refilter();
         });
         const hint = q.kind === "enum" && vocab.values[q.fact] && vocab.values[q.fact][value] && vocab.values[q.fact][value].explain;
         set.append(el("label", {}, input, " " + label, ...(hint ? [el("small", { class: "hint", text: " — " + hint })] : [])));
@@ -64,7 +64,7 @@
       else state.answers[q.fact] = q.kind === "int" ? Number(input.value) : input.value;
       save();
     });
-    return el("div", {}, el("label", { for: id, text: q.question + " (leave empty if you don't know)" }), input);
+    return el("div", { "data-fact": q.fact }, el("label", { for: id, text: q.question + " (leave empty if you don't know)" }), input);
   }
 
   // A teacher from the catalogue (GET /api/v1/teachers): its dated terms fill in, on the
@@ -163,7 +163,9 @@
       form.append(el("p", { class: "progress", text: `Step ${state.at + 1} of ${total}` }), el("h2", { text: step.title }),
         el("p", { class: "why" }, el("strong", { text: "Why we ask: " }), step.why));
       if (state.at === 0) form.append(teacherPicker());
-      for (const q of step.questions) form.append(question(q));
+      for (const q of step.questions) { const node = question(q); node.hidden = !asked(q); form.append(node); }
+      form.append(el("p", { class: "hint skipped", "aria-live": "polite" }));
+      skippedNote(form, step);
       form.append(bar);
       root.append(form);
     } else if (state.at === state.steps.length) {
@@ -196,6 +198,7 @@
           row(list, "A teacher from the catalogue", t ? `${t.name} — ${t.owner}` : "None", 0, "teacher-id");
         }
         for (const q of step.questions) {
+          if (!asked(q)) continue;  // settled by the other answers: not asked, not listed
           const a = state.answers[q.fact];
           row(list, q.question, a === undefined ? "Don't know" : a === true ? "Yes" : a === false ? "No" : V.value(q.fact, a), index, "q-" + q.fact.replaceAll(".", "-"));
         }
@@ -214,8 +217,42 @@
     else { const heading = root.querySelector("h2"); if (heading) { heading.tabIndex = -1; heading.focus(); } }
   }
 
-  function go(to) {
+  // Which questions still matter after the answers so far (POST /api/v1/wizard/relevant: the
+  // rule program's own reading); the others are skipped, and a step with none is passed over.
+  async function refreshRelevant() {
+    try {
+      const body = { answers: state.answers, jurisdiction: state.jurisdiction || null, on: state.on || null };
+      const r = await fetch("/api/v1/wizard/relevant", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      state.relevant = r.ok ? new Set((await r.json()).relevant) : null;
+    } catch (e) { state.relevant = null; }  // then every question is shown
+  }
+  const asked = (q) => !state.relevant || state.relevant.has(q.fact) || state.answers[q.fact] !== undefined;
+  function skippedNote(form, step) {
+    const skipped = step.questions.filter((q) => !asked(q));
+    const note = form.querySelector(".skipped");
+    if (note) note.textContent = skipped.length ? `Not asked, because your answers settle them: ${skipped.map((q) => V.label("facts", q.fact)).join("; ")}.` : "";
+  }
+  // An answer can settle a later question of the same step: it is hidden at once (and shown
+  // again if the answer changes back).
+  async function refilter() {
+    const step = state.steps[state.at];
+    const form = root.querySelector("form");
+    if (!step || !form) return;
+    form.dataset.checking = "1";  // for a reader (and the tests) to know the step may change
+    await refreshRelevant();
+    delete form.dataset.checking;
+    for (const q of step.questions) {
+      const node = form.querySelector(`[data-fact="${q.fact}"]`);
+      if (node) node.hidden = !asked(q);
+    }
+    skippedNote(form, step);
+  }
+
+  async function go(to) {
     if (to > state.steps.length && !state.jurisdiction) { state.at = state.steps.length; render(); document.getElementById("jurisdiction").focus(); return; }
+    await refreshRelevant();
+    const back = to < state.at;
+    while (to < state.steps.length && to > 0 && !state.steps[to].questions.some(asked)) to += back ? -1 : 1;
     state.at = to; render();
   }
 
@@ -314,5 +351,5 @@
 
   Promise.all([fetch("/api/v1/wizard").then((r) => r.json()), fetch("/api/v1/vocabulary").then((r) => r.json()),
     fetch("/api/v1/teachers").then((r) => r.json())])
-    .then(([spec, words_, known]) => { vocab = words_; teachers = known; state.steps = spec.steps; render(); });
+    .then(async ([spec, words_, known]) => { vocab = words_; teachers = known; state.steps = spec.steps; await refreshRelevant(); render(); });
 })();
