@@ -14,14 +14,15 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from distillgov.inputs import load_yaml
+import yaml
 
 
 @cache
 def words() -> dict[str, Any]:
-    raw = load_yaml(
-        (resources.files("distillgov.framework") / "plain.yaml").read_text(encoding="utf-8"),
-        "plain.yaml",
+    # Our own shipped file, not a user's: the framework reads it with the plain safe loader
+    # (the guarded reader of user files lives outside the framework).
+    raw = yaml.safe_load(
+        (resources.files("distillgov.framework") / "plain.yaml").read_text(encoding="utf-8")
     )
     assert isinstance(raw, dict)
     return raw
