@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup lint typecheck pytest bench serve clean
+.PHONY: demo test setup lint typecheck pytest bench serve screenshots clean
 
 setup: $(STAMP)
 
@@ -47,6 +47,12 @@ test: lint typecheck pytest
 serve: $(STAMP)
 	@test -f out/registry/distillgov.sqlite || $(BIN)/python scripts/demo.py
 	DISTILLGOV_DATA_DIR=out/registry/data $(BIN)/distillgov serve --database sqlite:///out/registry/distillgov.sqlite
+
+# Screenshots of the main pages at desktop and phone width into docs/screenshots/ (issue #17):
+# on the demo's data, in Debian's Chromium.
+screenshots: $(STAMP)
+	@test -f out/registry/distillgov.sqlite || $(BIN)/python scripts/demo.py
+	$(BIN)/python scripts/screenshots.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
