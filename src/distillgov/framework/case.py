@@ -468,17 +468,15 @@ CONTRADICTIONS: tuple[Contradiction, ...] = (
 )
 
 
-def holding(facts: dict[str, Any]) -> list[Contradiction]:
-    """The contradiction rules that certainly hold for these facts, in their order."""
-    return [c for c, check in zip(CONTRADICTIONS, _CHECKS, strict=True) if check(facts, {}) is True]
-
-
 def contradictions(facts: dict[str, Any]) -> list[tuple[str, Any, str]]:
     """The contradictions that certainly hold for these facts: (field, value, reason)."""
     out = []
-    for c in holding(facts):
-        value = facts[c.field]
-        out.append((c.field, value.isoformat() if isinstance(value, dt.date) else value, c.reason))
+    for c, check in zip(CONTRADICTIONS, _CHECKS, strict=True):
+        if check(facts, {}) is True:
+            value = facts[c.field]
+            out.append(
+                (c.field, value.isoformat() if isinstance(value, dt.date) else value, c.reason)
+            )
     return out
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from distillgov.errors import DistillgovError
-from distillgov.framework.case import FACTS, holding
+from distillgov.framework.case import CONTRADICTIONS, FACTS, contradictions
 
 STEPS: list[tuple[str, str, list[str]]] = [
     (
@@ -94,12 +94,16 @@ def check_answers(answers: Any) -> list[dict[str, Any]]:
     why, and every fact it reads."""
     facts = _typed(answers)
     found = []
-    for rule in holding(facts):
-        value = facts[rule.field]
-        found.append({"field": rule.field, "reason": rule.reason,
-                      "value": value.isoformat() if isinstance(value, dt.date) else value,
+    for (field, value, reason), rule in zip(contradictions(facts), _holding(facts), strict=True):
+        found.append({"field": field, "value": value, "reason": reason,
                       "facts": sorted(n for n in rule.when.names() if n in FACTS)})  # fmt: skip
     return found
+
+
+def _holding(facts: dict[str, Any]) -> list[Any]:
+    """The contradiction rules that hold, in the order `contradictions` reports them."""
+    held = {(f, r) for f, _, r in contradictions(facts)}
+    return [c for c in CONTRADICTIONS if (c.field, c.reason) in held]
 
 
 class InvalidAnswers(DistillgovError):
